@@ -1,0 +1,1 @@
+"""Front ends (console, JSONL, Telegram), storage and configuration."""

@@ -1,0 +1,1 @@
+"""Question in, Answer with citations out. No Telegram types here."""

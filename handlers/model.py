@@ -1,0 +1,38 @@
+"""The Answer every front end renders: a direct answer, then its citations, best first."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A clause quoted as evidence: its stable id, its section path and its verbatim text."""
+
+    id: str
+    path: str
+    quote: str
+
+
+@dataclass
+class Answer:
+    """The bot's reply to one question, independent of any front end."""
+
+    question: str
+    answered: bool  # False when the notice does not cover the question
+    intent: str  # deadline | funding | eligibility | requirement | process | materials | contact | general | out_of_scope
+    text: str  # the direct answer, plain text, no markup, without the quoted clauses
+    citations: list[Citation] = field(default_factory=list)
+    confidence: float = 0.0
+    topic: str | None = None  # what a follow-up question ("那规下企业呢?") refers back to
+    related: list[str] = field(default_factory=list)  # suggested next questions
+
+    def to_json(self) -> dict:
+        """The stable JSON contract: question, answered, intent, answer, citations, confidence."""
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "intent": self.intent,
+            "answer": self.text,
+            "citations": [asdict(c) for c in self.citations],
+            "confidence": round(self.confidence, 3),
+        }

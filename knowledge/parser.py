@@ -1,0 +1,168 @@
+"""Parse a Chinese government notice into numbered sections and citable clauses.
+
+The outline markers of such notices (一、 / (一) / 1. / (1) / 第一条) nest in the order they first
+appear, so the parser learns the nesting from the document instead of assuming one fixed scheme;
+half-width and full-width punctuation are read alike.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .model import Clause, Notice, Section
+
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN = "零一二三四五六七八九十百"
+
+# Each marker kind: (name, pattern). The pattern's group 1 is the number, group 2 the rest of the line.
+_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("article", re.compile(rf"^第([{_CN}]+|\d+)条\s*(.*)$")),
+    ("chapter", re.compile(rf"^第([{_CN}]+|\d+)章\s*(.*)$")),
+    ("cn", re.compile(rf"^([{_CN}]+)[、,,]\s*(.*)$")),
+    ("cn_paren", re.compile(rf"^[((]([{_CN}]+)[))]\s*(.*)$")),
+    ("num_paren", re.compile(r"^[((](\d+)[))]\s*(.*)$")),
+    ("num", re.compile(r"^(\d{1,2})[.．、](?!\d)\s*(.*)$")),
+)
+_DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
+_ATTACHMENT_LINE = re.compile(r"^附\s*件\s*[::]?\s*(.*)$")
+_SENTENCE_END = re.compile(r"(?<=[。!?;!?;])")
+# A label is the short phrase before the first full stop of an item ("(一)指导思想。坚持……").
+_LABEL_MAX = 24
+# Paragraphs longer than this are also indexed sentence by sentence.
+SENTENCE_SPLIT_MIN = 60
+
+
+def cn_number(token: str) -> int:
+    """Read a Chinese or Arabic numeral of the sizes notices use (一 .. 九十九)."""
+    if token.isdigit():
+        return int(token)
+    if "十" in token:
+        tens, _, ones = token.partition("十")
+        return _CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(ones, 0)
+    return _CN_DIGITS.get(token, 0)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a paragraph after 。!?; keeping the punctuation with its sentence."""
+    return [s for s in (p.strip() for p in _SENTENCE_END.split(text)) if s]
+
+
+@dataclass
+class _Node:
+    id: str
+    label: str
+    level: int
+    kind: str
+    path: str
+    children: list[str] = field(default_factory=list)
+    clauses: list[str] = field(default_factory=list)
+    paragraphs: int = 0
+
+
+def _match_marker(line: str) -> tuple[str, int, str] | None:
+    for kind, pattern in _MARKERS:
+        m = pattern.match(line)
+        if m:
+            return kind, cn_number(m.group(1)), m.group(2).strip()
+    return None
+
+
+def _split_label(marker_text: str, rest: str) -> tuple[str, str]:
+    """Return (label, body) of a numbered line: '指导思想' and the text after it, or the whole heading."""
+    head, dot, body = rest.partition("。")
+    if dot and len(head) <= _LABEL_MAX and body.strip():
+        return marker_text + head, body.strip()
+    if not dot and len(rest) <= _LABEL_MAX:
+        return marker_text + rest, ""
+    return marker_text + (head if len(head) <= _LABEL_MAX else head[:_LABEL_MAX] + "…"), rest
+
+
+def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> Notice:
+    """Parse the notice text (title on the first line) into a Notice with sections and clauses."""
+    lines = [ln.strip() for ln in text.replace("\r\n", "\n").split("\n")]
+    lines = [ln for ln in lines if ln]
+    notice = Notice(key=key, text=text, meta=dict(meta or {}))
+    root = _Node(id="", label="", level=0, kind="root", path="")
+    nodes: dict[str, _Node] = {"": root}
+    stack: list[_Node] = [root]
+    level_of: dict[str, int] = {}  # marker kind -> nesting level, learnt in order of appearance
+    sep = " › "
+
+    def add(clause: Clause, node: _Node) -> None:
+        notice.clauses.append(clause)
+        node.clauses.append(clause.id)
+
+    def add_paragraph(node: _Node, body: str, kind: str, inline_id: str | None = None) -> None:
+        """Add a paragraph and, when it is long, each of its sentences (a bare item label is no sentence)."""
+        node.paragraphs += 1
+        cid = inline_id or (f"{node.id}.p{node.paragraphs}" if node.id else f"pre.p{node.paragraphs}")
+        path = node.path or "导语"
+        add(Clause(cid, path, body, kind, node.id or "pre"), node)
+        sentences = split_sentences(body)
+        if inline_id and sentences and node.label.startswith(sentences[0].rstrip("。")):
+            sentences = sentences[1:]
+        if len(body) >= SENTENCE_SPLIT_MIN and len(sentences) > 1:
+            for i, sentence in enumerate(sentences, 1):
+                add(Clause(f"{cid}.s{i}", path, sentence, "sentence", node.id or "pre", parent=cid), node)
+
+    body_lines = list(lines)
+    if body_lines:
+        title = body_lines.pop(0)
+        notice.meta.setdefault("title", title)
+        add(Clause("title", "标题", title, "title", "title"), root)
+    # The closing lines: a date, and the issuers' names just above it.
+    tail: list[Clause] = []
+    if body_lines and _DATE_LINE.match(body_lines[-1]):
+        tail.append(Clause("date", "落款", body_lines.pop(), "date", "sig"))
+        if body_lines and len(body_lines[-1]) <= 60 and "。" not in body_lines[-1] and not _match_marker(body_lines[-1]):
+            tail.insert(0, Clause("sig", "落款", body_lines.pop(), "signature", "sig"))
+    if body_lines and body_lines[0].endswith((":", ":")) and len(body_lines[0]) <= 60:
+        add(Clause("to", "主送", body_lines.pop(0), "addressee", "to"), root)
+
+    attachments: _Node | None = None
+    for line in body_lines:
+        att = _ATTACHMENT_LINE.match(line)
+        if att and attachments is None and len(line) < 120:
+            attachments = _Node(id="att", label="附件", level=1, kind="attachments", path="附件")
+            nodes["att"] = attachments
+            root.children.append("att")
+            stack = [root, attachments]
+            if att.group(1):
+                add_paragraph(attachments, att.group(1), "paragraph")
+            continue
+        marker = None if attachments is not None else _match_marker(line)
+        if marker is None:
+            add_paragraph(stack[-1], line, "paragraph")
+            continue
+        kind, number, rest = marker
+        if kind not in level_of:
+            level_of[kind] = stack[-1].level + 1 if stack[-1].kind != kind else stack[-1].level
+        level = level_of[kind]
+        while len(stack) > 1 and stack[-1].level >= level:
+            stack.pop()
+        parent = stack[-1]
+        node_id = f"{parent.id}.{number}" if parent.id else str(number)
+        while node_id in nodes:  # a renumbering slip in the source must not merge two sections
+            node_id += "b"
+        marker_text = line[: len(line) - len(rest)] if rest else line
+        label, body = _split_label(marker_text.strip(), rest)
+        path = f"{parent.path}{sep}{label}" if parent.path else label
+        node = _Node(id=node_id, label=label, level=level, kind=kind, path=path)
+        nodes[node_id] = node
+        parent.children.append(node_id)
+        stack.append(node)
+        if body:
+            # The numbered line itself, label included, is the item's first paragraph.
+            add_paragraph(node, line, "item", inline_id=node_id)
+        else:
+            add(Clause(f"{node_id}.h", path, line, "heading", node_id), node)
+
+    for clause in tail:
+        add(Clause(clause.id, clause.path, clause.text, clause.kind, clause.section), root)
+    notice.sections = [
+        Section(n.id, n.label, n.path, n.level, tuple(n.children), tuple(n.clauses))
+        for n in nodes.values()
+        if n.id
+    ]
+    notice.meta["toc"] = list(root.children)
+    return notice
