@@ -1,0 +1,68 @@
+"""Find the notice folders under knowledge/notices/ and load each: text, metadata, clauses, data files."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .model import Notice
+from .parser import parse_notice
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+NOTICES_DIR = PACKAGE_DIR / "notices"
+LEXICON_DIR = PACKAGE_DIR / "lexicon"
+DEFAULT_NOTICE = "bj-szhzx-2023"
+
+try:  # the C loader is several times faster; start-up time matters for `ask`
+    _YamlLoader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _YamlLoader = yaml.SafeLoader
+
+
+class KnowledgeError(ValueError):
+    """Knowledge that cannot be loaded or does not agree with the notice text."""
+
+
+def read_yaml(path: Path):
+    """Load one YAML file, naming the file and line on a syntax error."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.load(fh, Loader=_YamlLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise KnowledgeError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from exc
+
+
+@dataclass
+class NoticeBundle:
+    """One notice folder: the parsed notice plus its optional data files (facts, faq, eval)."""
+
+    notice: Notice
+    folder: Path
+    data: dict[str, object] = field(default_factory=dict)  # file stem -> parsed YAML
+
+
+def load_notice(folder: Path) -> NoticeBundle:
+    """Parse notice.txt of a folder and read every other YAML file beside it."""
+    text_path = folder / "notice.txt"
+    if not text_path.is_file():
+        raise KnowledgeError(f"{folder}: no notice.txt")
+    meta_path = folder / "meta.yaml"
+    meta = read_yaml(meta_path) if meta_path.is_file() else {}
+    notice = parse_notice(text_path.read_text(encoding="utf-8"), key=folder.name, meta=meta or {})
+    data = {p.stem: read_yaml(p) for p in sorted(folder.glob("*.yaml")) if p.stem != "meta"}
+    return NoticeBundle(notice=notice, folder=folder, data=data)
+
+
+def notice_folders(root: Path = NOTICES_DIR) -> list[Path]:
+    """Every folder holding a notice.txt, in name order."""
+    return sorted(p.parent for p in root.glob("*/notice.txt"))
+
+
+@lru_cache(maxsize=8)
+def load_bundle(key: str = DEFAULT_NOTICE, root: Path = NOTICES_DIR) -> NoticeBundle:
+    """The bundle of one notice, parsed once per process."""
+    return load_notice(root / key)
