@@ -1,0 +1,281 @@
+"""SQLitePersistence: data written by one process is read back by the next one."""
+from __future__ import annotations
+
+import asyncio
+import json
+import pickle
+import sqlite3
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import (
+    ApplicationBuilder,
+    BasePersistence,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    ExtBot,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest, RequestData
+
+from bot.persistence import SQLitePersistence
+from bot.store import Store
+
+TOKEN = "123456:SECRET-TOKEN-MUST-NOT-BE-STORED"
+ASK_ASKER, ASK_SIZE = range(2)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_implements_every_abstract_method():
+    assert not SQLitePersistence.__abstractmethods__
+    for name in BasePersistence.__abstractmethods__:
+        assert getattr(SQLitePersistence, name) is not getattr(BasePersistence, name)
+
+
+def test_roundtrip_through_reopen(tmp_path):
+    path = tmp_path / "bot.sqlite3"
+
+    async def write() -> None:
+        p = SQLitePersistence(path)
+        await p.update_user_data(1, {"lang": "zh", "answers": {"district": "yes"}})
+        await p.update_user_data(2, {"gone": True})
+        await p.drop_user_data(2)
+        await p.update_chat_data(-100, {"context": {"topic": "资金"}})
+        await p.update_bot_data({"version": 3})
+        await p.update_callback_data(([("uuid", 1.5, {"btn": "x"})], {"cq": "uuid"}))
+        await p.update_conversation("eligibility", (10, 10), ASK_SIZE)
+        await p.update_conversation("eligibility", (11, 11), ASK_ASKER)
+        await p.update_conversation("eligibility", (11, 11), None)
+        await p.update_conversation("eligibility", ("inline", 5), 7)
+        await p.update_conversation("other", (10, 10), "S")
+        await p.flush()
+        assert p.store.closed  # it opened the store, so it closes it
+
+    async def read() -> None:
+        p = SQLitePersistence(path)
+        assert await p.get_user_data() == {1: {"lang": "zh", "answers": {"district": "yes"}}}
+        assert await p.get_chat_data() == {-100: {"context": {"topic": "资金"}}}
+        assert await p.get_bot_data() == {"version": 3}
+        assert await p.get_callback_data() == ([("uuid", 1.5, {"btn": "x"})], {"cq": "uuid"})
+        assert await p.get_conversations("eligibility") == {(10, 10): ASK_SIZE, ("inline", 5): 7}
+        assert await p.get_conversations("other") == {(10, 10): "S"}
+        assert await p.get_conversations("unknown") == {}
+        await p.flush()
+
+    run(write())
+    run(read())
+
+
+def test_empty_database_gives_empty_data(tmp_path):
+    async def check() -> None:
+        p = SQLitePersistence(tmp_path / "new.sqlite3")
+        assert await p.get_user_data() == {}
+        assert await p.get_chat_data() == {}
+        assert await p.get_bot_data() == {}
+        assert await p.get_callback_data() is None
+        assert await p.get_conversations("eligibility") == {}
+        await p.flush()
+
+    run(check())
+
+
+def test_shared_store_is_not_closed_by_flush(tmp_path):
+    store = Store(tmp_path / "bot.sqlite3")
+
+    async def check() -> None:
+        p = SQLitePersistence(store)
+        await p.update_bot_data({"a": 1})
+        await p.flush()
+
+    run(check())
+    assert not store.closed
+    store.log_question(1, "q", intent=None, answered=False)
+    store.close()
+
+
+def test_unreadable_row_is_dropped_not_fatal(tmp_path):
+    store = Store(tmp_path / "bot.sqlite3")
+    store.kv_put("user_data", "5", b"not a pickle")
+    store.kv_put("user_data", "6", pickle.dumps({}))
+
+    async def check() -> None:
+        p = SQLitePersistence(store)
+        assert await p.get_user_data() == {6: {}}
+
+    run(check())
+    store.close()
+
+
+def test_unchanged_data_is_not_rewritten(tmp_path):
+    store = Store(tmp_path / "bot.sqlite3")
+    writes: list[tuple] = []
+    original = store.kv_put
+
+    def counting_put(*args):
+        writes.append(args)
+        original(*args)
+
+    store.kv_put = counting_put  # type: ignore[method-assign]
+
+    async def check() -> None:
+        p = SQLitePersistence(store)
+        await p.update_bot_data({"a": 1})
+        await p.update_bot_data({"a": 1})
+        await p.update_bot_data({"a": 2})
+
+    run(check())
+    assert len(writes) == 2
+    store.close()
+
+
+# -- a real Application, restarted in the middle of a ConversationHandler ------------------------
+
+
+class FakeRequest(BaseRequest):
+    """Answers the Bot API calls the test makes, without a network."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(self, url, method, request_data: RequestData | None = None, *args, **kwargs):
+        endpoint = url.rsplit("/", 1)[-1]
+        params = request_data.parameters if request_data else {}
+        if endpoint == "getMe":
+            result: Any = {"id": 1, "is_bot": True, "first_name": "Bot", "username": "test_bot"}
+        elif endpoint == "sendMessage":
+            self.sent.append(params)
+            result = {
+                "message_id": len(self.sent),
+                "date": 0,
+                "chat": {"id": params["chat_id"], "type": "private"},
+                "text": params["text"],
+            }
+        else:
+            result = True
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Entry: ask who is asking."""
+    await update.message.reply_text("asker?")
+    return ASK_ASKER
+
+
+async def got_asker(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Remember the asker, ask the size."""
+    context.user_data["asker"] = update.message.text
+    await update.message.reply_text("size?")
+    return ASK_SIZE
+
+
+async def got_size(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Finish with what was remembered across the restart."""
+    await update.message.reply_text(f"done {context.user_data['asker']} {update.message.text}")
+    return ConversationHandler.END
+
+
+def build(path, request: FakeRequest):
+    app = ApplicationBuilder().token(TOKEN).request(request).persistence(SQLitePersistence(path)).build()
+    app.add_handler(
+        ConversationHandler(
+            entry_points=[CommandHandler("eligibility", start)],
+            states={
+                ASK_ASKER: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_asker)],
+                ASK_SIZE: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_size)],
+            },
+            fallbacks=[],
+            name="eligibility",
+            persistent=True,
+        )
+    )
+    return app
+
+
+def message(update_id: int, text: str, bot) -> Update:
+    data = {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "chat": {"id": 77, "type": "private"},
+            "from": {"id": 77, "is_bot": False, "first_name": "A"},
+            "text": text,
+        },
+    }
+    if text.startswith("/"):
+        data["message"]["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+    return Update.de_json(data, bot)
+
+
+def test_conversation_resumes_at_same_step_after_restart(tmp_path):
+    path = tmp_path / "bot.sqlite3"
+
+    async def first_run() -> list:
+        request = FakeRequest()
+        app = build(path, request)
+        await app.initialize()
+        await app.process_update(message(1, "/eligibility", app.bot))
+        await app.process_update(message(2, "district", app.bot))
+        await app.shutdown()  # what run_polling does after SIGTERM: persist, then flush
+        return [m["text"] for m in request.sent]
+
+    async def second_run() -> list:
+        request = FakeRequest()
+        app = build(path, request)
+        await app.initialize()
+        await app.process_update(message(3, "large", app.bot))
+        await app.shutdown()
+        return [m["text"] for m in request.sent]
+
+    assert run(first_run()) == ["asker?", "size?"]
+    assert run(second_run()) == ["done district large"]
+    raw = path.read_bytes()
+    assert b"SECRET-TOKEN" not in raw
+    conn = sqlite3.connect(path)
+    # the finished conversation is gone from the table
+    assert conn.execute("SELECT COUNT(*) FROM kv WHERE kind = 'conversation:eligibility'").fetchone()[0] == 0
+    conn.close()
+
+
+def test_bot_is_stored_as_a_marker_not_with_its_token(tmp_path):
+    path = tmp_path / "bot.sqlite3"
+    bot = ExtBot(TOKEN)
+
+    async def check() -> None:
+        p = SQLitePersistence(path)
+        p.set_bot(bot)
+        await p.update_chat_data(1, {"bot": bot, "n": 1})
+        await p.flush()
+        assert b"SECRET-TOKEN" not in path.read_bytes()
+        p = SQLitePersistence(path)
+        assert await p.get_chat_data() == {1: {"bot": None, "n": 1}}  # no bot set yet
+        await p.flush()
+        p = SQLitePersistence(path)
+        p.set_bot(bot)
+        assert (await p.get_chat_data())[1]["bot"] is bot
+        await p.flush()
+
+    run(check())
+
+
+@pytest.mark.parametrize("interval", [1.0, 60.0])
+def test_update_interval_is_configurable(tmp_path, interval):
+    p = SQLitePersistence(tmp_path / "x.sqlite3", update_interval=interval)
+    assert p.update_interval == interval
+    run(p.flush())
