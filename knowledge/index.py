@@ -1,0 +1,179 @@
+"""The clause index: jieba words and character pairs of every citable clause, searched with BM25 weights.
+
+Words carry meaning; character pairs keep a question that jieba cut differently, or that has a typo in
+one character, close to its clause. Domain words with a typo are restored with rapidfuzz first.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+
+from rapidfuzz.distance import Hamming
+
+from .fold import fold
+from .lexicon import Lexicon
+from .model import Clause, Notice
+
+# Which clauses compete for a citation: the smallest unit of each part of the notice.
+_RANKED_KINDS = {"title", "addressee", "item", "paragraph", "sentence", "signature", "date"}
+_CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+|[0-9a-z%]+")
+_BM25_K1 = 1.2
+_BM25_B = 0.5
+_PHRASE_WEIGHT = 0.8  # per character of keyword phrases found whole in the question
+_PATH_WEIGHT = 0.35  # words of the section path count, but less than the clause's own words
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One clause found for a question, with its score and how much of the question it covers."""
+
+    clause: Clause
+    score: float
+    coverage: float  # share of the question's weighted words and character pairs found in the clause
+
+
+def bigrams(folded: str) -> list[str]:
+    """Character pairs inside runs of Chinese characters, and whole runs of Latin letters or digits."""
+    out: list[str] = []
+    for run in _CJK_RUN.findall(folded):
+        if run[0].isascii():
+            out.append(run)
+        elif len(run) == 1:
+            out.append(run)
+        else:
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+@dataclass
+class _Doc:
+    clause: Clause
+    words: Counter
+    path_words: frozenset[str]
+    pairs: frozenset[str]
+    length: int
+
+
+class ClauseIndex:
+    """Search a notice's clauses for the ones that answer a question."""
+
+    def __init__(self, notice: Notice, lexicon: Lexicon, keywords: dict[str, list[str]] | None = None):
+        """Index the notice's citable clauses; `keywords` adds users' words to clauses, by clause id."""
+        self.notice = notice
+        self.lexicon = lexicon
+        self.docs: list[_Doc] = []
+        self.phrases: dict[str, list[tuple[str, str]]] = {}  # clause id -> (folded keyword, original)
+        keywords = keywords or {}
+        for clause in self.ranked(notice):
+            folded = fold(clause.text)
+            extra = [fold(k) for k in keywords.get(clause.id, ())]
+            self.phrases[clause.id] = [(k, k) for k in extra if len(k) >= 2]
+            words = Counter(lexicon.expand(lexicon.cut(folded)))
+            for k in extra:  # users' words count once each, beside the clause's own
+                words.update(set(lexicon.expand(lexicon.cut(k))) - set(words))
+            label_words = lexicon.expand(lexicon.cut(fold(clause.path)))
+            self.docs.append(
+                _Doc(clause, words, frozenset(label_words), frozenset(bigrams(folded)), max(1, sum(words.values())))
+            )
+        n = len(self.docs)
+        df: Counter = Counter()
+        pair_df: Counter = Counter()
+        for doc in self.docs:
+            df.update(set(doc.words) | doc.path_words)
+            pair_df.update(doc.pairs)
+        self.idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in df.items()}
+        self.pair_idf = {p: math.log(1 + (n - f + 0.5) / (f + 0.5)) for p, f in pair_df.items()}
+        self.unknown_idf = math.log(1 + (n + 0.5) / 0.5) * 0.5  # a word no clause has: weighty, but half
+        self.avg_len = sum(d.length for d in self.docs) / max(1, n)
+
+    @staticmethod
+    def ranked(notice: Notice) -> list[Clause]:
+        """Clauses that can be cited: a long paragraph competes through its sentences, not as a whole."""
+        split = {c.parent for c in notice.clauses if c.parent}
+        return [c for c in notice.clauses if c.kind in _RANKED_KINDS and c.id not in split]
+
+    @cached_property
+    def _typo_targets(self) -> dict[int, list[str]]:
+        """Domain words that a typo may have broken, by length."""
+        words = {fold(w) for w in (*self.lexicon.domain_words, *self.lexicon.synonyms.values())}
+        by_size: dict[int, list[str]] = {}
+        for w in sorted(words):
+            if _CJK_ONLY.fullmatch(w) and 2 <= len(w) <= 4:
+                by_size.setdefault(len(w), []).append(w)
+        return by_size
+
+    def restore_typos(self, folded: str, words: list[str] | None = None) -> list[str]:
+        """Domain words the question misspells in one character (申保 -> 申报, 服物商 -> 服务商).
+
+        A window of the question one character away from a domain word counts as that word when the
+        window is no word itself (the small dictionary keeps real neighbours such as 关系 beside 联系)
+        and, for longer words, when the characters that do agree are not a word on their own (试点跟).
+        """
+        known = self.lexicon.tokenizer.FREQ
+        words = self.lexicon.cut(folded) if words is None else words
+        found: list[str] = []
+        for size, targets in self._typo_targets.items():
+            # A two-character typo must be a word of its own as jieba cut it; "州下" in "通州下雨" is not.
+            windows = (
+                {w for w in words if len(w) == 2}
+                if size == 2
+                else {folded[i : i + size] for i in range(len(folded) - size + 1)}
+            )
+            for window in windows:
+                if not _CJK_ONLY.fullmatch(window) or known.get(window):
+                    continue
+                for w in targets:
+                    if w in folded or Hamming.distance(window, w) != 1:
+                        continue
+                    if size >= 3 and (known.get(window[1:]) or known.get(window[:-1])) and not (
+                        window[0] != w[0] and window[-1] != w[-1]
+                    ):
+                        continue
+                    found.append(w)
+        return found
+
+    def analyse(self, question: str) -> tuple[str, list[str]]:
+        """The folded question and its words (synonyms expanded, typos restored)."""
+        folded = fold(question)
+        words = self.lexicon.cut(folded)
+        words += self.restore_typos(folded, words)
+        return folded, self.lexicon.expand(words)
+
+    def search(self, question: str, k: int = 5, words: list[str] | None = None) -> list[Hit]:
+        """The k best clauses for a question, best first."""
+        folded = fold(question)
+        if words is None:
+            folded, words = self.analyse(question)
+        q_words = set(words)
+        q_pairs = set(bigrams(folded))
+        if not q_words and not q_pairs:
+            return []
+        word_mass = sum(self.idf.get(w, self.unknown_idf) for w in q_words) or 1.0
+        pair_mass = sum(self.pair_idf.get(p, self.unknown_idf) for p in q_pairs) or 1.0
+        hits: list[Hit] = []
+        for doc in self.docs:
+            bm25 = 0.0
+            covered = 0.0
+            for w in q_words:
+                tf = doc.words.get(w, 0)
+                idf = self.idf.get(w)
+                if tf and idf:
+                    norm = tf * (_BM25_K1 + 1) / (tf + _BM25_K1 * (1 - _BM25_B + _BM25_B * doc.length / self.avg_len))
+                    bm25 += idf * norm
+                    covered += idf
+                elif idf and w in doc.path_words:
+                    bm25 += idf * _PATH_WEIGHT
+                    covered += idf * _PATH_WEIGHT
+            pair_cov = sum(self.pair_idf[p] for p in q_pairs & doc.pairs) / pair_mass
+            # A keyword phrase found whole in the question is the strongest sign of what it asks.
+            phrase = sum(len(k) for k, _ in self.phrases.get(doc.clause.id, ()) if k in folded)
+            coverage = 0.6 * covered / word_mass + 0.4 * pair_cov
+            score = bm25 + 4.0 * pair_cov + _PHRASE_WEIGHT * min(phrase, 12)
+            if score > 0:
+                hits.append(Hit(doc.clause, score, coverage))
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits[:k]

@@ -1,0 +1,121 @@
+"""The words of the domain: a small jieba dictionary, the domain dictionary and the synonyms, as data.
+
+jieba's default dictionary (350,000 words) takes most of a second to load; segmenting questions against
+one short notice needs only the words that occur in the notices, plus the domain words and synonyms.
+`python -m knowledge.lexicon` rebuilds `lexicon/dictionary.txt` from jieba's default one.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from rapidfuzz.distance import Hamming
+
+from .fold import fold
+from .loader import LEXICON_DIR, NOTICES_DIR, read_yaml
+
+SMALL_DICTIONARY = "dictionary.txt"
+USER_DICTIONARY = "userdict.txt"
+SYNONYMS = "synonyms.yaml"
+STOPWORDS = "stopwords.txt"
+
+_WORD = re.compile(r"[0-9a-z\u4e00-\u9fff%]")
+_LATIN_PHRASE = re.compile(r"[a-z][a-z0-9\- ]*[a-z0-9]")
+
+
+@dataclass
+class Lexicon:
+    """Synonyms, stop words and the jieba tokenizer built from the small dictionary."""
+
+    folder: Path = LEXICON_DIR
+    synonyms: dict[str, str] = field(default_factory=dict)  # folded variant -> folded canonical word
+    stopwords: frozenset[str] = frozenset()
+    domain_words: tuple[str, ...] = ()
+
+    @classmethod
+    def load(cls, folder: Path = LEXICON_DIR) -> "Lexicon":
+        """Read the synonyms, stop words and domain words of a lexicon folder."""
+        synonyms: dict[str, str] = {}
+        for canonical, variants in (read_yaml(folder / SYNONYMS) or {}).items():
+            for variant in variants or ():
+                synonyms[fold(str(variant))] = fold(str(canonical))
+        stop_path = folder / STOPWORDS
+        stopwords = frozenset(
+            w for w in (ln.strip() for ln in stop_path.read_text(encoding="utf-8").splitlines()) if w and not w.startswith("#")
+        ) if stop_path.is_file() else frozenset()
+        domain = tuple(
+            ln.split()[0] for ln in (folder / USER_DICTIONARY).read_text(encoding="utf-8").splitlines() if ln.strip()
+        )
+        return cls(folder=folder, synonyms=synonyms, stopwords=stopwords, domain_words=domain)
+
+    @cached_property
+    def tokenizer(self):
+        """A jieba Tokenizer on the small dictionary plus the domain dictionary."""
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        small = self.folder / SMALL_DICTIONARY
+        tok = jieba.Tokenizer(str(small)) if small.is_file() else jieba.Tokenizer()
+        tok.initialize()
+        tok.load_userdict(str(self.folder / USER_DICTIONARY))
+        for word in self.synonyms:  # so that a colloquial variant is cut as one word
+            if not _LATIN_PHRASE.fullmatch(word) and len(word) > 1:
+                tok.add_word(word, freq=20)
+        return tok
+
+    @cached_property
+    def latin_phrases(self) -> list[tuple[re.Pattern[str], str]]:
+        """English variants, longest first, replaced in the text before it is cut."""
+        phrases = sorted((v for v in self.synonyms if _LATIN_PHRASE.fullmatch(v)), key=len, reverse=True)
+        return [(re.compile(rf"\b{re.escape(v)}s?\b"), self.synonyms[v]) for v in phrases]
+
+    def cut(self, folded: str) -> list[str]:
+        """Segment folded text into words, dropping punctuation and stop words."""
+        for pattern, canonical in self.latin_phrases:
+            folded = pattern.sub(f" {canonical} ", folded)
+        return [w for w in self.tokenizer.lcut(folded) if _WORD.search(w) and w not in self.stopwords]
+
+    def expand(self, words: list[str]) -> list[str]:
+        """Each word, followed by its canonical synonym when it has one."""
+        out: list[str] = []
+        for w in words:
+            out.append(w)
+            canonical = self.synonyms.get(w)
+            if canonical and canonical != w:
+                out.append(canonical)
+        return out
+
+
+def build_small_dictionary(out: Path | None = None) -> int:
+    """Write the words of jieba's default dictionary that occur in any notice or lexicon file."""
+    import jieba
+
+    corpus = "\n".join(fold(p.read_text(encoding="utf-8")) for p in NOTICES_DIR.glob("*/*.txt"))
+    corpus += "\n".join(fold(p.read_text(encoding="utf-8")) for p in LEXICON_DIR.glob("*.yaml"))
+    corpus += "\n".join(fold(p.read_text(encoding="utf-8")) for p in NOTICES_DIR.glob("*/*.yaml"))
+    # Typo targets: a real word one character away from one ("关系" beside "联系") must stay a word,
+    # so such neighbours are kept too; the index restores only strings that are no word at all.
+    lexicon = Lexicon.load()
+    targets = {fold(w) for w in (*lexicon.domain_words, *lexicon.synonyms.values()) if len(w) >= 2}
+    by_length: dict[int, list[str]] = {}
+    for t in targets:
+        by_length.setdefault(len(t), []).append(t)
+    kept = []
+    with jieba.get_dict_file() as fh:
+        for raw in fh:
+            line = raw.decode("utf-8")
+            word, _, rest = line.partition(" ")
+            freq = int(rest.split(" ", 1)[0] or 0) if rest else 0
+            near = freq >= 30 and any(Hamming.distance(word, t) == 1 for t in by_length.get(len(word), ()))
+            if word and (word in corpus or near):
+                kept.append(line if line.endswith("\n") else line + "\n")
+    target = out or LEXICON_DIR / SMALL_DICTIONARY
+    target.write_text("".join(kept), encoding="utf-8")
+    return len(kept)
+
+
+if __name__ == "__main__":
+    print(f"{build_small_dictionary()} words written to {LEXICON_DIR / SMALL_DICTIONARY}")
