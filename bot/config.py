@@ -1,0 +1,150 @@
+"""Settings read from the environment, and the means to keep the bot token out of every log line."""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+DEFAULT_BASE_URL = "https://api.telegram.org"
+DEFAULT_PORT = 8443
+DEFAULT_DB = "./data/notice-bot.sqlite3"
+DEFAULT_LOG_LEVEL = "INFO"
+REDACTED = "[REDACTED]"
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value the bot cannot use."""
+
+
+def redact(text: str, token: str | None) -> str:
+    """Replace every spelling of the token in text (plain or URL-encoded) with a marker."""
+    if not token or not text:
+        return text
+    for form in {token, quote(token, safe=""), quote(token)}:
+        text = text.replace(form, REDACTED)
+    return text
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the Telegram front end needs to start; the token is never part of repr()."""
+
+    token: str = field(repr=False)
+    base_url: str = DEFAULT_BASE_URL
+    webhook_url: str | None = None
+    port: int = DEFAULT_PORT
+    admin_ids: frozenset[int] = frozenset()
+    db_path: Path = Path(DEFAULT_DB)
+    log_level: str = DEFAULT_LOG_LEVEL
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        """Read the settings from os.environ (or a given mapping); raise ConfigError on bad values."""
+        env = os.environ if env is None else env
+        token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+        if not token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
+        return cls(
+            token=token,
+            base_url=_base_url(env.get("TELEGRAM_BASE_URL", "")),
+            webhook_url=env.get("WEBHOOK_URL", "").strip() or None,
+            port=_port(env.get("PORT", "")),
+            admin_ids=_admin_ids(env.get("ADMIN_IDS", "")),
+            db_path=Path(env.get("NOTICE_BOT_DB", "").strip() or DEFAULT_DB),
+            log_level=_log_level(env.get("LOG_LEVEL", "")),
+        )
+
+    @property
+    def bot_api_url(self) -> str:
+        """The base URL python-telegram-bot appends the token to for Bot API methods."""
+        return f"{self.base_url}/bot"
+
+    @property
+    def file_api_url(self) -> str:
+        """The base URL python-telegram-bot appends the token to for file downloads."""
+        return f"{self.base_url}/file/bot"
+
+    def redact(self, text: str) -> str:
+        """This config's token removed from text."""
+        return redact(text, self.token)
+
+
+def _base_url(raw: str) -> str:
+    url = raw.strip().rstrip("/") or DEFAULT_BASE_URL
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"TELEGRAM_BASE_URL must start with http:// or https://, got {url!r}")
+    # People often paste the form python-telegram-bot uses internally; accept it too.
+    if url.endswith("/bot"):
+        url = url[: -len("/bot")]
+    return url
+
+
+def _port(raw: str) -> int:
+    raw = raw.strip()
+    if not raw:
+        return DEFAULT_PORT
+    try:
+        port = int(raw)
+    except ValueError:
+        raise ConfigError(f"PORT must be a number, got {raw!r}") from None
+    if not 0 < port < 65536:
+        raise ConfigError(f"PORT must be between 1 and 65535, got {port}")
+    return port
+
+
+def _admin_ids(raw: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            ids.add(int(part))
+        except ValueError:
+            raise ConfigError(f"ADMIN_IDS must be comma-separated numbers, got {part!r}") from None
+    return frozenset(ids)
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper() or DEFAULT_LOG_LEVEL
+    if not isinstance(logging.getLevelName(level), int):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {raw!r}")
+    return level
+
+
+class TokenRedactingFilter(logging.Filter):
+    """A handler filter that rewrites each record so the token appears nowhere in its output."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # Format the message and traceback here, so neither the args nor the formatter can
+        # reintroduce the token later.
+        record.msg = redact(record.getMessage(), self._token)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self._token)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self._token)
+        return True
+
+
+def configure_logging(config: Config) -> None:
+    """Set up logging at the configured level with the token filtered from every handler."""
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=config.log_level
+    )
+    root = logging.getLogger()
+    root.setLevel(config.log_level)
+    # httpx logs each request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for handler in root.handlers:
+        if not any(isinstance(f, TokenRedactingFilter) for f in handler.filters):
+            handler.addFilter(TokenRedactingFilter(config.token))

@@ -1,0 +1,179 @@
+"""Telegram HTML rendering: escaping, citations in blockquotes, and splitting within Telegram's limits."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.render import (
+    CONTINUED,
+    EXPANDABLE_FROM,
+    MAX_MESSAGE,
+    render_answer,
+    render_inline_card,
+    render_verdict,
+    tg_len,
+)
+from handlers.model import Answer, Citation
+
+ALLOWED_TAGS = {"b", "blockquote", "code", "i"}
+
+
+class _TagChecker(HTMLParser):
+    """Checks that tags are Telegram's, balanced, and that text unescapes to what was given."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        assert tag in ALLOWED_TAGS, tag
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack[-1] == tag, (self.stack, tag)
+        self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _check(html_text: str) -> str:
+    """Parse one message; return its visible text, failing on unbalanced or foreign tags."""
+    # Every '<' must start one of our tags, every '&' one of the entities html.escape writes.
+    assert not re.search(r"<(?!/?(b|blockquote|code|i)[ >])", html_text), html_text
+    assert not re.search(r"&(?!(amp|lt|gt|quot);)", html_text), html_text
+    checker = _TagChecker()
+    checker.feed(html_text)
+    checker.close()
+    assert checker.stack == []
+    return "".join(checker.text)
+
+
+def _answer(text: str, *quotes: str, path: str = "一、总体要求 › (一)指导思想") -> Answer:
+    cites = [Citation(id=f"1.{i}", path=path, quote=q) for i, q in enumerate(quotes, 1)]
+    return Answer(question="q", answered=True, intent="general", text=text, citations=cites)
+
+
+def test_answer_first_then_citation_path_bold_and_quote_in_blockquote():
+    parts = render_answer(_answer("直接答案。", "原文一句。"))
+    assert len(parts) == 1
+    html_text = parts[0]
+    assert html_text.startswith("直接答案。")
+    assert "<b>一、总体要求 › (一)指导思想</b>\n<blockquote>原文一句。</blockquote>" in html_text
+    assert html_text.index("直接答案") < html_text.index("<blockquote>")
+
+
+@pytest.mark.parametrize("dangerous", ["<b>粗体</b>", "A & B", "<script>alert(1)</script>", "&amp;"])
+def test_everything_is_escaped(dangerous):
+    answer = _answer(dangerous, dangerous, path=dangerous)
+    answer.question = dangerous
+    for html_text in render_answer(answer):
+        assert "<script>" not in html_text
+        visible = _check(html_text)
+        assert visible.count(dangerous) == 3  # text, path and quote all come back verbatim
+    card = render_inline_card(answer)
+    assert dangerous in _check(card.html)
+    assert "<script>" not in card.html
+
+
+def test_ampersand_escaped_exactly_once():
+    html_text = render_answer(_answer("A & B", "C & D"))[0]
+    assert "A &amp; B" in html_text and "C &amp; D" in html_text
+    assert "&amp;amp;" not in html_text
+
+
+def test_long_quote_is_expandable_short_is_not():
+    short = render_answer(_answer("答", "短。"))[0]
+    long = render_answer(_answer("答", "长" * (EXPANDABLE_FROM + 1)))[0]
+    assert "<blockquote>" in short and "expandable" not in short
+    assert "<blockquote expandable>" in long
+
+
+def test_split_at_paragraph_boundaries_each_message_within_limit():
+    quotes = [f"第{i}条。" + "内容" * 400 for i in range(8)]  # ~800 chars each, 6,400+ in all
+    parts = render_answer(_answer("答案在下面。", *quotes))
+    assert len(parts) > 1
+    for part in parts:
+        assert tg_len(part) <= MAX_MESSAGE
+        _check(part)
+    # No quote was cut: each one appears whole in exactly one message.
+    for q in quotes:
+        assert sum(q in part for part in parts) == 1
+    assert parts[0].startswith("答案在下面。")
+
+
+def test_single_overlong_paragraph_is_hard_split_without_breaking_tags():
+    quote = "很长的条款,包含<标签>与&符号。" * 600  # ~10,000 chars, escaping makes it longer still
+    parts = render_answer(_answer("答", quote))
+    assert len(parts) >= 3
+    visible = ""
+    for part in parts:
+        assert tg_len(part) <= MAX_MESSAGE
+        visible += _check(part)
+    # All of the quote survives, in order, across the pieces.
+    path = "一、总体要求 › (一)指导思想"
+    noise = "|".join(re.escape(x) for x in (path + CONTINUED, path, "答"))
+    assert re.sub(rf"\s|{noise}", "", visible) == re.sub(r"\s", "", quote)
+
+
+def test_utf16_length_counts_emoji_twice():
+    assert tg_len("😀") == 2
+    parts = render_answer(_answer("😀" * 3000))
+    assert all(tg_len(p) <= MAX_MESSAGE for p in parts)
+    assert len(parts) == 2
+
+
+def test_limit_parameter_is_honoured_for_small_limits():
+    parts = render_answer(_answer("一。二。三。" * 50, "四。" * 80), limit=200)
+    assert all(tg_len(p) <= 200 for p in parts)
+    for p in parts:
+        _check(p)
+
+
+def test_inline_card_has_answer_and_top_citation_only():
+    answer = _answer("直接答案。", "第一条引文。", "第二条引文。")
+    card = render_inline_card(answer)
+    assert card.title == "直接答案。"
+    assert "第一条引文。" in card.html and "第二条引文。" not in card.html
+    assert card.description == answer.citations[0].path
+
+
+def test_inline_card_fits_even_with_huge_quote():
+    card = render_inline_card(_answer("答案。", "引" * 10_000))
+    assert tg_len(card.html) <= MAX_MESSAGE
+    _check(card.html)
+    assert card.html.endswith("…</blockquote>")
+
+
+def test_unanswered_inline_card_says_so():
+    answer = Answer(question="天气", answered=False, intent="out_of_scope", text="通知没有涉及天气。")
+    card = render_inline_card(answer)
+    assert card.title != "通知没有涉及天气。"
+    assert "通知没有涉及天气。" in card.html
+
+
+def test_verdict_has_heading_then_reasons():
+    answer = _answer("条件一:符合。\n条件二:不符合。", "条款原文。")
+    html_text = render_verdict(answer)[0]
+    visible = _check(html_text)
+    assert html_text.startswith("<b>")
+    assert visible.index("符合") < visible.index("条款原文")
+    assert "条件二:不符合。" in visible
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    text=st.text(min_size=0, max_size=3000),
+    quotes=st.lists(st.text(min_size=1, max_size=5000), max_size=4),
+)
+def test_any_input_renders_to_valid_messages_within_limit(text, quotes):
+    parts = render_answer(_answer(text, *quotes, path="路径<&>"))
+    assert parts
+    for part in parts:
+        assert tg_len(part) <= MAX_MESSAGE
+        _check(part)
