@@ -80,7 +80,7 @@ def test_in_scope_items_have_cites_and_answer_groups(eval_items):
         if item["kind"] == OUT_OF_SCOPE:
             continue
         cites = item.get("cite")
-        assert isinstance(cites, list) and cites, f"{item['id']}: no cite"
+        assert isinstance(cites, list) and 1 <= len(cites) <= 3, f"{item['id']}: needs 1-3 cites"
         groups = item.get("answer")
         assert isinstance(groups, list) and groups, f"{item['id']}: no answer groups"
         for group in groups:
