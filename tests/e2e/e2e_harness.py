@@ -1,6 +1,6 @@
 """Drive a bot process through the telegram-test-api emulator: start both, then act as Telegram users.
 
-Used by the end-to-end tests (conftest.py) and by benchmarks/e2e_latency.py. Nothing here imports the
+Used by the end-to-end tests (through conftest.py) and by benchmarks/e2e_latency.py. Nothing here imports the
 bot: the bot is a separate process that only talks HTTP to the emulator, as it would to Telegram.
 """
 from __future__ import annotations
@@ -16,6 +16,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -470,6 +472,21 @@ class TelegramClient:
         self.press(user, message, button)
         return self.wait_change(chat, before, timeout)
 
+    def press_for_alert(
+        self, user: User, message: BotMessage, button: Button | str, timeout: float = DEFAULT_TIMEOUT
+    ) -> dict[str, Any]:
+        """Press a button and return the bot's answerCallbackQuery (the toast or alert it showed)."""
+        seen = len(self.callback_answers())
+        self.press(user, message, button)
+        deadline = time.monotonic() + timeout
+        while True:
+            answers = self.callback_answers()
+            if len(answers) > seen:
+                return answers[-1]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the bot did not answer the button press within {timeout}s")
+            time.sleep(POLL_INTERVAL)
+
     def ask(self, user: User, chat: Chat, text: str, timeout: float = DEFAULT_TIMEOUT) -> list[BotMessage]:
         """Send a message and return the bot's reply messages (at least one)."""
         self.take_new(chat)
@@ -498,5 +515,44 @@ def bot_argv() -> list[str]:
     return [sys.executable, "-m", "bot"]
 
 
+# Every bot process running now; the test runner judges each test on what they logged meanwhile.
+RUNNING_BOTS: list[BotProcess] = []
+
+
+@contextmanager
+def running_bot(emulator: Emulator, argv: list[str], token: str, data_dir: Path) -> Iterator[BotProcess]:
+    """A bot process polling the emulator for the duration of the block; its shutdown log is checked too."""
+    client = emulator.client(token)
+    bot = BotProcess(argv, bot_env(emulator, token, data_dir), data_dir / "bot.log", token)
+    try:
+        bot.start(client)
+        RUNNING_BOTS.append(bot)
+        yield bot
+    finally:
+        if bot in RUNNING_BOTS:
+            RUNNING_BOTS.remove(bot)
+        bot.stop()
+        client.close()
+    problems = log_problems(bot.unchecked_log(), token)
+    if problems:
+        raise AssertionError(f"{problems} during shutdown; bot log:\n{bot.log()[-6000:]}")
+
+
 def flatten(groups: Iterable[Iterable[BotMessage]]) -> list[BotMessage]:
     return [m for group in groups for m in group]
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def is_verbatim(quote: str, source: str) -> bool:
+    """Whether a quote is an excerpt of the source; an ellipsis may stand for left-out text."""
+    pieces = [p for p in re.split(r"…+|\.{3,}", _squash(quote)) if p]
+    return bool(pieces) and all(p in _squash(source) for p in pieces)
+
+
+def verbatim_quotes(messages: Iterable[BotMessage], source: str) -> list[str]:
+    """The blockquotes of the messages that quote the source text verbatim."""
+    quotes = [q for m in messages for q in blockquotes(m.text)]
+    return [q for q in quotes if is_verbatim(q, source)]

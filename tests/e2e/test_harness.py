@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import httpx
 
-from harness import TelegramClient
+from e2e_harness import TelegramClient
 
 
 def test_get_me_reports_a_bot(echo_tg: TelegramClient) -> None:
