@@ -53,7 +53,8 @@ def load_notice(folder: Path) -> NoticeBundle:
     meta_path = folder / "meta.yaml"
     meta = read_yaml(meta_path) if meta_path.is_file() else {}
     notice = parse_notice(text_path.read_text(encoding="utf-8"), key=folder.name, meta=meta or {})
-    data = {p.stem: read_yaml(p) for p in sorted(folder.glob("*.yaml")) if p.stem != "meta"}
+    # The evaluation set is for measuring, not answering: it is read only by the scorer.
+    data = {p.stem: read_yaml(p) for p in sorted(folder.glob("*.yaml")) if p.stem not in ("meta", "eval")}
     return NoticeBundle(notice=notice, folder=folder, data=data)
 
 

@@ -11,7 +11,7 @@ class Clause:
     id: str  # stable: built from the numbering, e.g. "4.2.p2" or "4.2.p2.s1"
     path: str  # human path, e.g. "四、资金分配和使用 › (二)资金使用"
     text: str  # verbatim text from the notice
-    kind: str  # "title" | "addressee" | "heading" | "item" | "paragraph" | "sentence" | "signature" | "date"
+    kind: str  # title | addressee | heading | item | paragraph | label | sentence | signature | date
     section: str  # id of the numbered node the clause belongs to, e.g. "4.2"
     parent: str | None = None  # for a sentence: the id of its paragraph
 

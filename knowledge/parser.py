@@ -99,11 +99,12 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
         path = node.path or "导语"
         add(Clause(cid, path, body, kind, node.id or "pre"), node)
         sentences = split_sentences(body)
-        if inline_id and sentences and node.label.startswith(sentences[0].rstrip("。")):
-            sentences = sentences[1:]
         if len(body) >= SENTENCE_SPLIT_MIN and len(sentences) > 1:
             for i, sentence in enumerate(sentences, 1):
-                add(Clause(f"{cid}.s{i}", path, sentence, "sentence", node.id or "pre", parent=cid), node)
+                # An item's bare label ("(二)市级推荐。") is kept for outlines, but answers nothing alone.
+                is_label = i == 1 and inline_id is not None and node.label.startswith(sentence.rstrip("。"))
+                kind = "label" if is_label else "sentence"
+                add(Clause(f"{cid}.s{i}", path, sentence, kind, node.id or "pre", parent=cid), node)
 
     body_lines = list(lines)
     if body_lines:

@@ -1,0 +1,39 @@
+"""Small helpers every handler uses: cue matching and turning clauses into citations."""
+from __future__ import annotations
+
+from knowledge.facts import Quoted
+from knowledge.index import Hit
+
+from .kb import KnowledgeBase
+from .model import Citation
+
+
+def found(folded: str, words) -> list[str]:
+    """The cue words that occur in the folded question, longest first."""
+    return sorted((w for w in words if w and w in folded), key=len, reverse=True)
+
+
+def has_any(folded: str, words) -> bool:
+    return any(w and w in folded for w in words)
+
+
+def cite(kb: KnowledgeBase, clause_id: str) -> Citation | None:
+    """The citation of one clause: id, section path and its verbatim text."""
+    clause = kb.clause(clause_id)
+    return Citation(clause.id, clause.path, clause.text) if clause else None
+
+
+def citations(kb: KnowledgeBase, *sources, hits: list[Hit] = (), limit: int = 3) -> list[Citation]:
+    """Citations from facts' quotes and clause ids first, then search hits; no clause twice."""
+    out: list[Citation] = []
+    seen: set[str] = set()
+    ids = [s.clause_id if isinstance(s, Quoted) else s for s in sources] + [h.clause.id for h in hits]
+    for cid in ids:
+        if cid and cid not in seen:
+            c = cite(kb, cid)
+            if c:
+                out.append(c)
+                seen.add(cid)
+        if len(out) >= limit:
+            break
+    return out

@@ -1,0 +1,78 @@
+"""Dates and deadlines: the date the notice sets, and where today stands against it."""
+from __future__ import annotations
+
+import datetime as dt
+
+from knowledge.facts import DateFact
+
+from .common import found
+from .numbers import cn_date, dates
+
+_ASKS_WHEN = ("什么时候", "啥时候", "哪天", "几号", "何时", "日期", "截止", "最晚", "来得及", "多久", "几年", "哪年",
+              "起止", "开始", "结束", "期限", "when", "deadline", "date", "还能")
+
+
+def asks_when(folded: str) -> bool:
+    return any(w in folded for w in _ASKS_WHEN)
+
+
+def pick(facts: list[DateFact], folded: str, top_clauses: list[str]) -> DateFact | None:
+    """The date fact the question is about: its cues in the question, its clause among the best hits."""
+    best, best_score = None, 0.0
+    for fact in facts:
+        score = sum(len(w) for w in found(folded, fact.cues))
+        if fact.source.clause_id in top_clauses:
+            score += 3 - top_clauses.index(fact.source.clause_id)
+        if score > best_score:
+            best, best_score = fact, score
+    return best
+
+
+def _since(today: dt.date, day: dt.date) -> str:
+    days = (today - day).days
+    if days < 60:
+        return f"{days}天"
+    months = (today.year - day.year) * 12 + today.month - day.month - (today.day < day.day)
+    years, months = divmod(months, 12)
+    return (f"{years}年" if years else "") + (f"{months}个月" if months else "") or f"{days}天"
+
+
+def status(fact: DateFact, today: dt.date) -> str:
+    """Where today stands against the fact: passed by how long, under way, or still ahead."""
+    today_text = f"(按今天{cn_date(today)}计)"
+    if fact.role == "deadline" and fact.date:
+        if today > fact.date:
+            return f"该期限已于{cn_date(fact.date)}截止,已过去{_since(today, fact.date)}{today_text}。"
+        return f"距截止还有{(fact.date - today).days}天{today_text}。"
+    if fact.role == "event" and fact.date:
+        return f"距今已{_since(today, fact.date)}{today_text}。" if today >= fact.date else ""
+    if fact.role == "period" and fact.end:
+        if today > fact.end:
+            return f"该期间已于{cn_date(fact.end, with_day=False)}结束,已过去{_since(today, fact.end)}{today_text}。"
+        if fact.start is None or today >= fact.start:
+            return f"目前处于该期间内,至{cn_date(fact.end, with_day=False)}结束{today_text}。"
+        return f"该期间尚未开始{today_text}。"
+    if fact.role == "after" and fact.after:
+        if today > fact.after:
+            return f"按时间推算,该评价的时间点({cn_date(fact.after, with_day=False)}之后)已到{today_text}。"
+        return f"该评价须在{cn_date(fact.after, with_day=False)}之后进行{today_text}。"
+    return ""
+
+
+def compare_asked_date(fact: DateFact, folded: str) -> str:
+    """When the question names a day ("7月11号才发"), say whether it is in time for a deadline."""
+    if fact.role != "deadline" or not fact.date:
+        return ""
+    for day in dates(folded, fact.date.year):
+        if day == fact.date:
+            return f"通知要求在{cn_date(fact.date)}前报送,当天报送是否算按时通知未明确,请尽早报送。"
+        if day > fact.date:
+            return f"{cn_date(day)}已超过截止时间,来不及:须在{cn_date(fact.date)}前报送。"
+        return f"{cn_date(day)}在截止日期{cn_date(fact.date)}之前,来得及。"
+    return ""
+
+
+def answer_text(fact: DateFact, folded: str, today: dt.date) -> str:
+    """One to three sentences: the fact, the asked day against it, and today against it."""
+    parts = [compare_asked_date(fact, folded), fact.text + "。", status(fact, today)]
+    return "".join(p for p in parts if p)

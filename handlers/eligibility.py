@@ -1,0 +1,114 @@
+"""Eligibility: the rules in knowledge/ applied to a described situation or to the guided check's answers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from knowledge.facts import Condition, Option
+
+from . import kb as kb_module
+from .common import citations, found, has_any
+from .model import Answer
+from .numbers import counts
+
+ASKERS: dict[str, str] = {}  # filled from knowledge/ on first use; see askers()
+_ASKS_ELIGIBLE = ("能不能", "能否", "可以", "能参加", "能进", "能报", "能申报", "还能", "有资格", "资格", "符合", "够格",
+                  "算不算", "能享受", "能拿", "可不可以", "行不行", "eligible", "qualify", "can we", "有关系")
+_ENTERPRISE_WORDS = ("企业", "公司", "厂", "我们是做", "小巨人", "company", "firm")
+_DISTRICT_WORDS = ("区政府", "我们区", "本区", "区里", "区财政")
+VERDICT = {"fail": "不符合", "pass": "符合", "check": "需进一步确认"}
+MARK = {"pass": "✔", "fail": "✘", "check": "?"}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question of the guided check and its answer options (value, label)."""
+
+    id: str
+    question: str
+    options: list[tuple[str, str]]
+
+
+def askers() -> dict[str, str]:
+    """Who may be checked: value -> label, from knowledge/."""
+    return dict(kb_module.get().facts.askers)
+
+
+def steps(asker: str) -> list[Step]:
+    """The guided check's questions for a district or an enterprise."""
+    conds = kb_module.get().facts.conditions.get(asker, [])
+    return [Step(c.id, c.question, [(o.value, o.label) for o in c.options]) for c in conds]
+
+
+def _option(cond: Condition, value: str) -> Option | None:
+    return next((o for o in cond.options if o.value == value), None)
+
+
+def read_situation(asker: str, folded: str) -> dict[str, str]:
+    """The condition values a described situation states; a condition it does not mention stays out."""
+    knowledge = kb_module.get()
+    stated: dict[str, str] = {}
+    for cond in knowledge.facts.conditions.get(asker, []):
+        if cond.requires and not has_any(folded, cond.requires):
+            continue
+        if cond.count_target:
+            numbers = counts(folded)
+            target = knowledge.facts.target(cond.count_target)
+            if numbers and target.count:
+                stated[cond.id] = "yes" if numbers[0] >= target.count else "no"
+            continue
+        best = max(
+            ((max((len(w) for w in found(folded, o.cues)), default=0), o.value) for o in cond.options),
+            default=(0, None),
+        )
+        if best[0]:
+            stated[cond.id] = best[1]
+    return stated
+
+
+def guess_asker(folded: str) -> str:
+    return "district" if has_any(folded, _DISTRICT_WORDS) and not has_any(folded, _ENTERPRISE_WORDS) else "enterprise"
+
+
+def verdict(asker: str, answers: dict[str, str], question: str = "") -> Answer:
+    """符合 / 不符合 / 需进一步确认, with the reason and clause for each condition; unknown ones listed to check."""
+    knowledge = kb_module.get()
+    conds = knowledge.facts.conditions.get(asker, [])
+    lines, results, sources, unknown = [], [], [], []
+    for cond in conds:
+        option = _option(cond, answers.get(cond.id, ""))
+        if option is None:
+            unknown.append(cond)
+            continue
+        results.append(option.result)
+        lines.append(f"{MARK[option.result]} {option.reason}")
+        sources.append((option.result != "fail", cond.source))
+    if "fail" in results:
+        overall = "fail"
+    elif unknown or "check" in results:
+        overall = "check"
+    else:
+        overall = "pass"
+    if unknown:
+        lines.append("仍需确认:" + ";".join(c.question for c in unknown))
+        sources += [(True, c.source) for c in unknown]
+    who = knowledge.facts.askers.get(asker, asker)
+    text = f"结论({who}):{VERDICT[overall]}。\n" + "\n".join(lines)
+    sources.sort(key=lambda s: s[0])  # failing conditions are cited first
+    return Answer(
+        question=question, answered=True, intent="eligibility", text=text,
+        citations=citations(knowledge, *(q for _, q in sources), limit=5),
+        confidence=0.9, topic="eligibility",
+    )
+
+
+def from_situation(folded: str, question: str) -> Answer | None:
+    """A verdict when the question describes a situation and asks whether it qualifies."""
+    if not has_any(folded, _ASKS_ELIGIBLE):
+        return None
+    asker = guess_asker(folded)
+    stated = read_situation(asker, folded)
+    conds = {c.id: c for c in kb_module.get().facts.conditions.get(asker, [])}
+    results = [_option(conds[cid], value).result for cid, value in stated.items()]
+    if "fail" not in results and len(stated) < 2:
+        return None  # one stated fact that passes is no verdict; the clause answer says more
+    return verdict(asker, stated, question)

@@ -1,0 +1,87 @@
+"""Money: the cap, the shares and their arithmetic, and whether an expense may be paid from the fund."""
+from __future__ import annotations
+
+import math
+
+from knowledge.facts import Expense, Facts, Share
+
+from .common import found, has_any
+from .numbers import amounts, percent, yuan
+
+_ASKS_CAN = ("能", "可以", "可否", "行不行", "行吗", "允许", "补吗", "出吗", "报销", "用于", "用来", "支持", "算不算",
+             "can", "allowed", "cover", "pay for", "有依据", "依据")
+_ASKS_HOW_MUCH = ("多少", "几成", "百分之", "比例", "how much", "多大")
+_CAP_WORDS = ("拿满", "满额", "全额", "一个亿", "1个亿", "1亿", "一亿", "上限")
+
+
+def classify_expense(facts: Facts, folded: str) -> tuple[str, Expense | None, str] | None:
+    """The expense the question asks about: (verdict, the rule, the user's word); None if none is named.
+
+    A forbidden use wins over an allowed one, and any named use over one the notice does not name.
+    """
+    if not has_any(folded, _ASKS_CAN):
+        return None
+    named = []
+    for rank, verdict in enumerate(("forbidden", "allowed", "partial")):
+        for expense in facts.expenses:
+            if expense.verdict == verdict:
+                words = found(folded, expense.terms)
+                if words:
+                    named.append((rank, -len(words[0]), verdict, expense, words[0]))
+    unnamed = found(folded, facts.unnamed_expenses)
+    if unnamed and not any(len(w) >= len(unnamed[0]) for *_, w in named):
+        return "unnamed", None, unnamed[0]
+    if named:
+        _, _, verdict, expense, word = min(named, key=lambda t: (t[0], t[1]))
+        return verdict, expense, word
+    return None
+
+
+def expense_text(facts: Facts, verdict: str, expense: Expense | None, word: str) -> str:
+    """Yes, no, or "the notice names neither", with the rule that decides."""
+    if verdict == "forbidden":
+        return f"不可以。通知规定奖补资金不得用于{expense.label}。"
+    if verdict == "allowed":
+        share = next((s for s in facts.shares if s.id == expense.share), None)
+        part = f"(属于{'不低于' if share.bound == 'min' else '不高于'}{percent(share.ratio)}的那部分资金{share.label.removeprefix('用于')})" if share else ""
+        return f"可以。{expense.label}属于通知列明的奖补资金支持范围{part}。"
+    if verdict == "partial":
+        return expense.note
+    allowed = "、".join(e.label for e in facts.expenses if e.verdict == "allowed" and e.share == "transform")
+    return (f"通知未明确“{word}”能否使用奖补资金:通知既没有把它列为可用范围,也没有列为禁止用途。"
+            f"通知列明用于企业改造的支出是{allowed}。具体请以试点区实施方案和主管部门口径为准。")
+
+
+def pick_share(facts: Facts, folded: str) -> Share | None:
+    """The share the question is about, by its cue words; "最少/至少" leans to the minimum share."""
+    best, best_score = None, 0
+    for share in facts.shares:
+        score = sum(len(w) for w in found(folded, share.cues))
+        if share.bound == "min" and has_any(folded, ("至少", "最少", "不低于", "起码", "最低")):
+            score += 2
+        if share.bound == "max" and has_any(folded, ("最多", "不超过", "不高于", "顶多", "最高", "上限")):
+            score += 2
+        if score > best_score:
+            best, best_score = share, score
+    return best
+
+
+def arithmetic(facts: Facts, folded: str) -> tuple[str, Share] | None:
+    """Amounts from shares: "1个亿里最少多少用于改造" -> 8000万元."""
+    if not has_any(folded, _ASKS_HOW_MUCH) or not facts.shares:
+        return None
+    given = amounts(folded)
+    if not given and not (facts.cap_amount and has_any(folded, _CAP_WORDS)):
+        return None
+    base = given[0] if given else facts.cap_amount
+    share = pick_share(facts, folded)
+    if share is None:
+        return None
+    value = math.floor(base * share.ratio)
+    word = "至少" if share.bound == "min" else "最多"
+    note = ""
+    if facts.cap_amount and base > facts.cap_amount:
+        note = f"注意:通知规定奖补资金总额不超过{yuan(facts.cap_amount)}。"
+    text = (f"按{'不低于' if share.bound == 'min' else '不高于'}{percent(share.ratio)}计算,{yuan(base)}中{word}"
+            f"{yuan(value)}{share.label}。{note}")
+    return text, share

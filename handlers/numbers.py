@@ -1,0 +1,66 @@
+"""Numbers, amounts and dates as users write them ("1个亿", "五千万", "420家", "7月11号"), and back."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_CN = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_NUM = r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
+_AMOUNT = re.compile(_NUM + r"\s*个?\s*(亿|千万|百万|万)")
+_COUNT = re.compile(_NUM + r"\s*(家|个企业|户)")
+_MONTH_DAY = re.compile(r"(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+_UNIT_VALUE = {"亿": 100_000_000, "千万": 10_000_000, "百万": 1_000_000, "万": 10_000}
+
+
+def to_number(token: str) -> float:
+    """'420' -> 420, '五百' -> 500, '两千' -> 2000, '1.5' -> 1.5."""
+    if re.fullmatch(r"\d+(?:\.\d+)?", token):
+        return float(token)
+    total, digit = 0, 0
+    for ch in token:
+        if ch in _CN:
+            digit = _CN[ch]
+        elif ch in _CN_UNITS:
+            total += (digit or 1) * _CN_UNITS[ch]
+            digit = 0
+    return float(total + digit)
+
+
+def amounts(folded: str) -> list[int]:
+    """Money amounts in yuan written in the text ("1个亿" -> 100000000)."""
+    return [int(to_number(n) * _UNIT_VALUE[u]) for n, u in _AMOUNT.findall(folded)]
+
+
+def counts(folded: str) -> list[int]:
+    """Counts of enterprises written in the text ("420家" -> 420)."""
+    return [int(to_number(n)) for n, _ in _COUNT.findall(folded)]
+
+
+def dates(folded: str, default_year: int) -> list[dt.date]:
+    """Calendar dates written in the text ("7月11号" -> that day of default_year)."""
+    out = []
+    for year, month, day in _MONTH_DAY.findall(folded):
+        try:
+            out.append(dt.date(int(year) if year else default_year, int(month), int(day)))
+        except ValueError:
+            continue  # "2月30日" is no date; ignore it rather than fail
+    return out
+
+
+def yuan(amount: float) -> str:
+    """A plain Chinese money figure: 80000000 -> '8000万元', 100000000 -> '1亿元'."""
+    if amount >= 100_000_000 and amount % 100_000_000 == 0:
+        return f"{int(amount // 100_000_000)}亿元"
+    if amount >= 10_000:
+        value = amount / 10_000
+        return f"{value:g}万元"
+    return f"{amount:g}元"
+
+
+def percent(ratio: float) -> str:
+    return f"{ratio * 100:g}%"
+
+
+def cn_date(day: dt.date, with_day: bool = True) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if with_day else f"{day.year}年{day.month}月"

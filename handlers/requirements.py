@@ -1,0 +1,42 @@
+"""Targets as arithmetic: a planned count against the minimum, or the share of a count that must qualify."""
+from __future__ import annotations
+
+import math
+
+from knowledge.facts import Facts, Target
+
+from .common import found, has_any
+from .numbers import counts, percent
+
+_ASKS_ENOUGH = ("够不够", "够吗", "够了吗", "达标", "满足", "符合", "行不行", "可以吗", "够数", "enough")
+_ASKS_HOW_MANY = ("多少家", "几家", "多少个", "how many")
+
+
+def _pick(facts: Facts, folded: str, want_ratio: bool) -> Target | None:
+    scored = [
+        (sum(len(w) for w in found(folded, t.cues)), t)
+        for t in facts.targets
+        if (t.ratio is not None) == want_ratio
+    ]
+    scored = [s for s in scored if s[0]]
+    return max(scored, key=lambda s: s[0])[1] if scored else None
+
+
+def answer(facts: Facts, folded: str) -> tuple[str, Target] | None:
+    """The computed answer and the target it rests on, or None when the question has no count."""
+    numbers = counts(folded)
+    if not numbers:
+        return None
+    n = numbers[0]
+    ratio_target = _pick(facts, folded, want_ratio=True)
+    if ratio_target and has_any(folded, _ASKS_HOW_MANY):
+        need = math.ceil(n * ratio_target.ratio - 1e-9)
+        return (f"按{percent(ratio_target.ratio)}以上计算,{n}家中至少{need}家要达到要求"
+                f"({ratio_target.label}应达到{percent(ratio_target.ratio)}以上)。"), ratio_target
+    count_target = _pick(facts, folded, want_ratio=False)
+    if count_target and count_target.count and has_any(folded, _ASKS_ENOUGH):
+        if n >= count_target.count:
+            return f"够。{count_target.label}应不少于{count_target.count}{count_target.unit},{n}{count_target.unit}满足要求。", count_target
+        return (f"不够。{count_target.label}应当不少于{count_target.count}{count_target.unit},"
+                f"{n}{count_target.unit}还差{count_target.count - n}{count_target.unit}。"), count_target
+    return None

@@ -1,0 +1,182 @@
+"""Question in, Answer out: not-covered topics, outlines, the fact handlers, then the best clause's answer."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from knowledge.fold import fold, strip_invisible
+from knowledge.index import Hit
+
+from . import deadline, eligibility, funding, requirements
+from . import kb as kb_module
+from .common import citations, found, has_any
+from .context import Context
+from .kb import KnowledgeBase
+from .model import Answer
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+MAX_QUESTION = 500  # longer messages are cut: the question is in the first sentences, not the tenth page
+# Below this share of the question found in its best clause, the notice is taken not to cover it.
+# Calibrated on the project's evaluation set (see benchmarks/accuracy.py).
+COVERAGE_THRESHOLD = 0.16
+SCORE_THRESHOLD = 4.5
+_CONTENT = re.compile(r"[0-9a-z\u4e00-\u9fff]")
+
+
+def today(now: dt.datetime | None) -> dt.date:
+    """Today's date in Beijing, from an injected clock or the system clock."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.timezone.utc)
+    return now.astimezone(BEIJING).date()
+
+
+def _not_covered(kb: KnowledgeBase, question: str, hits: list[Hit], say: str, near=()) -> Answer:
+    """通知中未涉及: what it does say nearby, the two closest sections, and where to ask."""
+    sections = []
+    for h in hits:
+        top = h.clause.path.split(" › ")[0]
+        if top not in sections and h.clause.kind not in ("title", "date", "signature", "addressee"):
+            sections.append(top)
+    text = say
+    if sections:
+        text += f"最接近的内容见:{'、'.join(sections[:2])}。"
+    text += kb.facts.contact_channel
+    sources = list(near) + ([kb.facts.contact] if kb.facts.contact else [])
+    return Answer(question, False, "out_of_scope", text, citations(kb, *sources, hits=hits[:2]), 0.0, "not_covered")
+
+
+def _gap(kb: KnowledgeBase, folded: str):
+    """The first not-covered topic whose every word group occurs in the question."""
+    for gap in kb.facts.gaps:
+        if all(has_any(folded, group) for group in gap.when):
+            return gap
+    return None
+
+
+def _overview(kb: KnowledgeBase, folded: str, question: str) -> Answer | None:
+    """The outline of a part when the question asks for its items ("基本原则有哪几条")."""
+    if not has_any(folded, kb.facts.overview_cues):
+        return None
+    best = max(
+        ((max((len(w) for w in found(folded, words)), default=0), sid) for sid, words in kb.facts.overview_sections.items()),
+        default=(0, None),
+    )
+    if not best[0]:
+        return None
+    section = next(s for s in kb.notice.sections if s.id == best[1])
+    children = [s for s in kb.notice.sections if s.id in section.children]
+    labels = [c.label for c in children]
+    # Cite each item by its bare label when it has one, else by its own first clause.
+    cited = []
+    for child in children:
+        own = [kb.clause(cid) for cid in child.clauses]
+        label = next((c for c in own if c and c.kind == "label"), None)
+        first = label or next((c for c in own if c and c.kind in ("item", "paragraph", "heading")), None)
+        if first:
+            cited.append(first.id)
+    text = f"{section.label}共{len(labels)}部分:" + ";".join(labels) + "。"
+    return Answer(question, True, "general", text, citations(kb, *cited, limit=len(cited)), 0.9, f"section:{section.id}")
+
+
+def _intent(kb: KnowledgeBase, folded: str, hits: list[Hit]) -> str:
+    """The kind of question: the best clause's note decides, cue words when there is none."""
+    if hits:
+        notes = kb.notes_for(hits[0].clause.id)
+        if notes:
+            return notes[0].intent
+    scores = {name: sum(len(w) for w in found(folded, cues)) for name, cues in kb.facts.intents.items()}
+    best = max(scores.items(), key=lambda kv: kv[1], default=("general", 0))
+    return best[0] if best[1] else "general"
+
+
+def _extract(clause_text: str, words: list[str]) -> str:
+    """The parts of a clause (between commas) that share most words with the question, in order."""
+    parts = [p for p in re.split(r"(?<=[,;:。])", clause_text) if p.strip()]
+    if len(parts) <= 2:
+        return clause_text
+    scored = [(sum(len(w) for w in set(words) if w in fold(p)), i) for i, p in enumerate(parts)]
+    keep = sorted(i for s, i in sorted(scored, reverse=True)[:2] if s) or [0]
+    return "……".join(parts[i].rstrip(",;:") for i in keep) + "。"
+
+
+def _follow_up(kb: KnowledgeBase, folded: str, context: Context | None) -> bool:
+    """A short question that leans on the previous one ("那规下企业呢?")."""
+    if not context or not context.question:
+        return False
+    return len(folded) <= kb.facts.follow_up_max and has_any(folded, kb.facts.follow_up_cues)
+
+
+def answer_question(question: str, context: Context | None = None, now: dt.datetime | None = None) -> Answer:
+    """Answer one question about the notice, with citations best first."""
+    kb = kb_module.get()
+    original = question if isinstance(question, str) else str(question)
+    text = strip_invisible(original)[:MAX_QUESTION]
+    folded = fold(text)
+    if not _CONTENT.search(folded):
+        return Answer(original, False, "out_of_scope",
+                      "没有看到文字问题。请用一句话描述您想了解的内容,例如:“申报截止时间是什么时候?”", [], 0.0, None)
+
+    search_text = text
+    if _follow_up(kb, folded, context):
+        search_text = f"{context.question} {text}"
+    search_folded = fold(search_text)
+    folded_q, words = kb.index.analyse(search_text)
+    hits = kb.index.search(search_text, k=5, words=words)
+
+    result = _answer(kb, original, folded, search_folded, words, hits, now)
+    if context is not None and result.answered:
+        context.remember(text, result.intent, result.topic, result.citations[0].id if result.citations else None)
+    return result
+
+
+def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, words: list[str],
+            hits: list[Hit], now: dt.datetime | None) -> Answer:
+    gap = _gap(kb, folded)
+    if gap:
+        return _not_covered(kb, question, hits, gap.say, gap.near)
+
+    overview = _overview(kb, folded, question)
+    if overview:
+        return overview
+
+    facts = kb.facts
+    situation = eligibility.from_situation(search_folded, question)
+    if situation:
+        situation.citations = (situation.citations + citations(kb, hits=hits[:2]))[:5]
+        return situation
+
+    expense = funding.classify_expense(facts, search_folded)
+    if expense:
+        verdict, rule, word = expense
+        sources = [rule.source] if rule else list(facts.unnamed_near)
+        return Answer(question, True, "funding", funding.expense_text(facts, verdict, rule, word),
+                      citations(kb, *sources, hits=hits), 0.85, "expense")
+
+    money = funding.arithmetic(facts, search_folded)
+    if money:
+        text, share = money
+        sources = [share.source] + ([facts.cap] if facts.cap else [])
+        return Answer(question, True, "funding", text, citations(kb, *sources, hits=hits), 0.9, f"share:{share.id}")
+
+    counted = requirements.answer(facts, search_folded)
+    if counted:
+        text, target = counted
+        return Answer(question, True, "requirement", text, citations(kb, target.source, hits=hits), 0.9, f"target:{target.id}")
+
+    top_ids = [h.clause.id for h in hits[:3]]
+    if not hits or (hits[0].coverage < COVERAGE_THRESHOLD and hits[0].score < SCORE_THRESHOLD * 2) or hits[0].score < SCORE_THRESHOLD:
+        return _not_covered(kb, question, hits, "通知中未涉及这个问题。")
+
+    top = hits[0]
+    notes = kb.notes_for(top.clause.id)
+    intent = _intent(kb, folded, hits)
+    if deadline.asks_when(search_folded):
+        fact = deadline.pick(facts.dates, search_folded, top_ids)
+        if fact:
+            body = deadline.answer_text(fact, search_folded, today(now))
+            return Answer(question, True, "deadline", body, citations(kb, fact.source, hits=hits),
+                          0.9, f"date:{fact.id}")
+    body = notes[0].answer if notes else "通知相关规定:" + _extract(top.clause.text, words)
+    confidence = min(0.95, 0.3 + top.coverage)
+    return Answer(question, True, intent, body, citations(kb, hits=hits), confidence, notes[0].topic if notes else top.clause.id)

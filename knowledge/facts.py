@@ -1,0 +1,255 @@
+"""Structured facts (dates, amounts, shares, targets, expenses, eligibility rules, gaps) read from YAML.
+
+Every fact carries the verbatim quote that states it; loading ties the quote to its clause and refuses
+knowledge whose quote is not in the notice, so a wrong fact cannot reach an answer.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .fold import fold
+from .loader import KnowledgeError, NoticeBundle
+from .model import Notice
+from .notes import ClauseNote, load_notes, locate
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """A fact's evidence: the quote and the clause that holds it."""
+
+    quote: str
+    clause_id: str
+
+
+@dataclass(frozen=True)
+class DateFact:
+    id: str
+    label: str
+    role: str  # deadline | event | period | after
+    text: str
+    cues: tuple[str, ...]
+    source: Quoted
+    date: dt.date | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    after: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Share:
+    id: str
+    bound: str  # min | max
+    ratio: float
+    label: str
+    cues: tuple[str, ...]
+    source: Quoted
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    bound: str
+    label: str
+    cues: tuple[str, ...]
+    source: Quoted
+    count: int | None = None
+    unit: str = ""
+    ratio: float | None = None
+
+
+@dataclass(frozen=True)
+class Expense:
+    terms: tuple[str, ...]
+    label: str
+    verdict: str  # allowed | forbidden | partial
+    source: Quoted
+    share: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    result: str  # pass | fail | check
+    reason: str
+    cues: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Condition:
+    id: str
+    question: str
+    source: Quoted
+    options: tuple[Option, ...]
+    requires: tuple[str, ...] = ()  # words that must also be in the situation for the cues to count
+    count_target: str | None = None
+    date_fact: str | None = None
+
+
+@dataclass(frozen=True)
+class Gap:
+    id: str
+    when: tuple[tuple[str, ...], ...]
+    say: str
+    near: tuple[Quoted, ...]
+
+
+@dataclass
+class Facts:
+    """All structured knowledge of one notice."""
+
+    notes: list[ClauseNote] = field(default_factory=list)
+    dates: list[DateFact] = field(default_factory=list)
+    cap_amount: int | None = None
+    cap: Quoted | None = None
+    cap_text: str = ""
+    shares: list[Share] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    expenses: list[Expense] = field(default_factory=list)
+    unnamed_expenses: tuple[str, ...] = ()
+    unnamed_near: tuple[Quoted, ...] = ()
+    askers: dict[str, str] = field(default_factory=dict)
+    conditions: dict[str, list[Condition]] = field(default_factory=dict)
+    gaps: list[Gap] = field(default_factory=list)
+    intents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    overview_cues: tuple[str, ...] = ()
+    overview_sections: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    follow_up_cues: tuple[str, ...] = ()
+    follow_up_max: int = 14
+    contact_channel: str = ""
+    contact: Quoted | None = None
+    faq: list[dict] = field(default_factory=list)
+
+    def date(self, fact_id: str) -> DateFact:
+        return next(d for d in self.dates if d.id == fact_id)
+
+    def share(self, share_id: str) -> Share:
+        return next(s for s in self.shares if s.id == share_id)
+
+    def target(self, target_id: str) -> Target:
+        return next(t for t in self.targets if t.id == target_id)
+
+
+def _words(values) -> tuple[str, ...]:
+    return tuple(fold(str(v)) for v in values or ())
+
+
+def _date(value, where: str) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise KnowledgeError(f"{where}: not a date (YYYY-MM-DD): {value!r}") from None
+
+
+class _Reader:
+    """Resolves quotes to clauses and names the file and entry in every error."""
+
+    def __init__(self, notice: Notice, ranked_ids: set[str]):
+        self.notice = notice
+        self.ranked_ids = ranked_ids
+
+    def quoted(self, entry: dict, where: str, key: str = "quote") -> Quoted:
+        quote = entry.get(key) if isinstance(entry, dict) else None
+        if not quote:
+            raise KnowledgeError(f"{where}: missing {key}")
+        try:
+            clause = locate(self.notice, str(quote), self.ranked_ids)
+        except KnowledgeError as exc:
+            raise KnowledgeError(f"{where}: {exc}") from None
+        return Quoted(str(quote), clause.id)
+
+    def quote_text(self, quote: str, where: str) -> Quoted:
+        return self.quoted({"quote": quote}, where)
+
+
+def load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
+    """Read and validate every structured-knowledge file of a notice folder."""
+    r = _Reader(bundle.notice, ranked_ids)
+    data = bundle.data
+    facts = Facts(notes=load_notes(bundle.notice, data.get("clauses"), ranked_ids))
+    raw = data.get("facts") or {}
+    for n, d in enumerate(raw.get("dates") or (), 1):
+        where = f"facts.yaml dates[{n}]"
+        facts.dates.append(
+            DateFact(
+                id=str(d["id"]), label=str(d["label"]), role=str(d.get("role", "event")), text=str(d["text"]),
+                cues=_words(d.get("cues")), source=r.quoted(d, where),
+                date=_date(d.get("date"), where), start=_date(d.get("start"), where),
+                end=_date(d.get("end"), where), after=_date(d.get("after"), where),
+            )
+        )
+    cap = (raw.get("money") or {}).get("cap")
+    if cap:
+        facts.cap_amount = int(cap["amount"])
+        facts.cap_text = str(cap["text"])
+        facts.cap = r.quoted(cap, "facts.yaml money.cap")
+    for n, s in enumerate(raw.get("shares") or (), 1):
+        facts.shares.append(
+            Share(str(s["id"]), str(s["bound"]), float(s["ratio"]), str(s["label"]), _words(s.get("cues")),
+                  r.quoted(s, f"facts.yaml shares[{n}]"))
+        )
+    for n, t in enumerate(raw.get("targets") or (), 1):
+        facts.targets.append(
+            Target(str(t["id"]), str(t["bound"]), str(t["label"]), _words(t.get("cues")),
+                   r.quoted(t, f"facts.yaml targets[{n}]"), count=t.get("count"), unit=str(t.get("unit", "")),
+                   ratio=t.get("ratio"))
+        )
+    expenses = raw.get("expenses") or {}
+    for verdict in ("allowed", "forbidden", "partial"):
+        for n, e in enumerate(expenses.get(verdict) or (), 1):
+            facts.expenses.append(
+                Expense(_words(e.get("terms")), str(e["label"]), verdict, r.quoted(e, f"facts.yaml expenses.{verdict}[{n}]"),
+                        share=e.get("share"), note=str(e.get("note", "")))
+            )
+    facts.unnamed_expenses = _words(expenses.get("unnamed"))
+    facts.unnamed_near = tuple(r.quote_text(q, "facts.yaml expenses.unnamed_near") for q in expenses.get("unnamed_near") or ())
+
+    elig = data.get("eligibility") or {}
+    facts.askers = {str(k): str(v) for k, v in (elig.get("askers") or {}).items()}
+    for asker, conds in (elig.get("conditions") or {}).items():
+        out = []
+        for n, c in enumerate(conds or (), 1):
+            where = f"eligibility.yaml {asker}[{n}]"
+            cues = c.get("cues") or {}
+            options = tuple(
+                Option(str(value), str(o["label"]), str(o["result"]), str(o["reason"]), _words(cues.get(value)))
+                for value, o in (c.get("options") or {}).items()
+            )
+            if any(o.result not in ("pass", "fail", "check") for o in options):
+                raise KnowledgeError(f"{where}: result must be pass, fail or check")
+            out.append(
+                Condition(str(c["id"]), str(c["question"]), r.quoted(c, where), options, _words(c.get("requires")),
+                          count_target=(c.get("count") or {}).get("target"), date_fact=c.get("date"))
+            )
+        facts.conditions[str(asker)] = out
+
+    for n, g in enumerate(data.get("gaps") or (), 1):
+        where = f"gaps.yaml[{n}]"
+        facts.gaps.append(
+            Gap(str(g["id"]), tuple(_words(group) for group in g["when"]), str(g["say"]),
+                tuple(r.quote_text(q, where) for q in g.get("near") or ()))
+        )
+
+    intents = data.get("intents") or {}
+    facts.intents = {str(k): _words(v) for k, v in (intents.get("intents") or {}).items()}
+    overview = intents.get("overview") or {}
+    facts.overview_cues = _words(overview.get("cues"))
+    facts.overview_sections = {str(k): _words(v) for k, v in (overview.get("sections") or {}).items()}
+    known_sections = {s.id for s in bundle.notice.sections}
+    for sid in facts.overview_sections:
+        if sid not in known_sections:
+            raise KnowledgeError(f"intents.yaml overview: unknown section id {sid!r}")
+    follow = intents.get("follow_up") or {}
+    facts.follow_up_cues = _words(follow.get("cues"))
+    facts.follow_up_max = int(follow.get("max_length", 14))
+    facts.contact_channel = str(intents.get("contact_channel", ""))
+    if intents.get("contact_quote"):
+        facts.contact = r.quote_text(str(intents["contact_quote"]), "intents.yaml contact_quote")
+    facts.faq = list(data.get("faq") or [])
+    return facts
