@@ -9,20 +9,26 @@ from .common import found
 from .numbers import cn_date, dates
 
 _ASKS_WHEN = ("什么时候", "啥时候", "哪天", "几号", "何时", "日期", "截止", "最晚", "来得及", "多久", "几年", "哪年",
-              "起止", "开始", "结束", "期限", "when", "deadline", "date", "还能")
+              "起止", "期限", "when", "deadline", "date", "还能申报", "还能报", "现在还能", "还来得及", "过期", "晚了",
+              "几月", "哪一年", "算到", "按时", "赶得上", "赶不上", "逾期")
 
 
 def asks_when(folded: str) -> bool:
-    return any(w in folded for w in _ASKS_WHEN)
+    """Whether the question asks for a date, or names a day to hold against one."""
+    return any(w in folded for w in _ASKS_WHEN) or bool(dates(folded, 2000))
 
 
 def pick(facts: list[DateFact], folded: str, top_clauses: list[str]) -> DateFact | None:
     """The date fact the question is about: its cues in the question, its clause among the best hits."""
     best, best_score = None, 0.0
     for fact in facts:
-        score = sum(len(w) for w in found(folded, fact.cues))
-        if fact.source.clause_id in top_clauses:
-            score += 3 - top_clauses.index(fact.source.clause_id)
+        cue = sum(len(w) for w in found(folded, fact.cues))
+        rank = top_clauses.index(fact.source.clause_id) if fact.source.clause_id in top_clauses else None
+        if rank is None and not cue:
+            continue
+        if rank not in (None, 0) and not cue:
+            continue  # a date in a lower-ranked clause answers only when the question names it
+        score = cue + (4 - rank if rank is not None else 0)
         if score > best_score:
             best, best_score = fact, score
     return best

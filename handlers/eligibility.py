@@ -69,7 +69,7 @@ def guess_asker(folded: str) -> str:
     return "district" if has_any(folded, _DISTRICT_WORDS) and not has_any(folded, _ENTERPRISE_WORDS) else "enterprise"
 
 
-def verdict(asker: str, answers: dict[str, str], question: str = "") -> Answer:
+def verdict(asker: str, answers: dict[str, str], question: str = "", ranked: list[str] = ()) -> Answer:
     """符合 / 不符合 / 需进一步确认, with the reason and clause for each condition; unknown ones listed to check."""
     knowledge = kb_module.get()
     conds = knowledge.facts.conditions.get(asker, [])
@@ -81,7 +81,8 @@ def verdict(asker: str, answers: dict[str, str], question: str = "") -> Answer:
             continue
         results.append(option.result)
         lines.append(f"{MARK[option.result]} {option.reason}")
-        sources.append((option.result != "fail", cond.source))
+        rank = ranked.index(cond.source.clause_id) if cond.source.clause_id in ranked else len(ranked)
+        sources.append((option.result != "fail", rank, cond.source))
     if "fail" in results:
         overall = "fail"
     elif unknown or "check" in results:
@@ -90,25 +91,28 @@ def verdict(asker: str, answers: dict[str, str], question: str = "") -> Answer:
         overall = "pass"
     if unknown:
         lines.append("仍需确认:" + ";".join(c.question for c in unknown))
-        sources += [(True, c.source) for c in unknown]
+        sources += [(True, len(ranked) + 1, c.source) for c in unknown]
     who = knowledge.facts.askers.get(asker, asker)
     text = f"结论({who}):{VERDICT[overall]}。\n" + "\n".join(lines)
-    sources.sort(key=lambda s: s[0])  # failing conditions are cited first
+    sources.sort(key=lambda s: (s[0], s[1]))  # failing conditions first, then as the search ranked them
     return Answer(
         question=question, answered=True, intent="eligibility", text=text,
-        citations=citations(knowledge, *(q for _, q in sources), limit=5),
+        citations=citations(knowledge, *(q for *_, q in sources), limit=5),
         confidence=0.9, topic="eligibility",
     )
 
 
-def from_situation(folded: str, question: str) -> Answer | None:
+def from_situation(folded: str, question: str, ranked: list[str] = ()) -> Answer | None:
     """A verdict when the question describes a situation and asks whether it qualifies."""
     if not has_any(folded, _ASKS_ELIGIBLE):
         return None
     asker = guess_asker(folded)
     stated = read_situation(asker, folded)
     conds = {c.id: c for c in kb_module.get().facts.conditions.get(asker, [])}
-    results = [_option(conds[cid], value).result for cid, value in stated.items()]
-    if "fail" not in results and len(stated) < 2:
-        return None  # one stated fact that passes is no verdict; the clause answer says more
-    return verdict(asker, stated, question)
+    if not stated:
+        return None
+    return verdict(asker, stated, question, list(ranked))
+
+
+def stated_clauses(answer: Answer) -> set[str]:
+    return {c.id for c in answer.citations}

@@ -6,6 +6,7 @@ import re
 
 from knowledge.fold import fold, strip_invisible
 from knowledge.index import Hit
+from knowledge.notes import locate
 
 from . import deadline, eligibility, funding, requirements
 from . import kb as kb_module
@@ -20,6 +21,7 @@ MAX_QUESTION = 500  # longer messages are cut: the question is in the first sent
 # Calibrated on the project's evaluation set (see benchmarks/accuracy.py).
 COVERAGE_THRESHOLD = 0.16
 SCORE_THRESHOLD = 4.5
+SECOND_ANSWER_SHARE = 0.8  # the runner-up clause answers too when it scores this close to the best
 _CONTENT = re.compile(r"[0-9a-z\u4e00-\u9fff]")
 
 
@@ -67,24 +69,45 @@ def _overview(kb: KnowledgeBase, folded: str, question: str) -> Answer | None:
     section = next(s for s in kb.notice.sections if s.id == best[1])
     children = [s for s in kb.notice.sections if s.id in section.children]
     labels = [c.label for c in children]
-    # Cite each item by its bare label when it has one, else by its own first clause.
+    # Cite each item whole: its label and what it says.
     cited = []
     for child in children:
         own = [kb.clause(cid) for cid in child.clauses]
-        label = next((c for c in own if c and c.kind == "label"), None)
-        first = label or next((c for c in own if c and c.kind in ("item", "paragraph", "heading")), None)
+        first = next((c for c in own if c and c.kind in ("item", "paragraph")), None)
         if first:
             cited.append(first.id)
     text = f"{section.label}共{len(labels)}部分:" + ";".join(labels) + "。"
     return Answer(question, True, "general", text, citations(kb, *cited, limit=len(cited)), 0.9, f"section:{section.id}")
 
 
+def best_note(kb: KnowledgeBase, clause_id: str, folded: str):
+    """The note of a clause whose users' words the question shares most (a clause may answer two things)."""
+    notes = kb.notes_for(clause_id)
+    if not notes:
+        return None
+    return max(notes, key=lambda n: sum(len(k) for k in n.keywords if fold(k) in folded))
+
+
+_ATTACHMENT_ASKS = ("几个附件", "哪些附件", "附件有哪些", "附件是什么", "附件都是", "每个附件", "附件分别", "附件列表", "attachments")
+
+
+def _attachments(kb: KnowledgeBase, folded: str, question: str) -> Answer | None:
+    """What each attachment is, from the notice's metadata; their contents are not in the notice."""
+    items = kb.notice.meta.get("attachments") or []
+    if not items or not has_any(folded, _ATTACHMENT_ASKS):
+        return None
+    lines = [f"{a['label']}:{a['description']}" for a in items]
+    text = f"通知共提到{len(items)}个附件:" + ";".join(lines) + "。" + kb.notice.meta.get("attachments_note", "")
+    quotes = [locate(kb.notice, a["clause_quote"], kb.index.ranked_ids).id for a in items if a.get("clause_quote")]
+    return Answer(question, True, "general", text, citations(kb, *quotes, limit=4), 0.9, "attachments")
+
+
 def _intent(kb: KnowledgeBase, folded: str, hits: list[Hit]) -> str:
     """The kind of question: the best clause's note decides, cue words when there is none."""
     if hits:
-        notes = kb.notes_for(hits[0].clause.id)
-        if notes:
-            return notes[0].intent
+        note = best_note(kb, hits[0].clause.id, folded)
+        if note:
+            return note.intent
     scores = {name: sum(len(w) for w in found(folded, cues)) for name, cues in kb.facts.intents.items()}
     best = max(scores.items(), key=lambda kv: kv[1], default=("general", 0))
     return best[0] if best[1] else "general"
@@ -140,43 +163,65 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
     if overview:
         return overview
 
-    facts = kb.facts
-    situation = eligibility.from_situation(search_folded, question)
-    if situation:
-        situation.citations = (situation.citations + citations(kb, hits=hits[:2]))[:5]
-        return situation
+    attachments = _attachments(kb, folded, question)
+    if attachments:
+        return attachments
 
-    expense = funding.classify_expense(facts, search_folded)
+    facts = kb.facts
+    # Cue words are looked for in the question as written plus its restored typos and synonyms.
+    cues = search_folded + " " + " ".join(words)
+    money = funding.arithmetic(facts, cues)
+    if money:
+        text, share = money
+        sources = [share.source] + ([facts.cap] if facts.cap else [])
+        return Answer(question, True, "funding", text, citations(kb, *sources, hits=hits), 0.9, f"share:{share.id}")
+
+    expense = funding.classify_expense(facts, cues)
     if expense:
         verdict, rule, word = expense
         sources = [rule.source] if rule else list(facts.unnamed_near)
         return Answer(question, True, "funding", funding.expense_text(facts, verdict, rule, word),
                       citations(kb, *sources, hits=hits), 0.85, "expense")
 
-    money = funding.arithmetic(facts, search_folded)
-    if money:
-        text, share = money
-        sources = [share.source] + ([facts.cap] if facts.cap else [])
-        return Answer(question, True, "funding", text, citations(kb, *sources, hits=hits), 0.9, f"share:{share.id}")
-
-    counted = requirements.answer(facts, search_folded)
+    counted = requirements.answer(facts, cues)
     if counted:
         text, target = counted
         return Answer(question, True, "requirement", text, citations(kb, target.source, hits=hits), 0.9, f"target:{target.id}")
+
+    situation = eligibility.from_situation(cues, question, [h.clause.id for h in hits])
+    if situation:
+        # The best clause, when no condition cites it, says what the verdict alone would miss.
+        if hits and hits[0].clause.id not in {c.id for c in situation.citations}:
+            note = best_note(kb, hits[0].clause.id, cues)
+            if note and hits[0].coverage >= COVERAGE_THRESHOLD:
+                situation.text = note.answer + "\n" + situation.text
+        situation.citations = (situation.citations + citations(kb, hits=hits[:2]))[:5]
+        return situation
 
     top_ids = [h.clause.id for h in hits[:3]]
     if not hits or (hits[0].coverage < COVERAGE_THRESHOLD and hits[0].score < SCORE_THRESHOLD * 2) or hits[0].score < SCORE_THRESHOLD:
         return _not_covered(kb, question, hits, "通知中未涉及这个问题。")
 
     top = hits[0]
-    notes = kb.notes_for(top.clause.id)
-    intent = _intent(kb, folded, hits)
-    if deadline.asks_when(search_folded):
-        fact = deadline.pick(facts.dates, search_folded, top_ids)
+    note = best_note(kb, top.clause.id, cues)
+    intent = _intent(kb, cues, hits)
+    if deadline.asks_when(cues):
+        fact = deadline.pick(facts.dates, cues, top_ids)
         if fact:
-            body = deadline.answer_text(fact, search_folded, today(now))
+            body = deadline.answer_text(fact, cues, today(now))
             return Answer(question, True, "deadline", body, citations(kb, fact.source, hits=hits),
                           0.9, f"date:{fact.id}")
-    body = notes[0].answer if notes else "通知相关规定:" + _extract(top.clause.text, words)
+    body = note.answer if note else "通知相关规定:" + _extract(top.clause.text, words)
+    body += _second_note(kb, hits, cues, body)
     confidence = min(0.95, 0.3 + top.coverage)
-    return Answer(question, True, intent, body, citations(kb, hits=hits), confidence, notes[0].topic if notes else top.clause.id)
+    return Answer(question, True, intent, body, citations(kb, hits=hits), confidence, note.topic if note else top.clause.id)
+
+
+def _second_note(kb: KnowledgeBase, hits: list[Hit], folded: str, first: str) -> str:
+    """A question of two parts gets the runner-up clause's answer too, when it scores nearly as well."""
+    if len(hits) < 2 or hits[1].score < SECOND_ANSWER_SHARE * hits[0].score:
+        return ""
+    note = best_note(kb, hits[1].clause.id, folded)
+    if not note or note.answer in first or len(first) + len(note.answer) > 400:
+        return ""
+    return note.answer

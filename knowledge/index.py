@@ -79,6 +79,7 @@ class ClauseIndex:
             self.docs.append(
                 _Doc(clause, words, frozenset(label_words), frozenset(bigrams(folded)), max(1, sum(words.values())))
             )
+        self.ranked_ids = {d.clause.id for d in self.docs}
         n = len(self.docs)
         df: Counter = Counter()
         pair_df: Counter = Counter()
@@ -150,6 +151,7 @@ class ClauseIndex:
             folded, words = self.analyse(question)
         q_words = set(words)
         q_pairs = set(bigrams(folded))
+        phrase_text = folded + " " + " ".join(q_words)  # restored typos and synonyms count as written
         if not q_words and not q_pairs:
             return []
         word_mass = sum(self.idf.get(w, self.unknown_idf) for w in q_words) or 1.0
@@ -170,7 +172,7 @@ class ClauseIndex:
                     covered += idf * _PATH_WEIGHT
             pair_cov = sum(self.pair_idf[p] for p in q_pairs & doc.pairs) / pair_mass
             # A keyword phrase found whole in the question is the strongest sign of what it asks.
-            phrase = sum(len(k) for k, _ in self.phrases.get(doc.clause.id, ()) if k in folded)
+            phrase = sum(len(k) for k, _ in self.phrases.get(doc.clause.id, ()) if k in phrase_text)
             coverage = 0.6 * covered / word_mass + 0.4 * pair_cov
             score = bm25 + 4.0 * pair_cov + _PHRASE_WEIGHT * min(phrase, 12)
             if score > 0:
