@@ -71,7 +71,7 @@ def compare_asked_date(fact: DateFact, folded: str) -> str:
         return ""
     for day in dates(folded, fact.date.year):
         if day == fact.date:
-            return f"通知要求在{cn_date(fact.date)}前报送,当天报送是否算按时通知未明确,请尽早报送。"
+            continue  # the deadline itself, restated by the user: the answer states it anyway
         if day > fact.date:
             return f"{cn_date(day)}已超过截止时间,来不及:须在{cn_date(fact.date)}前报送。"
         return f"{cn_date(day)}在截止日期{cn_date(fact.date)}之前,来得及。"

@@ -103,16 +103,9 @@ def verdict(asker: str, answers: dict[str, str], question: str = "", ranked: lis
 
 
 def from_situation(folded: str, question: str, ranked: list[str] = ()) -> Answer | None:
-    """A verdict when the question describes a situation and asks whether it qualifies."""
-    if not has_any(folded, _ASKS_ELIGIBLE):
-        return None
+    """A verdict when a message asks whether a situation qualifies, or describes one in two facts or more."""
     asker = guess_asker(folded)
     stated = read_situation(asker, folded)
-    conds = {c.id: c for c in kb_module.get().facts.conditions.get(asker, [])}
-    if not stated:
+    if not stated or (len(stated) < 2 and not has_any(folded, _ASKS_ELIGIBLE)):
         return None
     return verdict(asker, stated, question, list(ranked))
-
-
-def stated_clauses(answer: Answer) -> set[str]:
-    return {c.id for c in answer.citations}

@@ -21,6 +21,7 @@ MAX_QUESTION = 500  # longer messages are cut: the question is in the first sent
 # Calibrated on the project's evaluation set (see benchmarks/accuracy.py).
 COVERAGE_THRESHOLD = 0.16
 SCORE_THRESHOLD = 4.5
+FOLLOW_UP_ALONE = 0.3  # a follow-up covered this well by its best clause is answered on its own
 SECOND_ANSWER_SHARE = 0.8  # the runner-up clause answers too when it scores this close to the best
 _CONTENT = re.compile(r"[0-9a-z\u4e00-\u9fff]")
 
@@ -141,16 +142,25 @@ def answer_question(question: str, context: Context | None = None, now: dt.datet
                       "没有看到文字问题。请用一句话描述您想了解的内容,例如:“申报截止时间是什么时候?”", [], 0.0, None)
 
     search_text = text
-    if _follow_up(kb, folded, context):
-        search_text = f"{context.question} {text}"
-    search_folded = fold(search_text)
-    folded_q, words = kb.index.analyse(search_text)
+    _, words = kb.index.analyse(search_text)
     hits = kb.index.search(search_text, k=5, words=words)
+    if _follow_up(kb, folded, context) and (not hits or hits[0].coverage < FOLLOW_UP_ALONE):
+        # Too thin alone: read it together with the question it follows.
+        search_text = f"{context.question} {text}"
+        _, words = kb.index.analyse(search_text)
+        hits = kb.index.search(search_text, k=5, words=words)
 
-    result = _answer(kb, original, folded, search_folded, words, hits, now)
+    result = _answer(kb, original, folded, fold(search_text), words, hits, now)
+    result.related = _related(kb, result, folded)
     if context is not None and result.answered:
-        context.remember(text, result.intent, result.topic, result.citations[0].id if result.citations else None)
+        context.remember(search_text, result.intent, result.topic, result.citations[0].id if result.citations else None)
     return result
+
+
+def _related(kb: KnowledgeBase, answer: Answer, folded: str) -> list[str]:
+    """Up to three curated questions on the same topic, for buttons under the answer."""
+    same = [str(f["q"]) for f in kb.facts.faq if isinstance(f, dict) and f.get("topic") == answer.intent]
+    return [q for q in same if fold(q) != folded][:3]
 
 
 def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, words: list[str],
@@ -191,11 +201,13 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
     situation = eligibility.from_situation(cues, question, [h.clause.id for h in hits])
     if situation:
         # The best clause, when no condition cites it, says what the verdict alone would miss.
+        lead = []
         if hits and hits[0].clause.id not in {c.id for c in situation.citations}:
             note = best_note(kb, hits[0].clause.id, cues)
             if note and hits[0].coverage >= COVERAGE_THRESHOLD:
                 situation.text = note.answer + "\n" + situation.text
-        situation.citations = (situation.citations + citations(kb, hits=hits[:2]))[:5]
+                lead = citations(kb, hits[0].clause.id)
+        situation.citations = (lead + situation.citations + citations(kb, hits=hits[:2]))[:5]
         return situation
 
     top_ids = [h.clause.id for h in hits[:3]]
@@ -209,6 +221,8 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
         fact = deadline.pick(facts.dates, cues, top_ids)
         if fact:
             body = deadline.answer_text(fact, cues, today(now))
+            if hits[0].clause.id == fact.source.clause_id:
+                body += _second_note(kb, hits, cues, body)
             return Answer(question, True, "deadline", body, citations(kb, fact.source, hits=hits),
                           0.9, f"date:{fact.id}")
     body = note.answer if note else "通知相关规定:" + _extract(top.clause.text, words)

@@ -1,0 +1,129 @@
+"""`python -m bot`: Telegram when TELEGRAM_BOT_TOKEN is set, else the console chat; plus ask, --jsonl, eval.
+
+Answering from the command line never imports `telegram`: it costs start-up time and is not needed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+USAGE = """\
+python -m bot                      Telegram bot if TELEGRAM_BOT_TOKEN is set, else the console chat
+python -m bot ask "问题" [--json]   answer one question
+python -m bot --jsonl              one question a line on stdin -> one JSON object a line on stdout
+python -m bot eval FILE            score the bot on an evaluation file (same format as eval.yaml)
+python -m bot check-knowledge      validate knowledge/ (exit 1 with reasons if it is broken)
+python -m bot serve                serve Telegram (needs TELEGRAM_BOT_TOKEN)
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="notice-bot", usage=USAGE)
+    parser.add_argument("--jsonl", action="store_true", help="answer stdin lines as JSON lines")
+    sub = parser.add_subparsers(dest="command")
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question", nargs="*", help="the question (or read from stdin when absent)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--jsonl", action="store_true", help="answer stdin lines as JSON lines")
+    ev = sub.add_parser("eval", help="score an evaluation file")
+    ev.add_argument("file", type=Path)
+    check = sub.add_parser("check-knowledge", help="validate knowledge/")
+    check.add_argument("folder", nargs="?", type=Path, help="a notice folder (default: the bundled notice)")
+    sub.add_parser("serve", help="serve Telegram")
+    sub.add_parser("console", help="the console chat")
+    return parser
+
+
+def _utf8_stdio() -> None:
+    """Chinese in and out whatever the locale of the host says."""
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8", errors="replace")
+        except (AttributeError, ValueError):
+            pass
+
+
+def jsonl(stdin=None, stdout=None) -> int:
+    """One question a line in, one JSON object a line out, in order, flushed each; stateless."""
+    from handlers import answer_question
+
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    for line in stdin:
+        question = line.rstrip("\r\n")
+        stdout.write(json.dumps(answer_question(question).to_json(), ensure_ascii=False) + "\n")
+        stdout.flush()
+    return 0
+
+
+def ask(question: str, as_json: bool) -> int:
+    from handlers import answer_question
+
+    from .console import format_answer
+
+    answer = answer_question(question)
+    print(json.dumps(answer.to_json(), ensure_ascii=False) if as_json else format_answer(answer), flush=True)
+    return 0
+
+
+def evaluate(path: Path) -> int:
+    from handlers.evaluate import format_report, load_items, score
+
+    if not path.is_file():
+        print(f"没有找到评测文件:{path}", file=sys.stderr)
+        return 2
+    print(format_report(score(load_items(path))))
+    return 0
+
+
+def check_knowledge(folder: Path | None) -> int:
+    from handlers.kb import KnowledgeError, build
+
+    try:
+        kb = build(folder) if folder else build()
+    except KnowledgeError as exc:
+        print(f"knowledge 校验失败 / knowledge is invalid:\n{exc}", file=sys.stderr)
+        return 1
+    f = kb.facts
+    print(f"OK: {kb.notice.key}: {len(kb.notice.clauses)} clauses, {len(f.notes)} clause notes, {len(f.dates)} dates, "
+          f"{len(f.expenses)} expense rules, {sum(len(c) for c in f.conditions.values())} eligibility conditions, "
+          f"{len(f.gaps)} not-covered topics")
+    return 0
+
+
+def serve() -> int:
+    from .config import Config, ConfigError
+    from .telegram_app import run
+
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:
+        print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
+        return 2
+    run(config)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    _utf8_stdio()
+    args = _parser().parse_args(argv)
+    if args.jsonl or (args.command == "ask" and args.jsonl):
+        return jsonl()
+    if args.command == "ask":
+        question = " ".join(args.question) if args.question else sys.stdin.read()
+        return ask(question, args.json)
+    if args.command == "eval":
+        return evaluate(args.file)
+    if args.command == "check-knowledge":
+        return check_knowledge(args.folder)
+    if args.command == "serve" or (args.command is None and os.environ.get("TELEGRAM_BOT_TOKEN")):
+        return serve()
+    from .console import run_console
+
+    return run_console()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

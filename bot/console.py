@@ -1,0 +1,74 @@
+"""The local console chat: the embedded default front end when no Telegram token is set."""
+from __future__ import annotations
+
+import sys
+
+from handlers import Answer, Context, answer_question
+
+PROMPT = "问> "
+WELCOME = """\
+notice-bot · 《北京市关于开展中小企业数字化转型首批试点区遴选工作的通知》问答(控制台)
+直接输入问题,例如:申报截止时间是什么时候? 奖补资金能用于买网关吗?
+命令:/help 帮助  /source <条款编号> 查看原文  /reset 清除上下文  /quit 退出
+要在 Telegram 上提供服务:设置环境变量 TELEGRAM_BOT_TOKEN 后运行 python -m bot。"""
+HELP = """\
+可以问:申报截止时间、申报材料和报送方式、奖补资金金额和用途、企业或区的资格、改造目标、评审流程、联系方式。
+回答先给结论,再列出通知原文的出处(章节路径和原文)。通知没有写的内容,机器人会直接说明“通知中未涉及”。"""
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer for a person: the direct answer, then each citation as section path and quote."""
+    lines = [answer.text]
+    if answer.citations:
+        lines.append("")
+        lines.append("依据:")
+        for n, c in enumerate(answer.citations, 1):
+            lines.append(f"[{n}] {c.path}(条款 {c.id})")
+            lines.append(f"    “{c.quote}”")
+    return "\n".join(lines)
+
+
+def reply(line: str, context: Context) -> str | None:
+    """The console's reply to one input line; None means quit."""
+    text = line.strip()
+    if text in ("/quit", "/exit", "quit", "exit"):
+        return None
+    if text in ("/help", "/start", "help"):
+        return HELP
+    if text == "/reset":
+        context.remember(None, None, None, None)
+        return "上下文已清除。"
+    if text.startswith("/source"):
+        from handlers.browse import clause_card
+
+        card = clause_card(text.removeprefix("/source").strip())
+        return format_answer(card) if card else "没有这个条款编号。条款编号见回答里“条款”后的编号,例如 /source 6.1.p2"
+    return format_answer(answer_question(text, context))
+
+
+def run_console(stdin=None, stdout=None) -> int:
+    """Chat on the terminal; when stdin is not a terminal, answer each line and exit at its end."""
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    interactive = stdin.isatty()
+    context = Context()
+    if interactive:
+        print(WELCOME, file=stdout, flush=True)
+    while True:
+        if interactive:
+            print(PROMPT, end="", file=stdout, flush=True)
+        try:
+            line = stdin.readline()
+        except KeyboardInterrupt:
+            line = ""
+        if not line:
+            if interactive:
+                print(file=stdout)
+            return 0
+        if not line.strip():
+            if not interactive:
+                print("(空行:请输入问题)", file=stdout, flush=True)
+            continue
+        out = reply(line, context)
+        if out is None:
+            return 0
+        print(out + ("\n" if interactive else ""), file=stdout, flush=True)
