@@ -43,7 +43,8 @@ def expense_text(facts: Facts, verdict: str, expense: Expense | None, word: str)
         return f"不可以。通知规定奖补资金不得用于{expense.label}。"
     if verdict == "allowed":
         share = next((s for s in facts.shares if s.id == expense.share), None)
-        part = f"(属于{'不低于' if share.bound == 'min' else '不高于'}{percent(share.ratio)}的那部分资金{share.label.removeprefix('用于')})" if share else ""
+        bound = "不低于" if share and share.bound == "min" else "不高于"
+        part = f"(属于{bound}{percent(share.ratio)}、{share.label}的那部分资金)" if share else ""
         return f"可以。{expense.label}属于通知列明的奖补资金支持范围{part}。"
     if verdict == "partial":
         return expense.note
