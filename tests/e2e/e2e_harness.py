@@ -341,7 +341,9 @@ class TelegramClient:
         return bool(self.calls("getUpdates"))
 
     def callback_answers(self) -> list[dict[str, Any]]:
-        return self.http.get("/harness/callbackAnswers").json()["result"]
+        """The bot's answers to button presses (toasts and alerts), oldest first."""
+        answers = self.http.get("/harness/callbackAnswers").json()["result"]
+        return [a for a in answers if a["bot"] == self.bot_id]
 
     # --- acting as a user -------------------------------------------------------------------------
     def _post(self, route: str, body: dict[str, Any]) -> None:

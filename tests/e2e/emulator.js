@@ -356,9 +356,10 @@ function harnessRoutes(app) {
 
   botMethod(app, 'editMessageReplyMarkup', ({ token, params }) => editStoredMessage(token, params, {}));
 
-  botMethod(app, 'answerCallbackQuery', ({ params }) => {
+  botMethod(app, 'answerCallbackQuery', ({ token, params }) => {
     if (params.text && [...String(params.text)].length > 200) throw new BotApiError('Bad Request: MESSAGE_TOO_LONG');
     callbackAnswers.push({
+      bot: botUser(token).id,
       callback_query_id: String(params.callback_query_id),
       text: params.text,
       show_alert: params.show_alert,
