@@ -97,7 +97,8 @@ def render_plain_list(title: str, items: Iterable[str], *, limit: int = MAX_MESS
 
 
 def _text_blocks(text: str) -> list[_Block]:
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\n", text.strip())]
+    """Paragraphs are separated by blank lines; single line breaks stay inside a paragraph."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.strip())]
     return [_Block(p) for p in paragraphs if p]
 
 

@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -181,16 +181,18 @@ def _context_of(chat_data: dict) -> handlers.Context:
 def _ask(question: str, chat_data: dict | None, *, fresh: bool = False) -> Answer:
     """Answer a question, carrying the chat's follow-up context; fresh starts a new topic."""
     ctx = handlers.Context() if fresh or chat_data is None else _context_of(chat_data)
-    # No await between reading and writing the context, so concurrent updates cannot interleave here.
+    # PerChatUpdateProcessor runs one update per chat at a time, so this read-modify-write is safe.
     answer = handlers.answer_question(question, ctx, now=datetime.now().astimezone())
     if chat_data is not None:
         chat_data["ctx"] = ctx.to_dict()
     return answer
 
 
-@lru_cache(maxsize=1)
 def _outline() -> tuple[dict[str, str | None], dict[str, str]]:
-    """The notice's section tree as (section id -> parent id, section path -> section id)."""
+    """The notice's section tree as (section id -> parent id, section path -> section id).
+
+    Rebuilt on each call (a few dozen lookups) so a knowledge reload is seen at once.
+    """
     parents: dict[str, str | None] = {}
     paths: dict[str, str] = {}
     pending: list[tuple[Any, str | None]] = [(s, None) for s in browse.toc()]
@@ -208,20 +210,25 @@ def _outline() -> tuple[dict[str, str | None], dict[str, str]]:
 
 
 def _section_for_citation(clause_id: str, path: str) -> str | None:
-    """The section a cited clause sits in: the longest id prefix that names a section, else its path."""
-    parents, paths = _outline()
-    parts = clause_id.split(".")
-    for end in range(len(parts), 0, -1):
-        candidate = ".".join(parts[:end])
-        if candidate in parents:
-            return candidate
-    return paths.get(path)
+    """The numbered section a cited clause sits in, or None (e.g. for the preamble)."""
+    section_id = browse.section_of(clause_id)
+    if section_id and browse.section(section_id) is not None:
+        return section_id
+    return _outline()[1].get(path)
+
+
+def _askers() -> dict[str, str]:
+    """Who the guided check can be for (value -> label), read from the eligibility handler."""
+    read = getattr(eligibility, "askers", None)
+    return dict(read()) if callable(read) else dict(eligibility.ASKERS)
 
 
 def _remember(chat_data: dict, entry: dict) -> str:
     """Store what an answer's buttons need and return the short key the callback data carries."""
     answers: dict[str, dict] = chat_data.setdefault("answers", {})
-    serial = chat_data.get("answer_serial", 0) + 1
+    # Start each chat at a random serial, so after a restart without persistence old buttons
+    # find no entry (and get the polite "expired" answer) instead of someone else's.
+    serial = chat_data.get("answer_serial", secrets.randbelow(36**4)) + 1
     chat_data["answer_serial"] = serial
     key = _base36(serial)
     answers[key] = entry
@@ -278,12 +285,13 @@ async def _send_answer(
     *,
     quote: bool = False,
     feedback: bool = True,
+    full_section: bool = True,
 ) -> None:
     """Render an answer with its buttons: full section, related questions, feedback."""
     top = answer.citations[0] if answer.citations else None
     entry = {
         "q": answer.question,
-        "section": _section_for_citation(top.id, top.path) if top else None,
+        "section": _section_for_citation(top.id, top.path) if top and full_section else None,
         "clause": top.id if top else None,
         "related": list(answer.related[:MAX_RELATED_BUTTONS]),
     }
@@ -514,7 +522,7 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hook
         if card is None:
             await target.reply_text(NOT_FOUND_TEXT)
             return
-        await _send_answer(target, context.chat_data, card, feedback=False)
+        await _send_answer(target, context.chat_data, card, feedback=False, full_section=False)
     elif action.startswith(ACT_RELATED) and action[1:].isdigit() and int(action[1:]) < len(entry.get("related", [])):
         await query.answer()
         await _answer_and_send(target, context, entry["related"][int(action[1:])], hooks)
@@ -612,7 +620,7 @@ async def section_text_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         await query.answer(NOT_FOUND_TEXT, show_alert=True)
         return
     await query.answer()
-    await _send_answer(query.message, context.chat_data, card, feedback=False)
+    await _send_answer(query.message, context.chat_data, card, feedback=False, full_section=False)
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -642,7 +650,7 @@ def _elig_screen(state: dict) -> tuple[str, InlineKeyboardMarkup]:
     if step == 0:
         rows = [
             [_button(label, _elig_data(session, 0, f"{ELIG_ASKER}{i}"))]
-            for i, label in enumerate(eligibility.ASKERS.values())
+            for i, label in enumerate(_askers().values())
         ]
         rows.append(_elig_nav(session, 0))
         return ELIG_INTRO, InlineKeyboardMarkup(rows)
@@ -717,7 +725,7 @@ def _elig_record(state: dict, action: str) -> bool:
         return False
     index = int(index_text)
     if state["step"] == 0 and kind == ELIG_ASKER:
-        askers = list(eligibility.ASKERS)
+        askers = list(_askers())
         if index >= len(askers):
             return False
         if askers[index] != state["asker"]:
