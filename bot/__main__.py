@@ -69,12 +69,17 @@ def ask(question: str, as_json: bool) -> int:
 
 
 def evaluate(path: Path) -> int:
-    from handlers.evaluate import format_report, load_items, score
+    from handlers.evaluate import EvalFormatError, format_report, load_items, score
 
     if not path.is_file():
         print(f"没有找到评测文件:{path}", file=sys.stderr)
         return 2
-    print(format_report(score(load_items(path))))
+    try:
+        items = load_items(path)
+    except EvalFormatError as exc:
+        print(f"评测文件格式错误:{exc}", file=sys.stderr)
+        return 2
+    print(format_report(score(items, source=str(path))))
     return 0
 
 

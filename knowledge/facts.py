@@ -119,6 +119,9 @@ class Facts:
     follow_up_cues: tuple[str, ...] = ()
     follow_up_max: int = 14
     contact_channel: str = ""
+    smalltalk_cues: tuple[str, ...] = ()
+    smalltalk_max: int = 8
+    smalltalk_reply: str = ""
     contact: Quoted | None = None
     faq: list[dict] = field(default_factory=list)
 
@@ -249,6 +252,10 @@ def load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
     facts.follow_up_cues = _words(follow.get("cues"))
     facts.follow_up_max = int(follow.get("max_length", 14))
     facts.contact_channel = str(intents.get("contact_channel", ""))
+    smalltalk = intents.get("smalltalk") or {}
+    facts.smalltalk_cues = _words(smalltalk.get("cues"))
+    facts.smalltalk_max = int(smalltalk.get("max_length", 8))
+    facts.smalltalk_reply = str(smalltalk.get("reply", ""))
     if intents.get("contact_quote"):
         facts.contact = r.quote_text(str(intents["contact_quote"]), "intents.yaml contact_quote")
     facts.faq = list(data.get("faq") or [])

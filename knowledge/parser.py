@@ -18,14 +18,14 @@ _CN = "零一二三四五六七八九十百"
 _MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("article", re.compile(rf"^第([{_CN}]+|\d+)条\s*(.*)$")),
     ("chapter", re.compile(rf"^第([{_CN}]+|\d+)章\s*(.*)$")),
-    ("cn", re.compile(rf"^([{_CN}]+)[、,,]\s*(.*)$")),
-    ("cn_paren", re.compile(rf"^[((]([{_CN}]+)[))]\s*(.*)$")),
-    ("num_paren", re.compile(r"^[((](\d+)[))]\s*(.*)$")),
-    ("num", re.compile(r"^(\d{1,2})[.．、](?!\d)\s*(.*)$")),
+    ("cn", re.compile(rf"^([{_CN}]+)[\u3001,\uff0c]\s*(.*)$")),
+    ("cn_paren", re.compile(rf"^[(\uff08]([{_CN}]+)[)\uff09]\s*(.*)$")),
+    ("num_paren", re.compile(r"^[(\uff08](\d+)[)\uff09]\s*(.*)$")),
+    ("num", re.compile(r"^(\d{1,2})[.\uff0e\u3001](?!\d)\s*(.*)$")),
 )
 _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
-_ATTACHMENT_LINE = re.compile(r"^附\s*件\s*[::]?\s*(.*)$")
-_SENTENCE_END = re.compile(r"(?<=[。!?;!?;])")
+_ATTACHMENT_LINE = re.compile(r"^附\s*件\s*[:\uff1a]?\s*(.*)$")
+_SENTENCE_END = re.compile(r"(?<=[\u3002!?;\uff01\uff1f\uff1b])")
 # A label is the short phrase before the first full stop of an item ("(一)指导思想。坚持……").
 _LABEL_MAX = 24
 # Paragraphs longer than this are also indexed sentence by sentence.
@@ -117,7 +117,7 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
         tail.append(Clause("date", "落款", body_lines.pop(), "date", "sig"))
         if body_lines and len(body_lines[-1]) <= 60 and "。" not in body_lines[-1] and not _match_marker(body_lines[-1]):
             tail.insert(0, Clause("sig", "落款", body_lines.pop(), "signature", "sig"))
-    if body_lines and body_lines[0].endswith((":", ":")) and len(body_lines[0]) <= 60:
+    if body_lines and body_lines[0].endswith((":", "\uff1a")) and len(body_lines[0]) <= 60:
         add(Clause("to", "主送", body_lines.pop(0), "addressee", "to"), root)
 
     attachments: _Node | None = None
