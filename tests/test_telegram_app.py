@@ -769,3 +769,32 @@ async def test_updates_of_one_chat_run_in_order_other_chats_interleave():
     gate.set()
     await asyncio.gather(first, second)
     assert log.index("end a1") < log.index("start a2")
+
+
+# ---------------------------------------------------------------- serving
+
+
+@pytest.mark.parametrize(
+    ("env", "mode"),
+    [
+        ({}, "run_polling"),
+        ({"WEBHOOK_URL": "https://bot.example.org/tg/hook", "PORT": "8081"}, "run_webhook"),
+    ],
+)
+def test_run_polls_by_default_and_serves_a_webhook_when_configured(monkeypatch, env, mode):
+    from telegram.ext import Application
+
+    seen: dict[str, dict] = {}
+    monkeypatch.setattr(Application, "run_polling", lambda self, **kw: seen.setdefault("run_polling", kw))
+    monkeypatch.setattr(Application, "run_webhook", lambda self, **kw: seen.setdefault("run_webhook", kw))
+    monkeypatch.setattr(app_module, "configure_logging", lambda config: None)
+    app_module.run(Config.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, **env}))
+    assert list(seen) == [mode]
+    kwargs = seen[mode]
+    assert kwargs["allowed_updates"] == Update.ALL_TYPES
+    assert not kwargs.get("drop_pending_updates")
+    if mode == "run_webhook":
+        assert kwargs["listen"] == "0.0.0.0" and kwargs["port"] == 8081
+        assert kwargs["webhook_url"] == "https://bot.example.org/tg/hook"
+        assert kwargs["url_path"] == "tg/hook"
+        assert kwargs["secret_token"]
