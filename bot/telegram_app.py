@@ -96,7 +96,7 @@ DEADLINE_QUESTION = "申报截止时间是什么时候?"
 FUNDING_QUESTION = "资金支持有多少?"
 
 MAX_CONCURRENT_UPDATES = 32
-MAX_QUESTION_CHARS = 1000  # a question longer than this is almost surely a pasted document
+MAX_QUESTION_CHARS = 4096  # Telegram's own cap; only other Bot API servers deliver longer texts
 MAX_REMEMBERED_ANSWERS = 100  # per chat, for the buttons under recent answers
 MAX_RELATED_BUTTONS = 3
 MAX_INLINE_RESULTS = 5
