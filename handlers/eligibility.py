@@ -1,6 +1,7 @@
 """Eligibility: the rules in knowledge/ applied to a described situation or to the guided check's answers."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from knowledge.facts import Condition, Option
@@ -10,7 +11,6 @@ from .common import citations, found, has_any
 from .model import Answer
 from .numbers import counts
 
-ASKERS: dict[str, str] = {}  # filled from knowledge/ on first use; see askers()
 _ASKS_ELIGIBLE = ("能不能", "能否", "可以", "能参加", "能进", "能报", "能申报", "还能", "有资格", "资格", "符合", "够格",
                   "算不算", "能享受", "能拿", "可不可以", "行不行", "eligible", "qualify", "can we", "有关系")
 _ENTERPRISE_WORDS = ("企业", "公司", "厂", "我们是做", "小巨人", "company", "firm")
@@ -31,6 +31,22 @@ class Step:
 def askers() -> dict[str, str]:
     """Who may be checked: value -> label, from knowledge/."""
     return dict(kb_module.get().facts.askers)
+
+
+class _Askers(Mapping):
+    """ASKERS reads knowledge/ when first used, so that importing this module loads nothing."""
+
+    def __getitem__(self, key: str) -> str:
+        return askers()[key]
+
+    def __iter__(self):
+        return iter(askers())
+
+    def __len__(self) -> int:
+        return len(askers())
+
+
+ASKERS: Mapping[str, str] = _Askers()
 
 
 def steps(asker: str) -> list[Step]:

@@ -19,6 +19,8 @@ from .model import Clause, Notice
 
 # Which clauses compete for a citation: the smallest unit of each part of the notice.
 _RANKED_KINDS = {"title", "addressee", "item", "paragraph", "sentence", "signature", "date"}
+DATE_TOKEN = "<日期>"  # the synonym group of when-words in lexicon/synonyms.yaml
+_DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月\s*\d{1,2}\s*日")
 _CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+|[0-9a-z%]+")
 _BM25_K1 = 1.2
@@ -73,6 +75,8 @@ class ClauseIndex:
             extra = [fold(k) for k in keywords.get(clause.id, ())]
             self.phrases[clause.id] = [(k, k) for k in extra if len(k) >= 2]
             words = Counter(lexicon.expand(lexicon.cut(folded)))
+            if _DATE.search(folded):  # a clause that sets a date answers "when" questions
+                words[DATE_TOKEN] += 1
             for k in extra:  # users' words count once each, beside the clause's own
                 words.update(set(lexicon.expand(lexicon.cut(k))) - set(words))
             label_words = lexicon.expand(lexicon.cut(fold(clause.path)))

@@ -62,7 +62,7 @@ class Lexicon:
         tok.initialize()
         tok.load_userdict(str(self.folder / USER_DICTIONARY))
         for word in self.synonyms:  # so that a colloquial variant is cut as one word
-            if not _LATIN_PHRASE.fullmatch(word) and len(word) > 1:
+            if not _LATIN_PHRASE.fullmatch(word) and len(word) > 1 and not tok.FREQ.get(word):
                 tok.add_word(word, freq=20)
         return tok
 
@@ -76,13 +76,18 @@ class Lexicon:
         """Segment folded text into words, dropping punctuation and stop words."""
         for pattern, canonical in self.latin_phrases:
             folded = pattern.sub(f" {canonical} ", folded)
-        return [w for w in self.tokenizer.lcut(folded) if _WORD.search(w) and w not in self.stopwords]
+        # A stop word that has a synonym ("什么时候" -> <日期>) is kept here so that expand() can map it.
+        return [
+            w for w in self.tokenizer.lcut(folded)
+            if _WORD.search(w) and (w not in self.stopwords or w in self.synonyms)
+        ]
 
     def expand(self, words: list[str]) -> list[str]:
         """Each word, followed by its canonical synonym when it has one."""
         out: list[str] = []
         for w in words:
-            out.append(w)
+            if w not in self.stopwords:
+                out.append(w)
             canonical = self.synonyms.get(w)
             if canonical and canonical != w:
                 out.append(canonical)

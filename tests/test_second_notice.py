@@ -228,10 +228,6 @@ def test_index_finds_the_clause_of_the_second_notice(index, question, expected):
 
 # Known gaps of the bare index on a notice that has no clause notes (clauses.yaml) yet. Strict: when the
 # index learns these, the tests report XPASS as a failure, and the mark should go.
-@pytest.mark.xfail(
-    strict=True,
-    reason="截止/什么时候 is not tied to a clause that only states a date range (于2024年4月1日至2024年5月31日)",
-)
 def test_index_finds_a_date_range_for_a_deadline_question(index):
     hits = index.search("服务券申领截止到什么时候?", k=3)
     assert any("2024年5月31日" in h.clause.text for h in hits)
