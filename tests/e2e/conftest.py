@@ -73,12 +73,21 @@ def notice_text() -> str:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """Fail the test itself when a bot logged a traceback or its token while it ran."""
-    result = yield
-    for bot in RUNNING_BOTS:
-        new_log = bot.unchecked_log()
-        problems = log_problems(new_log, bot.token)
-        if not bot.running:
-            problems.append("the bot process exited")
-        if problems:
-            pytest.fail(f"{'; '.join(problems)}; bot log of this test:\n{new_log[-6000:]}", pytrace=False)
-    return result
+    failed = True
+    try:
+        result = yield
+        failed = False
+        return result
+    finally:
+        # Each test is judged on the log written while it ran, even when it already failed.
+        found = []
+        for bot in RUNNING_BOTS:
+            new_log = bot.unchecked_log()
+            problems = log_problems(new_log, bot.token)
+            if not bot.running:
+                problems.append("the bot process exited")
+            if problems:
+                item.add_report_section("call", f"log of {bot.log_path.parent.name}", new_log[-6000:])
+                found.extend(problems)
+        if found and not failed:
+            pytest.fail(f"{'; '.join(found)} (the bot log is in the report)", pytrace=False)
