@@ -74,6 +74,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (kind, key)
         ) WITHOUT ROWID""",
     ),
+    (
+        # the answer text, so that a 👍/👎 arriving later can be stored with the answer it rates
+        "ALTER TABLE questions ADD COLUMN answer TEXT",
+        "CREATE INDEX questions_chat ON questions (chat_hash, ts)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -248,13 +253,14 @@ class Store:
         top_section: str | None = None,
         confidence: float | None = None,
         latency_ms: float | None = None,
+        answer: str | None = None,
         ts: float | None = None,
     ) -> int:
         """Record one question and how it was answered; returns the row id."""
         with self._transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO questions (ts, chat_hash, text, intent, answered, top_clause, top_section,"
-                " confidence, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " confidence, latency_ms, answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     time.time() if ts is None else ts,
                     self.chat_hash(chat_id),
@@ -265,6 +271,7 @@ class Store:
                     top_section,
                     confidence,
                     latency_ms,
+                    answer,
                 ),
             )
             return int(cur.lastrowid)
@@ -281,6 +288,7 @@ class Store:
             top_section=top.path if top else None,
             confidence=answer.confidence,
             latency_ms=latency_ms,
+            answer=answer.text,
             ts=ts,
         )
 
@@ -303,6 +311,18 @@ class Store:
                 (time.time() if ts is None else ts, self.chat_hash(chat_id), question, answer, value, top_clause),
             )
             return int(cur.lastrowid)
+
+    def log_feedback_for(self, chat_id: int | str, question: str, value: int, ts: float | None = None) -> int:
+        """Record a 👍/👎 on the latest answer this chat got to `question`, copying that answer.
+
+        Fits the Telegram app's on_feedback hook, which knows only the chat, question and vote.
+        """
+        rows = self._query(
+            "SELECT answer, top_clause FROM questions WHERE chat_hash = ? AND text = ? ORDER BY ts DESC, id DESC LIMIT 1",
+            (self.chat_hash(chat_id), question),
+        )
+        answer, clause = rows[0] if rows else (None, None)
+        return self.log_feedback(chat_id, question, answer or "", value, top_clause=clause, ts=ts)
 
     # -- key-value blobs for the Telegram persistence -------------------------------------------
 

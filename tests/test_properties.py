@@ -320,7 +320,7 @@ class Harness:
         self.update_id = 0
         self.app = build_application(
             Config(token=TOKEN),
-            on_feedback=self._feedback,
+            on_feedback=self.store.log_feedback_for,
             on_answer=self._answer,
             request=self.api,
             get_updates_request=self.api,
@@ -332,9 +332,6 @@ class Harness:
         self.app.add_error_handler(record)
         self.loop.run_until_complete(self.app.initialize())
         self.api.take()
-
-    def _feedback(self, chat_id: int, question: str, value: int) -> None:
-        self.store.log_feedback(chat_id, question, "", value)
 
     def _answer(self, chat_id: int, answer: Answer, latency_ms: float) -> None:
         self.store.log_answer(chat_id, answer, latency_ms)

@@ -82,6 +82,21 @@ def test_newer_schema_is_refused(tmp_path):
         Store(path)
 
 
+def test_version_one_database_is_migrated_keeping_rows(tmp_path, monkeypatch):
+    path = tmp_path / "bot.sqlite3"
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 1)
+    old = Store(path)
+    # what a version-1 bot wrote: no answer column yet
+    old._query("INSERT INTO questions (ts, chat_hash, text, answered) VALUES (?, 'h', '旧问题', 0)", (at(),))
+    assert "answer" not in [row[1] for row in old._query("PRAGMA table_info(questions)")]
+    old.close()
+    monkeypatch.undo()
+    s = Store(path)
+    assert s.schema_version == SCHEMA_VERSION
+    assert s._query("SELECT text, answer FROM questions") == [("旧问题", None)]
+    s.close()
+
+
 def test_migrations_run_in_order_from_an_older_version(tmp_path, monkeypatch):
     path = tmp_path / "bot.sqlite3"
     Store(path).close()
@@ -126,8 +141,20 @@ def test_log_answer_takes_top_citation(db):
         confidence=0.8,
     )
     db.log_answer(7, answer, latency_ms=12.5, ts=at())
-    row = db._query("SELECT text, intent, answered, top_clause, top_section, confidence, latency_ms FROM questions")
-    assert row == [("资金怎么用?", "funding", 1, "4.2.p1", "四、资金 › (二)资金使用", 0.8, 12.5)]
+    row = db._query(
+        "SELECT text, intent, answered, top_clause, top_section, confidence, latency_ms, answer FROM questions"
+    )
+    assert row == [("资金怎么用?", "funding", 1, "4.2.p1", "四、资金 › (二)资金使用", 0.8, 12.5, "...")]
+
+
+def test_feedback_for_copies_the_rated_answer(db):
+    db.log_question(7, "截止时间?", intent="deadline", answered=True, top_clause="2.1", answer="旧答案", ts=at(hours=2))
+    db.log_question(7, "截止时间?", intent="deadline", answered=True, top_clause="2.2", answer="新答案", ts=at(hours=1))
+    db.log_question(8, "截止时间?", intent="deadline", answered=True, top_clause="9.9", answer="别人的", ts=at())
+    db.log_feedback_for(7, "截止时间?", -1, ts=at())
+    db.log_feedback_for(7, "从没问过", 1, ts=at())
+    rows = db._query("SELECT question, answer, value, top_clause FROM feedback ORDER BY id")
+    assert rows == [("截止时间?", "新答案", -1, "2.2"), ("从没问过", "", 1, None)]
 
 
 def test_feedback_value_checked(db):
