@@ -25,6 +25,7 @@ def require_node() -> None:
 
 
 def start_emulator(log_dir: Path, env: dict[str, str] | None = None) -> Emulator:
+    """Start an emulator whose log goes to log_dir; skip or fail when node is missing."""
     require_node()
     try:
         return Emulator(log_dir / "emulator.log", env).start()
@@ -32,9 +33,12 @@ def start_emulator(log_dir: Path, env: dict[str, str] | None = None) -> Emulator
         pytest.fail(str(error), pytrace=False)
 
 
-def start_bot(emulator: Emulator, argv: list[str], token: str, data_dir: Path) -> Iterator[BotProcess]:
+def start_bot(
+    emulator: Emulator, argv: list[str], token: str, data_dir: Path, **options: object
+) -> Iterator[BotProcess]:
+    """Run a bot for a fixture's lifetime (options: extra_env, webhook_port); fail the fixture if it cannot start."""
     try:
-        with running_bot(emulator, argv, token, data_dir) as bot:
+        with running_bot(emulator, argv, token, data_dir, **options) as bot:
             yield bot
     except HarnessError as error:
         pytest.fail(str(error), pytrace=False)

@@ -12,15 +12,16 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import httpx
 
@@ -157,8 +158,8 @@ class BotProcess:
         self._proc: subprocess.Popen[bytes] | None = None
         self._log = None
 
-    def start(self, client: "TelegramClient", timeout: float = 90.0) -> "BotProcess":
-        """Start the bot and wait until it polls the emulator for updates."""
+    def start(self, ready: Callable[[], bool], timeout: float = 90.0) -> "BotProcess":
+        """Start the bot and wait until it is ready (e.g. it polls the emulator for updates)."""
         self._log = open(self.log_path, "wb")
         self._proc = subprocess.Popen(
             self.argv, cwd=REPO_ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
@@ -167,10 +168,10 @@ class BotProcess:
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 raise HarnessError(f"bot exited with {self._proc.returncode}; its log:\n{self.log()}")
-            if client.bot_polled():
+            if ready():
                 return self
             time.sleep(0.1)
-        raise HarnessError(f"bot did not poll for updates within {timeout}s; its log:\n{self.log()}")
+        raise HarnessError(f"bot was not ready within {timeout}s; its log:\n{self.log()}")
 
     @property
     def running(self) -> bool:
@@ -521,13 +522,40 @@ def bot_argv() -> list[str]:
 RUNNING_BOTS: list[BotProcess] = []
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 @contextmanager
-def running_bot(emulator: Emulator, argv: list[str], token: str, data_dir: Path) -> Iterator[BotProcess]:
-    """A bot process polling the emulator for the duration of the block; its shutdown log is checked too."""
+def running_bot(
+    emulator: Emulator,
+    argv: list[str],
+    token: str,
+    data_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    webhook_port: int | None = None,
+) -> Iterator[BotProcess]:
+    """A bot process talking to the emulator for the duration of the block (polling, or serving a
+    webhook on webhook_port); its shutdown log is checked too."""
     client = emulator.client(token)
-    bot = BotProcess(argv, bot_env(emulator, token, data_dir), data_dir / "bot.log", token)
+    bot = BotProcess(argv, bot_env(emulator, token, data_dir, extra_env), data_dir / "bot.log", token)
+
+    def ready() -> bool:
+        if webhook_port is None:
+            return client.bot_polled()
+        return bool(client.calls("setWebhook")) and port_open(webhook_port)
+
     try:
-        bot.start(client)
+        bot.start(ready)
         RUNNING_BOTS.append(bot)
         yield bot
     finally:

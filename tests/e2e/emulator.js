@@ -40,6 +40,9 @@ let server = null; // the single TelegramServer; formatUpdate is static, so the 
 const chats = new Map(); // chat id -> chat object, learnt from user updates (the emulator forgets chat types)
 const calls = []; // every bot method called, for tests that check what the bot asked the server
 const callbackAnswers = [];
+const webhooks = new Map(); // bot token -> { url, secret_token, delivered: Promise } (replaces the emulator's)
+const WEBHOOK_ATTEMPTS = 40;
+const WEBHOOK_RETRY_MS = 250;
 
 class BotApiError extends Error {
   constructor(description, code = 400) {
@@ -312,7 +315,6 @@ function editStoredMessage(token, params, change) {
 
 const SIMPLE_RESULTS = {
   getMyCommands: () => [],
-  getWebhookInfo: () => ({ url: '', has_custom_certificate: false, pending_update_count: 0 }),
   getChatMenuButton: () => ({ type: 'default' }),
   getMyDescription: () => ({ description: '' }),
   getMyShortDescription: () => ({ short_description: '' }),
@@ -375,14 +377,28 @@ function harnessRoutes(app) {
   });
 
   botMethod(app, 'setWebhook', ({ token, params }) => {
-    if (!params.url) throw new BotApiError('Bad Request: bad webhook: An HTTPS URL must be provided for webhook');
-    server.setWebhook({ url: params.url }, token);
+    if (!params.url) {
+      webhooks.delete(token); // an empty url removes the webhook, as in the Bot API
+      return true;
+    }
+    const previous = webhooks.get(token);
+    webhooks.set(token, {
+      url: params.url,
+      secret_token: params.secret_token,
+      delivered: previous ? previous.delivered : Promise.resolve(),
+    });
     return true;
   });
 
   botMethod(app, 'deleteWebhook', ({ token }) => {
-    server.deleteWebhook(token);
+    webhooks.delete(token);
     return true;
+  });
+
+  botMethod(app, 'getWebhookInfo', ({ token }) => {
+    const hook = webhooks.get(token);
+    const pending = server.storage.userMessages.filter((u) => u.botToken === token && !u.isRead).length;
+    return { url: hook ? hook.url : '', has_custom_certificate: false, pending_update_count: pending };
   });
 
   botMethod(app, 'getChat', ({ params }) => knownChat(params.chat_id));
@@ -431,6 +447,28 @@ function installFormatUpdateWrapper() {
   };
 }
 
+// Delivers one update to a bot's webhook the way Telegram does: POST with the secret token header,
+// retried until the bot answers 2xx (it may still be starting), one update at a time per bot.
+function deliverToWebhook(hook, update) {
+  const body = JSON.stringify(TelegramServer.formatUpdate(update));
+  const headers = { 'content-type': 'application/json' };
+  if (hook.secret_token) headers['x-telegram-bot-api-secret-token'] = hook.secret_token;
+  const attempt = async (n) => {
+    try {
+      const response = await fetch(hook.url, { method: 'POST', headers, body });
+      if (response.ok) return;
+      process.stderr.write(`harness: webhook answered ${response.status} for update ${update.updateId}\n`);
+    } catch (error) {
+      process.stderr.write(`harness: webhook unreachable for update ${update.updateId}: ${error.message}\n`);
+    }
+    if (n + 1 < WEBHOOK_ATTEMPTS) {
+      await new Promise((resolve) => { setTimeout(resolve, WEBHOOK_RETRY_MS); });
+      await attempt(n + 1);
+    }
+  };
+  hook.delivered = hook.delivered.then(() => attempt(0));
+}
+
 function rememberChat(update) {
   const message = update.message || (update.callbackQuery && update.callbackQuery.message);
   if (message && message.chat && message.chat.id !== undefined) {
@@ -462,7 +500,13 @@ async function main() {
     const addUserUpdate = candidate.addUserUpdate.bind(candidate);
     candidate.addUserUpdate = async (update) => {
       rememberChat(update);
-      return addUserUpdate(update);
+      const hook = webhooks.get(update.botToken);
+      if (!hook) return addUserUpdate(update);
+      // Kept in storage as already read, so getUpdatesHistory still shows what users sent.
+      candidate.storage.userMessages.push({ ...update, isRead: true });
+      candidate.updateId += 1;
+      deliverToWebhook(hook, update);
+      return undefined;
     };
     try {
       await candidate.start();
