@@ -99,15 +99,37 @@ def check_knowledge(folder: Path | None) -> int:
 
 
 def serve() -> int:
+    """Serve Telegram with the store, persistence, admin tools and the flood guard wired in."""
+    from telegram import Update
+    from telegram.ext import TypeHandler
+
+    from .admin import AdminTools
     from .config import Config, ConfigError
-    from .telegram_app import run
+    from .flood import FloodLimiter, flood_guard
+    from .persistence import SQLitePersistence
+    from .store import Store
+    from .telegram_app import help_command, run
 
     try:
         config = Config.from_env()
     except ConfigError as exc:
         print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
         return 2
-    run(config)
+    store = Store(config.db_path)
+    admin = AdminTools(store, config.admin_ids, fallback=help_command)
+    try:
+        run(
+            config,
+            persistence=SQLitePersistence(store),
+            on_answer=store.log_answer,
+            on_feedback=store.log_feedback_for,
+            extra_handlers=[
+                (TypeHandler(Update, flood_guard(FloodLimiter())), -1),  # before every other handler
+                *((handler, 0) for handler in admin.handlers()),  # before the unknown-command reply
+            ],
+        )
+    finally:
+        store.close()  # run() returns after shutdown has saved and flushed the persistence
     return 0
 
 

@@ -1,6 +1,7 @@
 """Small helpers every handler uses: cue matching and turning clauses into citations."""
 from __future__ import annotations
 
+from knowledge.cues import occurs, weight
 from knowledge.facts import Quoted
 from knowledge.index import Hit
 
@@ -9,12 +10,12 @@ from .model import Citation
 
 
 def found(folded: str, words) -> list[str]:
-    """The cue words that occur in the folded question, longest first."""
-    return sorted((w for w in words if w and w in folded), key=len, reverse=True)
+    """The cue words that occur in the folded question, longest first ("A...B" allows a gap)."""
+    return sorted((w for w in words if occurs(w, folded)), key=weight, reverse=True)
 
 
 def has_any(folded: str, words) -> bool:
-    return any(w and w in folded for w in words)
+    return any(occurs(w, folded) for w in words)
 
 
 def cite(kb: KnowledgeBase, clause_id: str) -> Citation | None:

@@ -5,6 +5,8 @@ import datetime as dt
 
 from knowledge.facts import DateFact
 
+from knowledge.cues import weight
+
 from .common import found
 from .numbers import cn_date, dates
 
@@ -22,7 +24,7 @@ def pick(facts: list[DateFact], folded: str, top_clauses: list[str]) -> DateFact
     """The date fact the question is about: its cues in the question, its clause among the best hits."""
     best, best_score = None, 0.0
     for fact in facts:
-        cue = sum(len(w) for w in found(folded, fact.cues))
+        cue = sum(weight(w) for w in found(folded, fact.cues))
         rank = top_clauses.index(fact.source.clause_id) if fact.source.clause_id in top_clauses else None
         if rank is None and not cue:
             continue

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from knowledge.facts import Condition, Option
 
 from . import kb as kb_module
+from knowledge.cues import weight
+
 from .common import citations, found, has_any
 from .model import Answer
 from .numbers import counts
@@ -73,7 +75,7 @@ def read_situation(asker: str, folded: str) -> dict[str, str]:
                 stated[cond.id] = "yes" if numbers[0] >= target.count else "no"
             continue
         best = max(
-            ((max((len(w) for w in found(folded, o.cues)), default=0), o.value) for o in cond.options),
+            ((max((weight(w) for w in found(folded, o.cues)), default=0), o.value) for o in cond.options),
             default=(0, None),
         )
         if best[0]:

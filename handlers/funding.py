@@ -5,6 +5,8 @@ import math
 
 from knowledge.facts import Expense, Facts, Share
 
+from knowledge.cues import weight
+
 from .common import found, has_any
 from .numbers import amounts, percent, yuan
 
@@ -14,10 +16,12 @@ _ASKS_HOW_MUCH = ("多少", "几成", "百分之", "比例", "how much", "多大
 _CAP_WORDS = ("拿满", "满额", "全额", "一个亿", "1个亿", "1亿", "一亿", "上限")
 
 
-def classify_expense(facts: Facts, folded: str) -> tuple[str, Expense | None, str] | None:
+def classify_expense(facts: Facts, folded: str, top_clauses: list[str] = ()) -> tuple[str, Expense | None, str] | None:
     """The expense the question asks about: (verdict, the rule, the user's word); None if none is named.
 
-    A forbidden use wins over an allowed one, and any named use over one the notice does not name.
+    A forbidden use wins over an allowed one, and any named use over one the notice does not name. A
+    question about paying for something that no list names, when the best clauses are the rules on what
+    the money may pay for, is an expense the notice does not name.
     """
     if not has_any(folded, _ASKS_CAN):
         return None
@@ -27,13 +31,16 @@ def classify_expense(facts: Facts, folded: str) -> tuple[str, Expense | None, st
             if expense.verdict == verdict:
                 words = found(folded, expense.terms)
                 if words:
-                    named.append((rank, -len(words[0]), verdict, expense, words[0]))
+                    named.append((rank, -weight(words[0]), verdict, expense, words[0]))
     unnamed = found(folded, facts.unnamed_expenses)
     if unnamed and not any(len(w) >= len(unnamed[0]) for *_, w in named):
         return "unnamed", None, unnamed[0]
     if named:
         _, _, verdict, expense, word = min(named, key=lambda t: (t[0], t[1]))
         return verdict, expense, word
+    rule_clauses = {e.source.clause_id for e in facts.expenses}
+    if has_any(folded, facts.spending_words) and rule_clauses & set(top_clauses):
+        return "unnamed", None, ""
     return None
 
 
@@ -49,7 +56,8 @@ def expense_text(facts: Facts, verdict: str, expense: Expense | None, word: str)
     if verdict == "partial":
         return expense.note
     allowed = "、".join(e.label for e in facts.expenses if e.verdict == "allowed" and e.share == "transform")
-    return (f"通知未明确“{word}”能否使用奖补资金:通知既没有把它列为可用范围,也没有列为禁止用途。"
+    what = f"“{word}”" if word else "这项支出"
+    return (f"通知未明确{what}能否使用奖补资金:通知既没有把它列为可用范围,也没有列为禁止用途。"
             f"通知列明用于企业改造的支出是{allowed}。具体请以试点区实施方案和主管部门口径为准。")
 
 
@@ -57,7 +65,7 @@ def pick_share(facts: Facts, folded: str) -> Share | None:
     """The share the question is about, by its cue words; "最少/至少" leans to the minimum share."""
     best, best_score = None, 0
     for share in facts.shares:
-        score = sum(len(w) for w in found(folded, share.cues))
+        score = sum(weight(w) for w in found(folded, share.cues))
         if share.bound == "min" and has_any(folded, ("至少", "最少", "不低于", "起码", "最低")):
             score += 2
         if share.bound == "max" and has_any(folded, ("最多", "不超过", "不高于", "顶多", "最高", "上限")):

@@ -5,6 +5,8 @@ import math
 
 from knowledge.facts import Facts, Target
 
+from knowledge.cues import weight
+
 from .common import found, has_any
 from .numbers import counts, percent
 
@@ -14,7 +16,7 @@ _ASKS_HOW_MANY = ("多少家", "几家", "多少个", "how many")
 
 def _pick(facts: Facts, folded: str, want_ratio: bool) -> Target | None:
     scored = [
-        (sum(len(w) for w in found(folded, t.cues)), t)
+        (sum(weight(w) for w in found(folded, t.cues)), t)
         for t in facts.targets
         if (t.ratio is not None) == want_ratio
     ]

@@ -10,6 +10,8 @@ from knowledge.notes import locate
 
 from . import deadline, eligibility, funding, requirements
 from . import kb as kb_module
+from knowledge.cues import occurs, weight
+
 from .common import citations, found, has_any
 from .context import Context
 from .kb import KnowledgeBase
@@ -52,7 +54,7 @@ def _not_covered(kb: KnowledgeBase, question: str, hits: list[Hit], say: str, ne
 def _gap(kb: KnowledgeBase, folded: str):
     """The first not-covered topic whose every word group occurs in the question."""
     for gap in kb.facts.gaps:
-        if all(has_any(folded, group) for group in gap.when):
+        if all(has_any(folded, group) for group in gap.when) and not has_any(folded, gap.unless):
             return gap
     return None
 
@@ -62,7 +64,7 @@ def _overview(kb: KnowledgeBase, folded: str, question: str) -> Answer | None:
     if not has_any(folded, kb.facts.overview_cues):
         return None
     best = max(
-        ((max((len(w) for w in found(folded, words)), default=0), sid) for sid, words in kb.facts.overview_sections.items()),
+        ((max((weight(w) for w in found(folded, words)), default=0), sid) for sid, words in kb.facts.overview_sections.items()),
         default=(0, None),
     )
     if not best[0]:
@@ -81,12 +83,22 @@ def _overview(kb: KnowledgeBase, folded: str, question: str) -> Answer | None:
     return Answer(question, True, "general", text, citations(kb, *cited, limit=len(cited)), 0.9, f"section:{section.id}")
 
 
-def best_note(kb: KnowledgeBase, clause_id: str, folded: str):
-    """The note of a clause whose users' words the question shares most (a clause may answer two things)."""
+def best_note(kb: KnowledgeBase, clause_id: str, cues: str, words=()):
+    """The note of a clause that the question is about (a clause may answer two things).
+
+    Keyword phrases in the question count most; then the question's words found in the note, by weight.
+    """
     notes = kb.notes_for(clause_id)
-    if not notes:
-        return None
-    return max(notes, key=lambda n: sum(len(k) for k in n.keywords if fold(k) in folded))
+    if len(notes) <= 1:
+        return notes[0] if notes else None
+    words = set(words)
+
+    def score(note) -> float:
+        phrases = sum(weight(fold(k)) for k in note.keywords if occurs(fold(k), cues))
+        text = fold(" ".join(note.keywords) + note.answer)
+        return 2 * phrases + sum(kb.index.idf.get(w, 0.0) for w in words if w in text)
+
+    return max(notes, key=score)
 
 
 _ATTACHMENT_ASKS = ("几个附件", "哪些附件", "附件有哪些", "附件是什么", "附件都是", "每个附件", "附件分别", "附件列表", "attachments")
@@ -103,13 +115,13 @@ def _attachments(kb: KnowledgeBase, folded: str, question: str) -> Answer | None
     return Answer(question, True, "general", text, citations(kb, *quotes, limit=4), 0.9, "attachments")
 
 
-def _intent(kb: KnowledgeBase, folded: str, hits: list[Hit]) -> str:
+def _intent(kb: KnowledgeBase, folded: str, hits: list[Hit], words=()) -> str:
     """The kind of question: the best clause's note decides, cue words when there is none."""
     if hits:
-        note = best_note(kb, hits[0].clause.id, folded)
+        note = best_note(kb, hits[0].clause.id, folded, words)
         if note:
             return note.intent
-    scores = {name: sum(len(w) for w in found(folded, cues)) for name, cues in kb.facts.intents.items()}
+    scores = {name: sum(weight(w) for w in found(folded, cues)) for name, cues in kb.facts.intents.items()}
     best = max(scores.items(), key=lambda kv: kv[1], default=("general", 0))
     return best[0] if best[1] else "general"
 
@@ -189,7 +201,7 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
         sources = [share.source] + ([facts.cap] if facts.cap else [])
         return Answer(question, True, "funding", text, citations(kb, *sources, hits=hits), 0.9, f"share:{share.id}")
 
-    expense = funding.classify_expense(facts, cues)
+    expense = funding.classify_expense(facts, cues, [h.clause.id for h in hits[:2]])
     if expense:
         verdict, rule, word = expense
         sources = [rule.source] if rule else list(facts.unnamed_near)
@@ -206,7 +218,7 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
         # The best clause, when no condition cites it, says what the verdict alone would miss.
         lead = []
         if hits and hits[0].clause.id not in {c.id for c in situation.citations}:
-            note = best_note(kb, hits[0].clause.id, cues)
+            note = best_note(kb, hits[0].clause.id, cues, words)
             if note and hits[0].coverage >= COVERAGE_THRESHOLD:
                 situation.text = note.answer + "\n" + situation.text
                 lead = citations(kb, hits[0].clause.id)
@@ -218,27 +230,27 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
         return _not_covered(kb, question, hits, "通知中未涉及这个问题。")
 
     top = hits[0]
-    note = best_note(kb, top.clause.id, cues)
-    intent = _intent(kb, cues, hits)
+    note = best_note(kb, top.clause.id, cues, words)
+    intent = _intent(kb, cues, hits, words)
     if deadline.asks_when(cues):
         fact = deadline.pick(facts.dates, cues, top_ids)
         if fact:
             body = deadline.answer_text(fact, cues, today(now))
             if hits[0].clause.id == fact.source.clause_id:
-                body += _second_note(kb, hits, cues, body)
+                body += _second_note(kb, hits, cues, body, words)
             return Answer(question, True, "deadline", body, citations(kb, fact.source, hits=hits),
                           0.9, f"date:{fact.id}")
     body = note.answer if note else "通知相关规定:" + _extract(top.clause.text, words)
-    body += _second_note(kb, hits, cues, body)
+    body += _second_note(kb, hits, cues, body, words)
     confidence = min(0.95, 0.3 + top.coverage)
     return Answer(question, True, intent, body, citations(kb, hits=hits), confidence, note.topic if note else top.clause.id)
 
 
-def _second_note(kb: KnowledgeBase, hits: list[Hit], folded: str, first: str) -> str:
+def _second_note(kb: KnowledgeBase, hits: list[Hit], folded: str, first: str, words=()) -> str:
     """A question of two parts gets the runner-up clause's answer too, when it scores nearly as well."""
     if len(hits) < 2 or hits[1].score < SECOND_ANSWER_SHARE * hits[0].score:
         return ""
-    note = best_note(kb, hits[1].clause.id, folded)
+    note = best_note(kb, hits[1].clause.id, folded, words)
     if not note or note.answer in first or len(first) + len(note.answer) > 400:
         return ""
     return note.answer

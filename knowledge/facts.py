@@ -94,6 +94,7 @@ class Gap:
     when: tuple[tuple[str, ...], ...]
     say: str
     near: tuple[Quoted, ...]
+    unless: tuple[str, ...] = ()  # words of a part the notice does answer: then the gap does not apply
 
 
 @dataclass
@@ -109,6 +110,7 @@ class Facts:
     targets: list[Target] = field(default_factory=list)
     expenses: list[Expense] = field(default_factory=list)
     unnamed_expenses: tuple[str, ...] = ()
+    spending_words: tuple[str, ...] = ()
     unnamed_near: tuple[Quoted, ...] = ()
     askers: dict[str, str] = field(default_factory=dict)
     conditions: dict[str, list[Condition]] = field(default_factory=dict)
@@ -211,6 +213,7 @@ def load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
                         share=e.get("share"), note=str(e.get("note", "")))
             )
     facts.unnamed_expenses = _words(expenses.get("unnamed"))
+    facts.spending_words = _words(expenses.get("spending_words"))
     facts.unnamed_near = tuple(r.quote_text(q, "facts.yaml expenses.unnamed_near") for q in expenses.get("unnamed_near") or ())
 
     elig = data.get("eligibility") or {}
@@ -236,7 +239,7 @@ def load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
         where = f"gaps.yaml[{n}]"
         facts.gaps.append(
             Gap(str(g["id"]), tuple(_words(group) for group in g["when"]), str(g["say"]),
-                tuple(r.quote_text(q, where) for q in g.get("near") or ()))
+                tuple(r.quote_text(q, where) for q in g.get("near") or ()), _words(g.get("unless")))
         )
 
     intents = data.get("intents") or {}

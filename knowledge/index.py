@@ -13,12 +13,14 @@ from functools import cached_property
 
 from rapidfuzz.distance import Hamming
 
+from .cues import GAP, occurs, weight
 from .fold import fold
 from .lexicon import Lexicon
 from .model import Clause, Notice
 
 # Which clauses compete for a citation: the smallest unit of each part of the notice.
 _RANKED_KINDS = {"title", "addressee", "item", "paragraph", "sentence", "signature", "date"}
+_FUNCTION_CHARS = frozenset("的了吗呢吧啊呀么是在和与及或跟把被给对都也还就要能会有不我你他她它这那个家里上下中从到向为让什啥哪谁怎几多备")
 DATE_TOKEN = "<日期>"  # the synonym group of when-words in lexicon/synonyms.yaml
 _DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月\s*\d{1,2}\s*日")
 _CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
@@ -69,16 +71,18 @@ class ClauseIndex:
         self.lexicon = lexicon
         self.docs: list[_Doc] = []
         self.phrases: dict[str, list[tuple[str, str]]] = {}  # clause id -> (folded keyword, original)
+        self.clause_vocabulary: set[str] = set()  # the words of the notice itself, not of its keywords
         keywords = keywords or {}
         for clause in self.ranked(notice):
             folded = fold(clause.text)
             extra = [fold(k) for k in keywords.get(clause.id, ())]
             self.phrases[clause.id] = [(k, k) for k in extra if len(k) >= 2]
             words = Counter(lexicon.expand(lexicon.cut(folded)))
+            self.clause_vocabulary.update(words)
             if _DATE.search(folded):  # a clause that sets a date answers "when" questions
                 words[DATE_TOKEN] += 1
             for k in extra:  # users' words count once each, beside the clause's own
-                words.update(set(lexicon.expand(lexicon.cut(k))) - set(words))
+                words.update(set(lexicon.expand(lexicon.cut(k.replace(GAP, " ")))) - set(words))
             label_words = lexicon.expand(lexicon.cut(fold(clause.path)))
             self.docs.append(
                 _Doc(clause, words, frozenset(label_words), frozenset(bigrams(folded)), max(1, sum(words.values())))
@@ -105,6 +109,8 @@ class ClauseIndex:
     def _typo_targets(self) -> dict[int, list[str]]:
         """Domain words that a typo may have broken, by length."""
         words = {fold(w) for w in (*self.lexicon.domain_words, *self.lexicon.synonyms.values())}
+        # The notice's own longer words too; its two-character words are too many to guess among.
+        words |= {w for w in self.clause_vocabulary if len(w) >= 3 and w not in self.lexicon.stopwords}
         by_size: dict[int, list[str]] = {}
         for w in sorted(words):
             if _CJK_ONLY.fullmatch(w) and 2 <= len(w) <= 4:
@@ -115,28 +121,29 @@ class ClauseIndex:
         """Domain words the question misspells in one character (申保 -> 申报, 服物商 -> 服务商).
 
         A window of the question one character away from a domain word counts as that word when the
-        window is no word itself (the small dictionary keeps real neighbours such as 关系 beside 联系)
-        and, for longer words, when the characters that do agree are not a word on their own (试点跟).
+        window is no word itself (the small dictionary keeps real neighbours such as 关系 beside 联系),
+        when some of its characters lie outside the words jieba recognised (数字化服务商 holds no typo of
+        云服务), and when the differing character is not a particle at its edge (试点跟 is no 试点期).
         """
         known = self.lexicon.tokenizer.FREQ
-        words = self.lexicon.cut(folded) if words is None else words
+        tokens = list(self.lexicon.tokenizer.tokenize(folded))
+        covered = {i for w, a, b in tokens if len(w) >= 2 and known.get(w) for i in range(a, b)}
+        unknown_pairs = {w for w, _, _ in tokens if len(w) == 2 and not known.get(w)}
         found: list[str] = []
         for size, targets in self._typo_targets.items():
             # A two-character typo must be a word of its own as jieba cut it; "州下" in "通州下雨" is not.
-            windows = (
-                {w for w in words if len(w) == 2}
-                if size == 2
-                else {folded[i : i + size] for i in range(len(folded) - size + 1)}
-            )
-            for window in windows:
+            starts = [] if size == 2 else range(len(folded) - size + 1)
+            windows = {(w, None) for w in unknown_pairs} if size == 2 else {
+                (folded[i : i + size], i) for i in starts if any(j not in covered for j in range(i, i + size))
+            }
+            for window, _ in windows:
                 if not _CJK_ONLY.fullmatch(window) or known.get(window):
                     continue
                 for w in targets:
                     if w in folded or Hamming.distance(window, w) != 1:
                         continue
-                    if size >= 3 and (known.get(window[1:]) or known.get(window[:-1])) and not (
-                        window[0] != w[0] and window[-1] != w[-1]
-                    ):
+                    edge = window[-1] if window[-1] != w[-1] else window[0] if window[0] != w[0] else ""
+                    if size >= 3 and edge and edge in _FUNCTION_CHARS:
                         continue
                     found.append(w)
         return found
@@ -176,7 +183,7 @@ class ClauseIndex:
                     covered += idf * _PATH_WEIGHT
             pair_cov = sum(self.pair_idf[p] for p in q_pairs & doc.pairs) / pair_mass
             # A keyword phrase found whole in the question is the strongest sign of what it asks.
-            phrase = sum(len(k) for k, _ in self.phrases.get(doc.clause.id, ()) if k in phrase_text)
+            phrase = sum(weight(k) for k, _ in self.phrases.get(doc.clause.id, ()) if occurs(k, phrase_text))
             coverage = 0.6 * covered / word_mass + 0.4 * pair_cov
             score = bm25 + 4.0 * pair_cov + _PHRASE_WEIGHT * min(phrase, 12)
             if score > 0:

@@ -105,6 +105,9 @@ def build_small_dictionary(out: Path | None = None) -> int:
     # so such neighbours are kept too; the index restores only strings that are no word at all.
     lexicon = Lexicon.load()
     targets = {fold(w) for w in (*lexicon.domain_words, *lexicon.synonyms.values()) if len(w) >= 2}
+    full = jieba.Tokenizer()
+    for path in NOTICES_DIR.glob("*/notice.txt"):  # the notices' own words are typo targets too
+        targets |= {w for w in full.lcut(fold(path.read_text(encoding="utf-8"))) if 3 <= len(w) <= 4 and _WORD.search(w)}
     by_length: dict[int, list[str]] = {}
     for t in targets:
         by_length.setdefault(len(t), []).append(t)

@@ -1,0 +1,29 @@
+"""Cue words in data files: a plain word, or words in order with a gap ("自己...申报" matches 自己直接找市里申报)."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+GAP = "..."  # "…" in a data file folds (NFKC) to "..." as well
+MAX_GAP = 10  # characters allowed between the parts of a gapped cue
+
+
+@lru_cache(maxsize=4096)
+def _pattern(cue: str) -> re.Pattern[str] | None:
+    if GAP not in cue:
+        return None
+    parts = [re.escape(p) for p in cue.split(GAP) if p]
+    return re.compile(f".{{0,{MAX_GAP}}}?".join(parts))
+
+
+def occurs(cue: str, text: str) -> bool:
+    """Whether the cue occurs in the text (both folded)."""
+    if not cue:
+        return False
+    pattern = _pattern(cue)
+    return cue in text if pattern is None else pattern.search(text) is not None
+
+
+def weight(cue: str) -> int:
+    """How much a matched cue says: its length without the gap marks."""
+    return len(cue.replace(GAP, ""))
