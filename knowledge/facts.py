@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .fold import fold
-from .loader import KnowledgeError, NoticeBundle
+from .loader import KnowledgeError, NoticeBundle, at
 from .model import Notice
 from .notes import ClauseNote, load_notes, locate
 
@@ -155,11 +155,14 @@ def _date(value, where: str) -> dt.date | None:
 class _Reader:
     """Resolves quotes to clauses and names the file and entry in every error."""
 
+    last: str = ""  # the entry read last, for errors that are not about a quote
+
     def __init__(self, notice: Notice, ranked_ids: set[str]):
         self.notice = notice
         self.ranked_ids = ranked_ids
 
     def quoted(self, entry: dict, where: str, key: str = "quote") -> Quoted:
+        _Reader.last = where
         quote = entry.get(key) if isinstance(entry, dict) else None
         if not quote:
             raise KnowledgeError(f"{where}: missing {key}")
@@ -175,12 +178,22 @@ class _Reader:
 
 def load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
     """Read and validate every structured-knowledge file of a notice folder."""
+    try:
+        return _load_facts(bundle, ranked_ids)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        if isinstance(exc, KnowledgeError):
+            raise
+        # A missing or mistyped field: name the last entry that was being read.
+        raise KnowledgeError(f"{_Reader.last or 'knowledge'}: missing or malformed field: {exc!r}") from None
+
+
+def _load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
     r = _Reader(bundle.notice, ranked_ids)
     data = bundle.data
     facts = Facts(notes=load_notes(bundle.notice, data.get("clauses"), ranked_ids))
     raw = data.get("facts") or {}
     for n, d in enumerate(raw.get("dates") or (), 1):
-        where = f"facts.yaml dates[{n}]"
+        where = _Reader.last = at("facts.yaml", d, f"dates[{n}]")
         facts.dates.append(
             DateFact(
                 id=str(d["id"]), label=str(d["label"]), role=str(d.get("role", "event")), text=str(d["text"]),
@@ -197,19 +210,19 @@ def load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
     for n, s in enumerate(raw.get("shares") or (), 1):
         facts.shares.append(
             Share(str(s["id"]), str(s["bound"]), float(s["ratio"]), str(s["label"]), _words(s.get("cues")),
-                  r.quoted(s, f"facts.yaml shares[{n}]"))
+                  r.quoted(s, at("facts.yaml", s, f"shares[{n}]")))
         )
     for n, t in enumerate(raw.get("targets") or (), 1):
         facts.targets.append(
             Target(str(t["id"]), str(t["bound"]), str(t["label"]), _words(t.get("cues")),
-                   r.quoted(t, f"facts.yaml targets[{n}]"), count=t.get("count"), unit=str(t.get("unit", "")),
+                   r.quoted(t, at("facts.yaml", t, f"targets[{n}]")), count=t.get("count"), unit=str(t.get("unit", "")),
                    ratio=t.get("ratio"))
         )
     expenses = raw.get("expenses") or {}
     for verdict in ("allowed", "forbidden", "partial"):
         for n, e in enumerate(expenses.get(verdict) or (), 1):
             facts.expenses.append(
-                Expense(_words(e.get("terms")), str(e["label"]), verdict, r.quoted(e, f"facts.yaml expenses.{verdict}[{n}]"),
+                Expense(_words(e.get("terms")), str(e["label"]), verdict, r.quoted(e, at("facts.yaml", e, f"expenses.{verdict}[{n}]")),
                         share=e.get("share"), note=str(e.get("note", "")))
             )
     facts.unnamed_expenses = _words(expenses.get("unnamed"))
@@ -221,7 +234,7 @@ def load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
     for asker, conds in (elig.get("conditions") or {}).items():
         out = []
         for n, c in enumerate(conds or (), 1):
-            where = f"eligibility.yaml {asker}[{n}]"
+            where = _Reader.last = at("eligibility.yaml", c, f"{asker}[{n}]")
             cues = c.get("cues") or {}
             options = tuple(
                 Option(str(value), str(o["label"]), str(o["result"]), str(o["reason"]), _words(cues.get(value)))
@@ -236,7 +249,7 @@ def load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
         facts.conditions[str(asker)] = out
 
     for n, g in enumerate(data.get("gaps") or (), 1):
-        where = f"gaps.yaml[{n}]"
+        where = _Reader.last = at("gaps.yaml", g, f"entry {n}")
         facts.gaps.append(
             Gap(str(g["id"]), tuple(_words(group) for group in g["when"]), str(g["say"]),
                 tuple(r.quote_text(q, where) for q in g.get("near") or ()), _words(g.get("unless")))

@@ -15,10 +15,37 @@ NOTICES_DIR = PACKAGE_DIR / "notices"
 LEXICON_DIR = PACKAGE_DIR / "lexicon"
 DEFAULT_NOTICE = "bj-szhzx-2023"
 
-try:  # the C loader is several times faster; start-up time matters for `ask`
-    _YamlLoader = yaml.CSafeLoader
+try:  # the C parser is several times faster; start-up time matters for `ask`
+    _BaseLoader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _YamlLoader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
+
+
+class LineDict(dict):
+    """A YAML mapping that remembers the line it starts on, so errors can name it."""
+
+    line: int = 0
+
+
+class _YamlLoader(_BaseLoader):
+    pass
+
+
+def _construct_map(loader, node):
+    data = LineDict()
+    data.line = node.start_mark.line + 1
+    yield data
+    data.update(loader.construct_mapping(node))
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+
+
+def at(file: str, entry, label: str = "") -> str:
+    """Where an entry stands, for error messages: "facts.yaml:42 (dates[3])"."""
+    line = getattr(entry, "line", 0)
+    place = f"{file}:{line}" if line else file
+    return f"{place} ({label})" if label else place
 
 
 class KnowledgeError(ValueError):

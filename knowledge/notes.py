@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .loader import KnowledgeError
+from .loader import KnowledgeError, at
 from .model import Clause, Notice
 
 INTENTS = ("deadline", "funding", "eligibility", "requirement", "process", "materials", "contact", "general")
@@ -35,7 +35,7 @@ def load_notes(notice: Notice, entries: list[dict] | None, ranked_ids: set[str] 
     """Validate clauses.yaml entries against the notice and tie each to its clause."""
     notes: list[ClauseNote] = []
     for n, entry in enumerate(entries or (), 1):
-        where = f"clauses.yaml entry {n}"
+        where = at("clauses.yaml", entry, f"entry {n}")
         if not isinstance(entry, dict) or not entry.get("quote") or not entry.get("answer"):
             raise KnowledgeError(f"{where}: needs a quote and an answer")
         intent = entry.get("intent", "general")
