@@ -310,7 +310,6 @@ class TelegramClient:
         self.token = token
         self.bot_id = int(token.split(":")[0])
         self.http = httpx.Client(base_url=url, timeout=30.0)
-        self._lock = threading.Lock()
 
     # --- people and chats -------------------------------------------------------------------------
     def new_user(self, name: str = "Tester") -> User:
@@ -566,10 +565,6 @@ def running_bot(
     problems = log_problems(bot.unchecked_log(), token)
     if problems:
         raise AssertionError(f"{problems} during shutdown; bot log:\n{bot.log()[-6000:]}")
-
-
-def flatten(groups: Iterable[Iterable[BotMessage]]) -> list[BotMessage]:
-    return [m for group in groups for m in group]
 
 
 def _squash(text: str) -> str:
