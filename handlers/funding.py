@@ -13,6 +13,7 @@ from .numbers import amounts, percent, yuan
 _ASKS_CAN = ("能", "可以", "可否", "行不行", "行吗", "允许", "补吗", "出吗", "报销", "用于", "用来", "支持", "算不算",
              "can", "allowed", "cover", "pay for", "有依据", "依据")
 _ASKS_HOW_MUCH = ("多少", "几成", "百分之", "比例", "how much", "多大")
+_MONEY = ("资金", "钱", "补贴", "补助", "奖补", "经费", "报销", "出钱", "money", "fund")
 _CAP_WORDS = ("拿满", "满额", "全额", "一个亿", "1个亿", "1亿", "一亿", "上限")
 
 
@@ -23,8 +24,8 @@ def classify_expense(facts: Facts, folded: str, top_clauses: list[str] = ()) -> 
     question about paying for something that no list names, when the best clauses are the rules on what
     the money may pay for, is an expense the notice does not name.
     """
-    if not has_any(folded, _ASKS_CAN):
-        return None
+    if not has_any(folded, _ASKS_CAN) or not has_any(folded, (*_MONEY, *facts.spending_words)):
+        return None  # "我们是软件公司能申请吗" asks about eligibility, not about paying for software
     named = []
     for rank, verdict in enumerate(("forbidden", "allowed", "partial")):
         for expense in facts.expenses:

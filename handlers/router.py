@@ -23,6 +23,7 @@ MAX_QUESTION = 500  # longer messages are cut: the question is in the first sent
 # Calibrated on the project's evaluation set (see benchmarks/accuracy.py).
 COVERAGE_THRESHOLD = 0.18
 SCORE_THRESHOLD = 4.5
+WEAK_MATCH_COVERAGE = 0.3  # a short question scores low, but may still be covered by its best clause
 FOLLOW_UP_ALONE = 0.3  # a follow-up covered this well by its best clause is answered on its own
 SECOND_ANSWER_SHARE = 0.8  # the runner-up clause answers too when it scores this close to the best
 _CONTENT = re.compile(r"[0-9a-z\u4e00-\u9fff]")
@@ -136,6 +137,16 @@ def _extract(clause_text: str, words: list[str]) -> str:
     return "……".join(parts[i].rstrip(",;:") for i in keep) + "。"
 
 
+def _covered(hits: list[Hit]) -> bool:
+    """Whether the best clause answers enough of the question: a weak match must at least cover much of it."""
+    if not hits:
+        return False
+    top = hits[0]
+    if top.coverage < COVERAGE_THRESHOLD:
+        return top.score >= SCORE_THRESHOLD * 2
+    return top.score >= SCORE_THRESHOLD or top.coverage >= WEAK_MATCH_COVERAGE
+
+
 def _follow_up(kb: KnowledgeBase, folded: str, context: Context | None) -> bool:
     """A short question that leans on the previous one ("那规下企业呢?")."""
     if not context or not context.question:
@@ -226,7 +237,7 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
         return situation
 
     top_ids = [h.clause.id for h in hits[:3]]
-    if not hits or (hits[0].coverage < COVERAGE_THRESHOLD and hits[0].score < SCORE_THRESHOLD * 2) or hits[0].score < SCORE_THRESHOLD:
+    if not _covered(hits):
         return _not_covered(kb, question, hits, "通知中未涉及这个问题。")
 
     top = hits[0]

@@ -5,7 +5,7 @@ import re
 from functools import lru_cache
 
 GAP = "..."  # "…" in a data file folds (NFKC) to "..." as well
-MAX_GAP = 10  # characters allowed between the parts of a gapped cue
+MAX_GAP = 16  # characters allowed between the parts of a gapped cue
 
 
 @lru_cache(maxsize=4096)

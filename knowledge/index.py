@@ -127,24 +127,32 @@ class ClauseIndex:
         """
         known = self.lexicon.tokenizer.FREQ
         tokens = list(self.lexicon.tokenizer.tokenize(folded))
-        covered = {i for w, a, b in tokens if len(w) >= 2 and known.get(w) for i in range(a, b)}
+        spans = [(a, b) for w, a, b in tokens if len(w) >= 2 and known.get(w)]
+        covered = {i for a, b in spans for i in range(a, b)}
         unknown_pairs = {w for w, _, _ in tokens if len(w) == 2 and not known.get(w)}
+        alone = {a for w, a, _ in tokens if len(w) == 1}  # characters jieba cut as words of their own
         found: list[str] = []
         for size, targets in self._typo_targets.items():
             # A two-character typo must be a word of its own as jieba cut it; "州下" in "通州下雨" is not.
             starts = [] if size == 2 else range(len(folded) - size + 1)
+            # A window must hold something jieba did not recognise, and must not cut through a word it did
+            # ("买服务" in 买服务器 is no typo of 云服务).
             windows = {(w, None) for w in unknown_pairs} if size == 2 else {
-                (folded[i : i + size], i) for i in starts if any(j not in covered for j in range(i, i + size))
+                (folded[i : i + size], i) for i in starts
+                if any(j not in covered for j in range(i, i + size))
+                and not any(a < i + size and b > i and not (i <= a and b <= i + size) for a, b in spans)
             }
-            for window, _ in windows:
+            for window, start in windows:
                 if not _CJK_ONLY.fullmatch(window) or known.get(window):
                     continue
                 for w in targets:
                     if w in folded or Hamming.distance(window, w) != 1:
                         continue
-                    edge = window[-1] if window[-1] != w[-1] else window[0] if window[0] != w[0] else ""
-                    if size >= 3 and edge and edge in _FUNCTION_CHARS:
-                        continue
+                    if start is not None:
+                        # "试点想" is the word 试点 and the word 想, not a typo of 试点期.
+                        diff = next(i for i in range(size) if window[i] != w[i])
+                        if start + diff in alone or window[diff] in _FUNCTION_CHARS:
+                            continue
                     found.append(w)
         return found
 
