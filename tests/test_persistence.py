@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import pickle
 import sqlite3
-from typing import Any
 
 import pytest
 from telegram import Update
@@ -19,10 +17,11 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest, RequestData
 
 from bot.persistence import SQLitePersistence
 from bot.store import Store
+
+from support import FakeBotAPI
 
 TOKEN = "123456:SECRET-TOKEN-MUST-NOT-BE-STORED"
 ASK_ASKER, ASK_SIZE = range(2)
@@ -137,40 +136,6 @@ def test_unchanged_data_is_not_rewritten(tmp_path):
 # -- a real Application, restarted in the middle of a ConversationHandler ------------------------
 
 
-class FakeRequest(BaseRequest):
-    """Answers the Bot API calls the test makes, without a network."""
-
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 1.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(self, url, method, request_data: RequestData | None = None, *args, **kwargs):
-        endpoint = url.rsplit("/", 1)[-1]
-        params = request_data.parameters if request_data else {}
-        if endpoint == "getMe":
-            result: Any = {"id": 1, "is_bot": True, "first_name": "Bot", "username": "test_bot"}
-        elif endpoint == "sendMessage":
-            self.sent.append(params)
-            result = {
-                "message_id": len(self.sent),
-                "date": 0,
-                "chat": {"id": params["chat_id"], "type": "private"},
-                "text": params["text"],
-            }
-        else:
-            result = True
-        return 200, json.dumps({"ok": True, "result": result}).encode()
-
-
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """Entry: ask who is asking."""
     await update.message.reply_text("asker?")
@@ -190,7 +155,7 @@ async def got_size(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return ConversationHandler.END
 
 
-def build(path, request: FakeRequest):
+def build(path, request: FakeBotAPI):
     app = ApplicationBuilder().token(TOKEN).request(request).persistence(SQLitePersistence(path)).build()
     app.add_handler(
         ConversationHandler(
@@ -227,21 +192,21 @@ def test_conversation_resumes_at_same_step_after_restart(tmp_path):
     path = tmp_path / "bot.sqlite3"
 
     async def first_run() -> list:
-        request = FakeRequest()
+        request = FakeBotAPI()
         app = build(path, request)
         await app.initialize()
         await app.process_update(message(1, "/eligibility", app.bot))
         await app.process_update(message(2, "district", app.bot))
         await app.shutdown()  # what run_polling does after SIGTERM: persist, then flush
-        return [m["text"] for m in request.sent]
+        return [m["text"] for m in request.named("sendMessage")]
 
     async def second_run() -> list:
-        request = FakeRequest()
+        request = FakeBotAPI()
         app = build(path, request)
         await app.initialize()
         await app.process_update(message(3, "large", app.bot))
         await app.shutdown()
-        return [m["text"] for m in request.sent]
+        return [m["text"] for m in request.named("sendMessage")]
 
     assert run(first_run()) == ["asker?", "size?"]
     assert run(second_run()) == ["done district large"]

@@ -10,14 +10,12 @@ import asyncio
 import json
 import pickle
 import re
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
-from telegram.request import BaseRequest, RequestData
 
 import handlers
 from bot.config import Config
@@ -27,75 +25,14 @@ from bot.telegram_app import build_application
 from handlers.model import Answer, Citation
 from knowledge.loader import load_bundle
 
-MAX_MESSAGE = 4096
+from support import MAX_MESSAGE, FakeBotAPI, check_html, tg_len
+
 MAX_CALLBACK = 64
 MAX_CALLBACK_ANSWER = 200
 TOKEN = "123456:PROPERTY-TEST-TOKEN"
 BOT_ID, USER_ID, GROUP_ID = 1, 4242, -1004242
 
-# -- what Telegram accepts ------------------------------------------------------------------------
-
-# Tags of Telegram's HTML parse mode, with the attributes each may carry
-TAG_ATTRS = {
-    "b": set(), "strong": set(), "i": set(), "em": set(), "u": set(), "ins": set(),
-    "s": set(), "strike": set(), "del": set(), "tg-spoiler": set(), "span": {"class"},
-    "a": {"href"}, "code": {"class"}, "pre": set(), "blockquote": {"expandable"}, "tg-emoji": {"emoji-id"},
-}  # fmt: skip
-ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
-
-
-class TelegramHTML(HTMLParser):
-    """Collects the visible text and fails on markup Telegram would reject."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        assert tag in TAG_ATTRS, f"tag <{tag}> not allowed"
-        assert {name for name, _ in attrs} <= TAG_ATTRS[tag], f"attributes {attrs} not allowed on <{tag}>"
-        assert not (tag == "blockquote" and "blockquote" in self.stack), "nested blockquote"
-        assert not ({"pre", "code"} & set(self.stack) and not (tag == "code" and self.stack[-1:] == ["pre"])), (
-            f"<{tag}> inside {self.stack}"
-        )
-        self.stack.append(tag)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        raise AssertionError(f"self-closing <{tag}/> not allowed")
-
-    def handle_endtag(self, tag: str) -> None:
-        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack}"
-        self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-    def handle_comment(self, data: str) -> None:
-        raise AssertionError("comments are not allowed")
-
-    def handle_decl(self, decl: str) -> None:
-        raise AssertionError("declarations are not allowed")
-
-
-def tg_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def check_html(message: str) -> str:
-    """Assert message is a sendable HTML message; return its visible text."""
-    assert tg_len(message) <= MAX_MESSAGE, f"{tg_len(message)} UTF-16 units"
-    # every & must start an entity, every < a tag and every > end one
-    assert "&" not in ENTITY.sub("", message), "bare & in HTML"
-    bare = re.sub(r"</?[a-z][a-z-]*(\s[^<>]*)?>", "", message)
-    assert "<" not in bare and ">" not in bare, "bare < or > in HTML"
-    parser = TelegramHTML()
-    parser.feed(message)
-    parser.close()
-    assert not parser.stack, f"unclosed {parser.stack}"
-    visible = "".join(parser.text)
-    assert visible.strip(), "an empty message is rejected by Telegram"
-    return visible
+# -- what Telegram accepts (HTML: support.check_html) ----------------------------------------------
 
 
 def check_plain(message: str) -> None:
@@ -231,54 +168,6 @@ def test_plain_lists_are_valid(title: str, items: list[str]):
 # -- 3. the whole Telegram application -------------------------------------------------------------
 
 
-class FakeBotAPI(BaseRequest):
-    """Records what the bot sends and answers like the Bot API would."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self._message_id = 1000
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 1.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, *_, **__):
-        endpoint = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
-        for key in ("reply_markup", "results", "reply_parameters", "link_preview_options"):
-            if isinstance(params.get(key), str):
-                params[key] = json.loads(params[key])
-        self.calls.append((endpoint, params))
-        if endpoint == "getMe":
-            result: Any = {"id": BOT_ID, "is_bot": True, "first_name": "Bot", "username": "notice_test_bot",
-                           "can_join_groups": True, "supports_inline_queries": True}  # fmt: skip
-        elif endpoint in ("sendMessage", "editMessageText", "sendDocument"):
-            self._message_id += 1
-            chat_id = params.get("chat_id", USER_ID)
-            result = {
-                "message_id": self._message_id,
-                "date": 0,
-                "chat": {"id": chat_id, "type": "private" if int(chat_id) > 0 else "supergroup"},
-                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Bot"},
-                "text": params.get("text", ""),
-            }
-            if "reply_markup" in params:
-                result["reply_markup"] = params["reply_markup"]
-        else:
-            result = True
-        return 200, json.dumps({"ok": True, "result": result}).encode()
-
-    def take(self) -> list[tuple[str, dict[str, Any]]]:
-        calls, self.calls = self.calls, []
-        return calls
-
-
 def check_calls(calls: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
     """Assert every outgoing call is valid; return the inline keyboards' buttons."""
     buttons: list[dict[str, Any]] = []
@@ -314,7 +203,7 @@ class Harness:
 
     def __init__(self, tmp_path) -> None:
         self.loop = asyncio.new_event_loop()
-        self.api = FakeBotAPI()
+        self.api = FakeBotAPI(bot_id=BOT_ID, username="notice_test_bot")
         self.store = Store(tmp_path / "props.sqlite3", salt="props")
         self.errors: list[BaseException] = []
         self.update_id = 0

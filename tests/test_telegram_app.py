@@ -1,7 +1,8 @@
 """The Telegram front end driven through python-telegram-bot's own objects, with the network faked.
 
-A BaseRequest subclass stands in for HTTP: it records every Bot API call and answers with canned
-Bot API JSON, so the real Application, handlers, filters and ConversationHandler all run.
+A BaseRequest subclass (support.FakeBotAPI) stands in for HTTP: it records every Bot API call and
+answers with canned Bot API JSON, so the real Application, handlers, filters and ConversationHandler
+all run.
 """
 from __future__ import annotations
 
@@ -11,16 +12,13 @@ import json
 import logging
 import re
 import time
-from html.parser import HTMLParser
-from typing import Any
 
 import pytest
 from telegram import Update
-from telegram.request import BaseRequest, RequestData
 
 from bot import telegram_app as app_module
 from bot.config import Config, ConfigError, TokenRedactingFilter, redact
-from bot.render import MAX_MESSAGE, VERDICT_TITLE, tg_len
+from bot.render import VERDICT_TITLE
 from bot.telegram_app import (
     CB_ELIG,
     COMMANDS,
@@ -37,6 +35,8 @@ from bot.telegram_app import (
 )
 from handlers import browse, eligibility
 
+from support import NAMED_ENTITY, FakeBotAPI, check_html
+
 TOKEN = "123456:AAH-secret_token-value_for_tests"
 BOT_ID = 123456
 # A username nobody would hard-code: the bot must learn it from getMe.
@@ -46,102 +46,24 @@ OTHER_USER = {"id": 1002, "is_bot": False, "first_name": "李四"}
 GROUP = {"id": -100500, "type": "supergroup", "title": "工作群"}
 pytestmark = pytest.mark.anyio
 
+# What the app's messages may use: a subset of Telegram's tags, and only the entities html.escape writes
 ALLOWED_TAGS = {"b", "i", "code", "pre", "blockquote", "a", "u", "s", "tg-spoiler"}
 
 
-class FakeBotApi(BaseRequest):
-    """Answers Bot API calls from memory and records them, like a tiny Bot API server."""
-
-    def __init__(self, refuse: dict[str, tuple[int, str]] | None = None) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.refuse = refuse or {}
-        self._ids = itertools.count(1)
-
-    @property
-    def read_timeout(self) -> float | None:
-        return None
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-    async def do_request(self, url, method, request_data: RequestData | None = None, **_timeouts):
-        name = url.rsplit("/", 1)[-1]
-        params = request_data.parameters if request_data else {}
-        self.calls.append((name, params))
-        if name in self.refuse:
-            code, description = self.refuse[name]
-            body = {"ok": False, "error_code": code, "description": description}
-            return code, json.dumps(body).encode()
-        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
-
-    def _result(self, name: str, params: dict[str, Any]) -> Any:
-        if name == "getMe":
-            return {
-                "id": BOT_ID,
-                "is_bot": True,
-                "first_name": "Notice",
-                "username": BOT_USERNAME,
-                "supports_inline_queries": True,
-            }
-        if name in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
-            chat_id = int(params["chat_id"])
-            message = {
-                "message_id": int(params.get("message_id") or next(self._ids) + 1000),
-                "date": int(time.time()),
-                "chat": GROUP if chat_id == GROUP["id"] else {"id": chat_id, "type": "private"},
-                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Notice", "username": BOT_USERNAME},
-                "text": params.get("text", "…"),
-            }
-            if "reply_markup" in params:
-                markup = params["reply_markup"]
-                message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
-            return message
-        return True
-
-    # -- what the bot did
-
-    def named(self, name: str) -> list[dict[str, Any]]:
-        return [p for n, p in self.calls if n == name]
-
-    def clear(self) -> None:
-        self.calls.clear()
-
-
-class _HtmlCheck(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.text = ""
-
-    def handle_starttag(self, tag, attrs):
-        assert tag in ALLOWED_TAGS, f"unexpected tag <{tag}>"
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag):
-        assert self.stack and self.stack[-1] == tag
-        self.stack.pop()
-
-    def handle_data(self, data):
-        self.text += data
+def fake_api(**kwargs) -> FakeBotAPI:
+    """The fake Bot API, introducing itself as this module's bot."""
+    return FakeBotAPI(bot_id=BOT_ID, username=BOT_USERNAME, first_name="Notice", **kwargs)
 
 
 def visible(html_text: str) -> str:
     """The text a user sees, asserting the HTML is what Telegram accepts."""
-    assert tg_len(html_text) <= MAX_MESSAGE
-    assert not re.search(r"&(?!(amp|lt|gt|quot);)", html_text)
-    checker = _HtmlCheck()
-    checker.feed(html_text)
-    assert checker.stack == []
-    return checker.text
+    return check_html(html_text, tags=ALLOWED_TAGS, entities=NAMED_ENTITY)
 
 
 class Harness:
     """An initialized Application on the fake API, plus helpers to act as a user."""
 
-    def __init__(self, app, api: FakeBotApi) -> None:
+    def __init__(self, app, api: FakeBotAPI) -> None:
         self.app = app
         self.api = api
         self._update_ids = itertools.count(1)
@@ -189,7 +111,7 @@ class Harness:
         out = []
         for name, params in self.api.calls:
             if name in ("sendMessage", "editMessageText"):
-                out.append(self.api._result(name, params))
+                out.append(self.api.result(name, params))
         return out
 
     def last_sent(self) -> dict:
@@ -235,7 +157,7 @@ def answer_log() -> list[tuple[int, str, float]]:
 
 @pytest.fixture
 async def bot(feedback_log, answer_log):
-    api = FakeBotApi(refuse={"setMyCommands": (404, "Not Found")})
+    api = fake_api(refuse={"setMyCommands": (404, "Not Found")})
     config = Config(token=TOKEN, base_url="http://127.0.0.1:9")
     application = build_application(
         config,
@@ -346,7 +268,7 @@ async def test_set_my_commands_refusal_is_tolerated(bot, caplog):
 
 
 async def test_set_my_commands_registers_every_command():
-    api = FakeBotApi()
+    api = fake_api()
     application = build_application(Config(token=TOKEN), request=api, get_updates_request=api)
     await application.initialize()
     try:
@@ -416,7 +338,7 @@ async def test_answer_hook_sees_every_question_and_a_broken_hook_costs_no_reply(
     ]
     assert all(ms >= 0 for _, _, ms in answer_log)
 
-    api = FakeBotApi()
+    api = fake_api()
 
     def broken_hook(*args):
         raise RuntimeError("database is locked")
