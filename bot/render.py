@@ -55,6 +55,8 @@ def render_answer(answer: Answer, *, title: str | None = None, limit: int = MAX_
         blocks.append(_Block(title, "<b>", "</b>"))
     blocks.extend(_text_blocks(answer.text))
     blocks.extend(_citation_block(c) for c in answer.citations)
+    if not any(b.text.strip() for b in blocks):  # Telegram refuses an empty message
+        blocks.append(_Block(NOT_COVERED_TITLE))
     return _pack(blocks, limit)
 
 
