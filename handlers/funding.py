@@ -14,7 +14,6 @@ _ASKS_CAN = ("能", "可以", "可否", "行不行", "行吗", "允许", "补吗
              "can", "allowed", "cover", "pay for", "有依据", "依据")
 _ASKS_HOW_MUCH = ("多少", "几成", "百分之", "比例", "how much", "多大")
 _MONEY = ("资金", "钱", "补贴", "补助", "奖补", "经费", "报销", "出钱", "money", "fund")
-_CAP_WORDS = ("拿满", "满额", "全额", "一个亿", "1个亿", "1亿", "一亿", "上限")
 
 
 def classify_expense(facts: Facts, folded: str, top_clauses: list[str] = ()) -> tuple[str, Expense | None, str] | None:
@@ -81,7 +80,7 @@ def arithmetic(facts: Facts, folded: str) -> tuple[str, Share] | None:
     if not has_any(folded, _ASKS_HOW_MUCH) or not facts.shares:
         return None
     given = amounts(folded)
-    if not given and not (facts.cap_amount and has_any(folded, _CAP_WORDS)):
+    if not given and not (facts.cap_amount and has_any(folded, facts.cap_cues)):
         return None
     base = given[0] if given else facts.cap_amount
     share = pick_share(facts, folded)

@@ -106,6 +106,7 @@ class Facts:
     cap_amount: int | None = None
     cap: Quoted | None = None
     cap_text: str = ""
+    cap_cues: tuple[str, ...] = ()
     shares: list[Share] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     expenses: list[Expense] = field(default_factory=list)
@@ -206,6 +207,7 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
     if cap:
         facts.cap_amount = int(cap["amount"])
         facts.cap_text = str(cap["text"])
+        facts.cap_cues = _words(cap.get("cues"))
         facts.cap = r.quoted(cap, "facts.yaml money.cap")
     for n, s in enumerate(raw.get("shares") or (), 1):
         facts.shares.append(
