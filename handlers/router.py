@@ -4,14 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from knowledge.cues import occurs, weight
 from knowledge.fold import fold, strip_invisible
 from knowledge.index import Hit
 from knowledge.notes import locate
 
 from . import deadline, eligibility, funding, requirements
 from . import kb as kb_module
-from knowledge.cues import occurs, weight
-
 from .common import citations, found, has_any
 from .context import Context
 from .kb import KnowledgeBase
@@ -102,13 +101,10 @@ def best_note(kb: KnowledgeBase, clause_id: str, cues: str, words=()):
     return max(notes, key=score)
 
 
-_ATTACHMENT_ASKS = ("几个附件", "哪些附件", "附件有哪些", "附件是什么", "附件都是", "每个附件", "附件分别", "附件列表", "attachments")
-
-
 def _attachments(kb: KnowledgeBase, folded: str, question: str) -> Answer | None:
     """What each attachment is, from the notice's metadata; their contents are not in the notice."""
     items = kb.notice.meta.get("attachments") or []
-    if not items or not has_any(folded, _ATTACHMENT_ASKS):
+    if not items or not has_any(folded, kb.facts.attachment_cues):
         return None
     lines = [f"{a['label']}:{a['description']}" for a in items]
     text = f"通知共提到{len(items)}个附件:" + ";".join(lines) + "。" + kb.notice.meta.get("attachments_note", "")
@@ -191,6 +187,11 @@ def _related(kb: KnowledgeBase, answer: Answer, folded: str) -> list[str]:
 
 def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, words: list[str],
             hits: list[Hit], now: dt.datetime | None) -> Answer:
+    """The first handler that recognises the question answers it; the best clause's answer is the last resort.
+
+    Order matters: what the notice does not say is checked first, so a near miss is never answered;
+    computed answers (money, counts, verdicts) come before the clause answer they would refine.
+    """
     gap = _gap(kb, folded)
     if gap:
         return _not_covered(kb, question, hits, gap.say, gap.near)

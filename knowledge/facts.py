@@ -118,6 +118,7 @@ class Facts:
     gaps: list[Gap] = field(default_factory=list)
     intents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     overview_cues: tuple[str, ...] = ()
+    attachment_cues: tuple[str, ...] = ()
     overview_sections: dict[str, tuple[str, ...]] = field(default_factory=dict)
     follow_up_cues: tuple[str, ...] = ()
     follow_up_max: int = 14
@@ -261,6 +262,7 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
     facts.intents = {str(k): _words(v) for k, v in (intents.get("intents") or {}).items()}
     overview = intents.get("overview") or {}
     facts.overview_cues = _words(overview.get("cues"))
+    facts.attachment_cues = _words((intents.get("attachments") or {}).get("cues"))
     facts.overview_sections = {str(k): _words(v) for k, v in (overview.get("sections") or {}).items()}
     known_sections = {s.id for s in bundle.notice.sections}
     for sid in facts.overview_sections:
