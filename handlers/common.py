@@ -18,6 +18,9 @@ def has_any(folded: str, words) -> bool:
     return any(occurs(w, folded) for w in words)
 
 
+RELATED_HIT_SHARE = 0.5  # a hit is cited after the facts only if it scores at least this share of the best
+
+
 def cite(kb: KnowledgeBase, clause_id: str) -> Citation | None:
     """The citation of one clause: id, section path and its verbatim text."""
     clause = kb.clause(clause_id)
@@ -28,7 +31,9 @@ def citations(kb: KnowledgeBase, *sources, hits: list[Hit] = (), limit: int = 3)
     """Citations from facts' quotes and clause ids first, then search hits; no clause twice."""
     out: list[Citation] = []
     seen: set[str] = set()
-    ids = [s.clause_id if isinstance(s, Quoted) else s for s in sources] + [h.clause.id for h in hits]
+    # Search hits far below the best one add noise, not evidence.
+    strong = [h for h in hits if h.score >= RELATED_HIT_SHARE * hits[0].score] if hits else []
+    ids = [s.clause_id if isinstance(s, Quoted) else s for s in sources] + [h.clause.id for h in strong]
     for cid in ids:
         if cid and cid not in seen:
             c = cite(kb, cid)

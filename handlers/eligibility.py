@@ -1,6 +1,7 @@
 """Eligibility: the rules in knowledge/ applied to a described situation or to the guided check's answers."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -9,9 +10,10 @@ from knowledge.facts import Condition, Option
 from . import kb as kb_module
 from knowledge.cues import weight
 
+from .clock import today
 from .common import citations, found, has_any
 from .model import Answer
-from .numbers import counts
+from .numbers import cn_date, counts
 
 _ASKS_ELIGIBLE = ("能不能", "能否", "可以", "能参加", "能进", "能报", "能申报", "还能", "有资格", "资格", "符合", "够格",
                   "算不算", "能享受", "能拿", "可不可以", "行不行", "eligible", "qualify", "can we", "有关系")
@@ -87,7 +89,8 @@ def guess_asker(folded: str) -> str:
     return "district" if has_any(folded, _DISTRICT_WORDS) and not has_any(folded, _ENTERPRISE_WORDS) else "enterprise"
 
 
-def verdict(asker: str, answers: dict[str, str], question: str = "", ranked: list[str] = ()) -> Answer:
+def verdict(asker: str, answers: dict[str, str], question: str = "", ranked: list[str] = (),
+            now: dt.datetime | None = None) -> Answer:
     """符合 / 不符合 / 需进一步确认, with the reason and clause for each condition; unknown ones listed to check."""
     knowledge = kb_module.get()
     conds = knowledge.facts.conditions.get(asker, [])
@@ -109,6 +112,11 @@ def verdict(asker: str, answers: dict[str, str], question: str = "", ranked: lis
         overall = "pass"
     if unknown:
         lines.append("仍需确认:" + ";".join(c.question for c in unknown))
+    for cond in conds:  # a condition tied to a date that has passed: say so, whatever was answered
+        if cond.date_fact:
+            fact = knowledge.facts.date(cond.date_fact)
+            if fact.date and today(now) > fact.date:
+                lines.append(f"注意:{fact.label}日期{cn_date(fact.date)}已过(按今天{cn_date(today(now))}计)。")
         sources += [(True, len(ranked) + 1, c.source) for c in unknown]
     who = knowledge.facts.askers.get(asker, asker)
     text = f"结论({who}):{VERDICT[overall]}。\n" + "\n".join(lines)
@@ -120,10 +128,10 @@ def verdict(asker: str, answers: dict[str, str], question: str = "", ranked: lis
     )
 
 
-def from_situation(folded: str, question: str, ranked: list[str] = ()) -> Answer | None:
+def from_situation(folded: str, question: str, ranked: list[str] = (), now: dt.datetime | None = None) -> Answer | None:
     """A verdict when a message asks whether a situation qualifies, or describes one in two facts or more."""
     asker = guess_asker(folded)
     stated = read_situation(asker, folded)
     if not stated or (len(stated) < 2 and not has_any(folded, _ASKS_ELIGIBLE)):
         return None
-    return verdict(asker, stated, question, list(ranked))
+    return verdict(asker, stated, question, list(ranked), now)

@@ -11,12 +11,12 @@ from knowledge.notes import locate
 
 from . import deadline, eligibility, funding, requirements
 from . import kb as kb_module
+from .clock import today
 from .common import citations, found, has_any
 from .context import Context
 from .kb import KnowledgeBase
 from .model import Answer
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 MAX_QUESTION = 500  # longer messages are cut: the question is in the first sentences, not the tenth page
 # Below this share of the question found in its best clause, the notice is taken not to cover it.
 # Calibrated on the project's evaluation set (see benchmarks/accuracy.py).
@@ -26,14 +26,6 @@ WEAK_MATCH_COVERAGE = 0.3  # a short question scores low, but may still be cover
 FOLLOW_UP_ALONE = 0.3  # a follow-up covered this well by its best clause is answered on its own
 SECOND_ANSWER_SHARE = 0.8  # the runner-up clause answers too when it scores this close to the best
 _CONTENT = re.compile(r"[0-9a-z\u4e00-\u9fff]")
-
-
-def today(now: dt.datetime | None) -> dt.date:
-    """Today's date in Beijing, from an injected clock or the system clock."""
-    now = now or dt.datetime.now(dt.timezone.utc)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=dt.timezone.utc)
-    return now.astimezone(BEIJING).date()
 
 
 def _not_covered(kb: KnowledgeBase, question: str, hits: list[Hit], say: str, near=()) -> Answer:
@@ -225,7 +217,7 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
         text, target = counted
         return Answer(question, True, "requirement", text, citations(kb, target.source, hits=hits), 0.9, f"target:{target.id}")
 
-    situation = eligibility.from_situation(cues, question, [h.clause.id for h in hits])
+    situation = eligibility.from_situation(cues, question, [h.clause.id for h in hits], now)
     if situation:
         # The best clause, when no condition cites it, says what the verdict alone would miss.
         lead = []

@@ -256,3 +256,17 @@ def test_browsing_the_notice():
     assert clause_card("6.1.p2.s1").citations[0].quote.startswith("申报试点的区应于2023年7月10日前")
     assert clause_card("no-such-id") is None and section_card("99") is None
     assert len(faq()) >= 10
+
+
+def test_the_guided_verdict_passes_only_what_was_answered_and_flags_a_passed_deadline():
+    from handlers.eligibility import steps, verdict
+
+    answers = {s.id: s.options[0][0] for s in steps("district")}
+    before = verdict("district", answers, now=at(2023, 7, 1))
+    assert "符合" in before.text and "不符合" not in before.text and "已过" not in before.text
+    after = verdict("district", answers, now=at(2026, 11, 28))
+    assert "2023年7月10日已过" in after.text
+    partial = verdict("district", {"beijing": "yes"}, now=at(2023, 7, 1))
+    assert "需进一步确认" in partial.text and "仍需确认" in partial.text
+    failing = verdict("district", {**answers, "enterprise_count": "no"}, now=at(2023, 7, 1))
+    assert "不符合" in failing.text and "不少于500家" in failing.citations[0].quote
