@@ -75,12 +75,17 @@ def pick_share(facts: Facts, folded: str) -> Share | None:
     return best
 
 
-def arithmetic(facts: Facts, folded: str) -> tuple[str, Share] | None:
-    """Amounts from shares: "1个亿里最少多少用于改造" -> 8000万元."""
+def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, Share] | None:
+    """Amounts from shares: "1个亿里最少多少用于改造" -> 8000万元.
+
+    amount_text: where else to look for the amount, when this is one part of a longer question
+    ("拿满1个亿,至少多少用于改造?剩下的最多多少?").
+    """
     if not has_any(folded, _ASKS_HOW_MUCH) or not facts.shares:
         return None
-    given = amounts(folded)
-    if not given and not (facts.cap_amount and has_any(folded, facts.cap_cues)):
+    given = amounts(folded) or amounts(amount_text)
+    whole_cap = facts.cap_amount and (has_any(folded, facts.cap_cues) or has_any(amount_text, facts.cap_cues))
+    if not given and not whole_cap:
         return None
     base = given[0] if given else facts.cap_amount
     share = pick_share(facts, folded)

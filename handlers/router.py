@@ -26,6 +26,11 @@ WEAK_MATCH_COVERAGE = 0.3  # a short question scores low, but may still be cover
 FOLLOW_UP_ALONE = 0.3  # a follow-up covered this well by its best clause is answered on its own
 SECOND_ANSWER_SHARE = 0.8  # the runner-up clause answers too when it scores this close to the best
 _CONTENT = re.compile(r"[0-9a-z\u4e00-\u9fff]")
+_PART_END = re.compile(r"[??!!;;。\n]+")
+MIN_PART_LENGTH = 4  # characters of content for a part to count as a question of its own
+MAX_PARTS = 3
+MAX_CITATIONS = 5
+_MULTI_PART_TOPICS_SKIP = {"eligibility", "attachments", "expense"}
 
 
 def _not_covered(kb: KnowledgeBase, question: str, hits: list[Hit], say: str, near=()) -> Answer:
@@ -63,15 +68,20 @@ def _overview(kb: KnowledgeBase, folded: str, question: str) -> Answer | None:
         return None
     section = next(s for s in kb.notice.sections if s.id == best[1])
     children = [s for s in kb.notice.sections if s.id in section.children]
-    labels = [c.label for c in children]
-    # Cite each item whole: its label and what it says.
-    cited = []
+    # Each item by its label and the first sentence of what the bot says about it, citing that clause.
+    lines, cited = [], []
     for child in children:
-        own = [kb.clause(cid) for cid in child.clauses]
-        first = next((c for c in own if c and c.kind in ("item", "paragraph")), None)
-        if first:
-            cited.append(first.id)
-    text = f"{section.label}共{len(labels)}部分:" + ";".join(labels) + "。"
+        notes = [n for cid in child.clauses for n in kb.notes_for(cid)]
+        if notes:
+            lines.append(f"{child.label}:{notes[0].answer.split('。')[0]}")
+            cited.append(notes[0].clause_id)
+        else:
+            lines.append(child.label)
+            own = [kb.clause(cid) for cid in child.clauses]
+            first = next((c for c in own if c and c.kind in ("item", "paragraph")), None)
+            if first:
+                cited.append(first.id)
+    text = f"{section.label}共{len(children)}部分:\n" + "。\n".join(lines) + "。"
     return Answer(question, True, "general", text, citations(kb, *cited, limit=len(cited)), 0.9, f"section:{section.id}")
 
 
@@ -165,10 +175,41 @@ def answer_question(question: str, context: Context | None = None, now: dt.datet
         hits = kb.index.search(search_text, k=5, words=words)
 
     result = _answer(kb, original, folded, fold(search_text), words, hits, now)
+    if result.answered and (result.topic in _MULTI_PART_TOPICS_SKIP or str(result.topic).startswith("section:")):
+        pass  # a verdict, an outline or a list already answers the whole message
+    elif result.answered:
+        _add_parts(kb, result, text, now)
     result.related = _related(kb, result, folded)
     if context is not None and result.answered:
         context.remember(search_text, result.intent, result.topic, result.citations[0].id if result.citations else None)
     return result
+
+
+def _parts(text: str) -> list[str]:
+    """The questions of a message that asks several ("啥时候截止?纸质材料也要送吗?")."""
+    parts = [p.strip() for p in _PART_END.split(text)]
+    return [p for p in parts if len(_CONTENT.findall(fold(p))) >= MIN_PART_LENGTH]
+
+
+def _add_parts(kb: KnowledgeBase, result: Answer, text: str, now: dt.datetime | None) -> None:
+    """Answer each part of a several-part question too, adding what the whole answer left out."""
+    parts = _parts(text)
+    if len(parts) < 2:
+        return
+    whole = fold(text)
+    for part in parts[:MAX_PARTS]:
+        part_folded = fold(part)
+        _, words = kb.index.analyse(part)
+        hits = kb.index.search(part, k=5, words=words)
+        extra = _answer(kb, part, part_folded, part_folded, words, hits, now, amount_text=whole)
+        if not extra.answered or not extra.citations or extra.text in result.text:
+            continue
+        if extra.citations[0].id in {c.id for c in result.citations[:1]}:
+            continue  # the same clause answers it: the whole answer already says it
+        result.text += "\n" + extra.text
+        known = {c.id for c in result.citations}
+        result.citations = (result.citations[:1] + [c for c in extra.citations[:1] if c.id not in known]
+                            + result.citations[1:])[:MAX_CITATIONS]
 
 
 def _related(kb: KnowledgeBase, answer: Answer, folded: str) -> list[str]:
@@ -178,7 +219,7 @@ def _related(kb: KnowledgeBase, answer: Answer, folded: str) -> list[str]:
 
 
 def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, words: list[str],
-            hits: list[Hit], now: dt.datetime | None) -> Answer:
+            hits: list[Hit], now: dt.datetime | None, amount_text: str = "") -> Answer:
     """The first handler that recognises the question answers it; the best clause's answer is the last resort.
 
     Order matters: what the notice does not say is checked first, so a near miss is never answered;
@@ -199,7 +240,7 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
     facts = kb.facts
     # Cue words are looked for in the question as written plus its restored typos and synonyms.
     cues = search_folded + " " + " ".join(words)
-    money = funding.arithmetic(facts, cues)
+    money = funding.arithmetic(facts, cues, amount_text)
     if money:
         text, share = money
         sources = [share.source] + ([facts.cap] if facts.cap else [])

@@ -158,9 +158,12 @@ class BotProcess:
         self._proc: subprocess.Popen[bytes] | None = None
         self._log = None
 
-    def start(self, ready: Callable[[], bool], timeout: float = 90.0) -> "BotProcess":
-        """Start the bot and wait until it is ready (e.g. it polls the emulator for updates)."""
-        self._log = open(self.log_path, "wb")
+    def start(self, ready: Callable[[], bool], timeout: float = 90.0, append: bool = False) -> "BotProcess":
+        """Start the bot and wait until it is ready (e.g. it polls the emulator for updates).
+
+        append keeps the log of an earlier run of this bot (a restart) instead of starting it afresh.
+        """
+        self._log = open(self.log_path, "ab" if append else "wb")
         self._proc = subprocess.Popen(
             self.argv, cwd=REPO_ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
         )
@@ -176,6 +179,43 @@ class BotProcess:
     @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def peak_rss_kib(self) -> int | None:
+        """The process's peak resident memory (VmHWM) in KiB while it runs; None where /proc is missing."""
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return None
+        found = re.search(r"^VmHWM:\s+(\d+) kB", status, flags=re.M)
+        return int(found.group(1)) if found else None
+
+    def terminate(self, timeout: float = 30.0) -> tuple[int | None, float]:
+        """Send SIGTERM, as a host does before a restart; return (exit code or None if it hung, seconds taken).
+
+        A bot that has not exited after `timeout` seconds is killed and reported with exit code None.
+        """
+        assert self._proc is not None, "the bot was never started"
+        started = time.monotonic()
+        code: int | None
+        if self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGTERM)
+            try:
+                code = self._proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(10)
+                code = None
+        else:
+            code = self._proc.returncode
+        took = time.monotonic() - started
+        if self._log:
+            self._log.close()
+            self._log = None
+        return code, took
 
     def log(self) -> str:
         """The whole log so far."""
@@ -340,6 +380,31 @@ class TelegramClient:
         """Whether the bot has started polling for updates."""
         return bool(self.calls("getUpdates"))
 
+    def polls_after_now(self) -> Callable[[], bool]:
+        """A readiness check for a bot (re)started from now on: true once it polls anew."""
+        seen = len(self.calls("getUpdates"))
+        return lambda: len(self.calls("getUpdates")) > seen
+
+    def inject_fault(
+        self, method: str, kind: str, *, chat: Chat | None = None, retry_after: int | None = None,
+        times: int = 1, description: str | None = None,
+    ) -> None:
+        """Make this bot's next `times` calls of a method fail: kind is retry_after (429 with
+        retry_after seconds), bad_request (400) or disconnect (the connection drops unanswered)."""
+        body: dict[str, Any] = {"botToken": self.token, "method": method, "kind": kind, "times": times}
+        if chat is not None:
+            body["chat_id"] = chat.id
+        if retry_after is not None:
+            body["retry_after"] = retry_after
+        if description is not None:
+            body["description"] = description
+        self._post("/harness/faults", body)
+
+    def pending_faults(self) -> list[dict[str, Any]]:
+        """Injected faults of this bot not yet acted out."""
+        faults = self.http.get("/harness/faults").json()["result"]
+        return [f for f in faults if f["bot"] == self.bot_id]
+
     def callback_answers(self) -> list[dict[str, Any]]:
         """The bot's answers to button presses (toasts and alerts), oldest first."""
         answers = self.http.get("/harness/callbackAnswers").json()["result"]
@@ -385,6 +450,28 @@ class TelegramClient:
                 "text": reply_to.plain,
             }
         self._post("/sendCommand" if command else "/sendMessage", body)
+
+    def send_fields(self, user: User, chat: Chat, fields: dict[str, Any]) -> None:
+        """Send a message made of arbitrary Message fields (sticker, photo, location, ...), no text."""
+        body = {k: v for k, v in self._message(user, chat, "").items() if k != "text"}
+        body.update(fields)
+        self._post("/sendMessage", body)
+
+    def send_update(self, update: dict[str, Any]) -> None:
+        """Deliver a raw update of any kind (e.g. {"edited_message": {...}}); the emulator adds update_id."""
+        self._post("/harness/sendUpdate", {"botToken": self.token, "update": update})
+
+    def raw_message(self, user: User | None, chat: Chat, **fields: Any) -> dict[str, Any]:
+        """A Message object as Telegram puts it inside an update (for send_update)."""
+        message: dict[str, Any] = {
+            "message_id": next(self._ids) + 500_000,
+            "date": int(time.time()),
+            "chat": chat.as_json(user),
+        }
+        if user is not None:
+            message["from"] = user.as_json()
+        message.update(fields)
+        return message
 
     def command(self, user: User, chat: Chat, text: str) -> None:
         """Send a /command (with its arguments)."""
@@ -565,6 +652,49 @@ def running_bot(
     problems = log_problems(bot.unchecked_log(), token)
     if problems:
         raise AssertionError(f"{problems} during shutdown; bot log:\n{bot.log()[-6000:]}")
+
+
+class RestartableBot:
+    """One bot identity (token and database) that a test stops with SIGTERM and starts again, as a
+    host restarting it would; its log runs on across restarts."""
+
+    def __init__(
+        self, emulator: Emulator, token: str, data_dir: Path, extra_env: dict[str, str] | None = None
+    ) -> None:
+        self.client = emulator.client(token)
+        self.data_dir = data_dir
+        self.process = BotProcess(bot_argv(), bot_env(emulator, token, data_dir, extra_env), data_dir / "bot.log", token)
+        self.starts = 0
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.process.env["NOTICE_BOT_DB"])
+
+    @property
+    def running(self) -> bool:
+        return self.process.running
+
+    def start(self) -> BotProcess:
+        """Start (or restart) the bot and wait until it polls the emulator."""
+        self.process.start(self.client.polls_after_now(), append=self.starts > 0)
+        self.starts += 1
+        RUNNING_BOTS.append(self.process)
+        return self.process
+
+    def sigterm(self, timeout: float = 30.0) -> tuple[int | None, float]:
+        """Stop it with SIGTERM; (exit code, or None if it had to be killed; seconds it took)."""
+        if self.process in RUNNING_BOTS:
+            RUNNING_BOTS.remove(self.process)
+        return self.process.terminate(timeout)
+
+    def close(self) -> None:
+        """Stop it if it runs; fail on a traceback or the token in what it logged last."""
+        if self.running:
+            self.sigterm()
+        self.client.close()
+        problems = log_problems(self.process.unchecked_log(), self.process.token)
+        if problems:
+            raise AssertionError(f"{problems}; bot log:\n{self.process.log()[-6000:]}")
 
 
 def _squash(text: str) -> str:

@@ -10,10 +10,15 @@
 //   - callback queries lack chat_instance;
 //   - editMessageText / editMessageReplyMarkup answer null instead of the edited message;
 //   - getUpdates answers at once, so a polling bot would spin; here it long-polls like Telegram;
+//   - getUpdates marks updates read as soon as it returns them, ignoring offset and limit; here, as in
+//     Telegram, an update is confirmed only by a later call whose offset is above its update_id, so
+//     updates a bot fetched but never confirmed are handed out again after a restart;
 //   - methods the emulator does not know (setMyCommands, getWebhookInfo, sendDocument, ...) fail;
 //     here they answer ok with the result type the Bot API documents.
 // It also enforces the Bot API limits a real server enforces (message length, HTML entities,
 // callback data size, unknown chats, "message is not modified"), so the tests catch what Telegram would.
+// Harness-only routes let tests inject updates of any kind (stickers, edited messages, channel posts,
+// polls ...) and make chosen Bot API calls fail (429 with retry_after, a 400, a dropped connection).
 //
 // Usage: node emulator.js  -> prints one JSON line {"event":"ready","url":...} on stdout, then serves
 // until SIGTERM/SIGINT or until stdin closes (so it never outlives the test process).
@@ -40,6 +45,8 @@ let server = null; // the single TelegramServer; formatUpdate is static, so the 
 const chats = new Map(); // chat id -> chat object, learnt from user updates (the emulator forgets chat types)
 const calls = []; // every bot method called, for tests that check what the bot asked the server
 const callbackAnswers = [];
+const faults = []; // pending injected failures: { bot, method, kind, retry_after, times, chat_id }
+const DEFAULT_UPDATES_LIMIT = 100;
 const webhooks = new Map(); // bot token -> { url, secret_token, delivered: Promise } (replaces the emulator's)
 const WEBHOOK_ATTEMPTS = 40;
 const WEBHOOK_RETRY_MS = 250;
@@ -254,14 +261,59 @@ function botMethod(app, method, handler) {
     try {
       const params = await requestParams(req);
       const name = req.params.method || method;
-      calls.push({ method: name, bot: botUser(token).id, params, at: Date.now() });
+      const call = { method: name, bot: botUser(token).id, params, at: Date.now() };
+      calls.push(call);
       if (REFUSED.has(name)) throw new BotApiError(`Bad Request: ${name} refused by the test harness`);
+      if (applyFault(call, req, res)) return;
       const result = await handler({ token, params, req, name });
       if (!res.headersSent) res.json({ ok: true, result });
     } catch (error) {
       if (!res.headersSent) fail(res, error);
     }
   });
+}
+
+// Takes the first pending fault matching a call and acts it out; true when the call must go no further.
+function applyFault(call, req, res) {
+  const index = faults.findIndex((f) => f.bot === call.bot && f.method === call.method
+    && (f.chat_id === undefined || String(f.chat_id) === String(call.params.chat_id)));
+  if (index < 0) return false;
+  const fault = faults[index];
+  fault.times -= 1;
+  if (fault.times <= 0) faults.splice(index, 1);
+  call.fault = fault.kind;
+  if (fault.kind === 'disconnect') {
+    // A network-level failure: the connection drops without any HTTP answer.
+    req.socket.destroy();
+    return true;
+  }
+  if (fault.kind === 'retry_after') {
+    const retryAfter = fault.retry_after || 1;
+    res.status(429).json({
+      ok: false,
+      error_code: 429,
+      description: `Too Many Requests: retry after ${retryAfter}`,
+      parameters: { retry_after: retryAfter },
+    });
+    return true;
+  }
+  throw new BotApiError(fault.description || 'Bad Request: refused once by the test harness');
+}
+
+// Unconfirmed updates of one bot, as getUpdates sees them: everything below `offset` is confirmed
+// (and never handed out again); a negative offset keeps only the last -offset updates, as in the Bot API.
+function pendingUpdates(token, offset, limit) {
+  const mine = server.storage.userMessages.filter((u) => u.botToken === token && !u.isRead);
+  let pending = mine;
+  if (offset > 0) {
+    mine.filter((u) => u.updateId < offset).forEach((u) => { u.isRead = true; });
+    pending = mine.filter((u) => u.updateId >= offset);
+  } else if (offset < 0) {
+    const keep = mine.slice(offset);
+    mine.slice(0, Math.max(0, mine.length + offset)).forEach((u) => { u.isRead = true; });
+    pending = keep;
+  }
+  return pending.slice(0, limit).map((u) => TelegramServer.formatUpdate(u));
 }
 
 function waitForUserUpdate(ms, req) {
@@ -336,13 +388,15 @@ function harnessRoutes(app) {
 
   botMethod(app, 'getUpdates', async ({ token, params, req }) => {
     const timeout = Math.min(Number(params.timeout) || 0, MAX_LONG_POLL_SECONDS);
+    const offset = Number(params.offset) || 0;
+    const limit = Math.min(Math.max(Number(params.limit) || DEFAULT_UPDATES_LIMIT, 1), DEFAULT_UPDATES_LIMIT);
     let updates = server.getUpdates(token);
     if (!updates.length && timeout > 0) {
       await waitForUserUpdate(timeout * 1000, req);
-      // A poll the bot gave up on must not swallow updates: they stay unread for its next poll.
       if (req.socket.destroyed) return [];
       updates = server.getUpdates(token);
     }
+    // Nothing is marked read here: only the bot's next offset confirms what it received.
     return updates;
   });
 
@@ -421,6 +475,45 @@ function harnessRoutes(app) {
   // Harness-only client routes: what the bot called, and the answers it gave to button presses.
   app.get('/harness/calls', (_req, res) => res.json({ ok: true, result: calls }));
   app.get('/harness/callbackAnswers', (_req, res) => res.json({ ok: true, result: callbackAnswers }));
+
+  // Make the next `times` calls of one bot method fail: {botToken, method, kind, retry_after?, times?,
+  // chat_id?, description?}; kind is retry_after (429), bad_request (400) or disconnect (no answer).
+  app.post('/harness/faults', (req, res) => {
+    const { botToken, method, kind } = req.body || {};
+    if (!botToken || !method || !['retry_after', 'bad_request', 'disconnect'].includes(kind)) {
+      res.status(400).json({ ok: false, description: 'need botToken, method and a known kind' });
+      return;
+    }
+    faults.push({
+      bot: botUser(botToken).id,
+      method,
+      kind,
+      retry_after: Number(req.body.retry_after) || undefined,
+      times: Number(req.body.times) || 1,
+      chat_id: req.body.chat_id,
+      description: req.body.description,
+    });
+    res.json({ ok: true, result: true });
+  });
+  app.get('/harness/faults', (_req, res) => res.json({ ok: true, result: faults }));
+
+  // Deliver any update as given (without update_id): {botToken, update: {edited_message: {...}}}.
+  app.post('/harness/sendUpdate', async (req, res) => {
+    const { botToken, update } = req.body || {};
+    if (!botToken || !update || typeof update !== 'object') {
+      res.status(400).json({ ok: false, description: 'need botToken and update' });
+      return;
+    }
+    const inner = Object.values(update).find((v) => v && typeof v === 'object' && v.chat) || {};
+    try {
+      await server.addUserUpdate({ ...server.getCommonFields(botToken), raw: update, message: inner });
+      server.messageId += 1;
+      server.emit('AddedUserMessage');
+      res.json({ ok: true, result: true });
+    } catch (error) {
+      res.status(500).json({ ok: false, description: String(error) });
+    }
+  });
 }
 
 // Completes the updates the emulator hands to the bot: callback queries get chat_instance and the
@@ -428,6 +521,7 @@ function harnessRoutes(app) {
 function installFormatUpdateWrapper() {
   const original = TelegramServer.formatUpdate;
   TelegramServer.formatUpdate = (update) => {
+    if (update.raw) return { ...update.raw, update_id: update.updateId };
     const out = original(update);
     if (out.callback_query) {
       const query = out.callback_query;
