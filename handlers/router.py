@@ -26,7 +26,7 @@ WEAK_MATCH_COVERAGE = 0.3  # a short question scores low, but may still be cover
 FOLLOW_UP_ALONE = 0.3  # a follow-up covered this well by its best clause is answered on its own
 SECOND_ANSWER_SHARE = 0.8  # the runner-up clause answers too when it scores this close to the best
 _CONTENT = re.compile(r"[0-9a-z\u4e00-\u9fff]")
-_PART_END = re.compile(r"[??!!;;。\n]+")
+_PART_END = re.compile(r"[??!!;;。\n]+|,\s*and\s+")
 MIN_PART_LENGTH = 4  # characters of content for a part to count as a question of its own
 MAX_PARTS = 3
 MAX_CITATIONS = 5
@@ -264,7 +264,8 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
         lead = []
         if hits and hits[0].clause.id not in {c.id for c in situation.citations}:
             note = best_note(kb, hits[0].clause.id, cues, words)
-            if note and hits[0].coverage >= COVERAGE_THRESHOLD:
+            # Only a clause about who qualifies or what is required belongs before a verdict.
+            if note and note.intent in ("eligibility", "requirement") and hits[0].coverage >= COVERAGE_THRESHOLD:
                 situation.text = note.answer + "\n" + situation.text
                 lead = citations(kb, hits[0].clause.id)
         situation.citations = (lead + situation.citations + citations(kb, hits=hits[:2]))[:5]
