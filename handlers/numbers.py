@@ -11,6 +11,8 @@ _AMOUNT = re.compile(_NUM + r"\s*个?\s*(亿|千万|百万|万)")
 # A lone 一/两 before 家 is a phrase ("直接指定一家"), not a count: counts need digits or a 十/百/千.
 _COUNT = re.compile(r"(\d+|[零一二两三四五六七八九]*[十百千][零一二两三四五六七八九十百千]*)\s*(家|个企业|户)")
 _MONTH_DAY = re.compile(r"(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+_EN_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(million|billion|m)\b")
+_EN_UNIT_VALUE = {"million": 1_000_000, "m": 1_000_000, "billion": 1_000_000_000}
 _UNIT_VALUE = {"亿": 100_000_000, "千万": 10_000_000, "百万": 1_000_000, "万": 10_000}
 
 
@@ -29,8 +31,10 @@ def to_number(token: str) -> float:
 
 
 def amounts(folded: str) -> list[int]:
-    """Money amounts in yuan written in the text ("1个亿" -> 100000000)."""
-    return [int(to_number(n) * _UNIT_VALUE[u]) for n, u in _AMOUNT.findall(folded)]
+    """Money amounts in yuan written in the text ("1个亿" -> 100000000, "rmb 50 million" -> 50000000)."""
+    found = [int(to_number(n) * _UNIT_VALUE[u]) for n, u in _AMOUNT.findall(folded)]
+    found += [int(float(n) * _EN_UNIT_VALUE[u]) for n, u in _EN_AMOUNT.findall(folded)]
+    return found
 
 
 def counts(folded: str) -> list[int]:

@@ -10,7 +10,6 @@ from knowledge.cues import weight
 from .common import found, has_any
 from .numbers import counts, percent
 
-_ASKS_ENOUGH = ("够不够", "够吗", "够了吗", "达标", "满足", "符合", "行不行", "可以吗", "够数", "enough")
 _ASKS_HOW_MANY = ("多少家", "几家", "多少个", "how many")
 
 
@@ -31,12 +30,12 @@ def answer(facts: Facts, folded: str) -> tuple[str, Target] | None:
         return None
     n = numbers[0]
     ratio_target = _pick(facts, folded, want_ratio=True)
-    if ratio_target and has_any(folded, _ASKS_HOW_MANY):
+    if ratio_target and has_any(folded, _ASKS_HOW_MANY) and has_any(folded, ratio_target.asks):
         need = math.ceil(n * ratio_target.ratio - 1e-9)
         return (f"按{percent(ratio_target.ratio)}以上计算,{n}家中至少{need}家要达到要求"
                 f"({ratio_target.label}应达到{percent(ratio_target.ratio)}以上)。"), ratio_target
     count_target = _pick(facts, folded, want_ratio=False)
-    if count_target and count_target.count and has_any(folded, _ASKS_ENOUGH):
+    if count_target and count_target.count and has_any(folded, count_target.asks):
         if n >= count_target.count:
             return f"够。{count_target.label}应不少于{count_target.count}{count_target.unit},{n}{count_target.unit}满足要求。", count_target
         return (f"不够。{count_target.label}应当不少于{count_target.count}{count_target.unit},"

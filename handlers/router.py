@@ -16,19 +16,23 @@ from .common import citations, found, has_any
 from .context import Context
 from .kb import KnowledgeBase
 from .model import Answer
+from .numbers import dates
 
 MAX_QUESTION = 500  # longer messages are cut: the question is in the first sentences, not the tenth page
 # Below this share of the question found in its best clause, the notice is taken not to cover it.
 # Calibrated on the project's evaluation set (see benchmarks/accuracy.py).
 COVERAGE_THRESHOLD = 0.18
 SCORE_THRESHOLD = 4.5
-WEAK_MATCH_COVERAGE = 0.3  # a short question scores low, but may still be covered by its best clause
+WEAK_MATCH_COVERAGE = 0.3
+PHRASE_VOUCHES = 4  # characters of keyword phrases that make a thin match count as covered  # a short question scores low, but may still be covered by its best clause
 FOLLOW_UP_ALONE = 0.3  # a follow-up covered this well by its best clause is answered on its own
 SECOND_ANSWER_SHARE = 0.8  # the runner-up clause answers too when it scores this close to the best
 _CONTENT = re.compile(r"[0-9a-z\u4e00-\u9fff]")
 _PART_END = re.compile(r"[??!!;;。\n]+|,\s*and\s+")
 MIN_PART_LENGTH = 4  # characters of content for a part to count as a question of its own
 MAX_PARTS = 3
+PART_COVERAGE = 0.3  # a part must be this well covered by its own best clause to be answered apart
+EXTRACT_PREFIX = "通知相关规定:"
 MAX_CITATIONS = 5
 _MULTI_PART_TOPICS_SKIP = {"eligibility", "attachments", "expense"}
 
@@ -141,7 +145,8 @@ def _covered(hits: list[Hit]) -> bool:
         return False
     top = hits[0]
     if top.coverage < COVERAGE_THRESHOLD:
-        return top.score >= SCORE_THRESHOLD * 2
+        # Users' own words for the clause, long enough to mean something, vouch for a thinly covered match.
+        return top.score >= SCORE_THRESHOLD * 2 or top.phrase >= PHRASE_VOUCHES
     return top.score >= SCORE_THRESHOLD or top.coverage >= WEAK_MATCH_COVERAGE
 
 
@@ -204,8 +209,10 @@ def _add_parts(kb: KnowledgeBase, result: Answer, text: str, now: dt.datetime | 
         extra = _answer(kb, part, part_folded, part_folded, words, hits, now, amount_text=whole)
         if not extra.answered or not extra.citations or extra.text in result.text:
             continue
-        if extra.citations[0].id in {c.id for c in result.citations[:1]}:
-            continue  # the same clause answers it: the whole answer already says it
+        computed = str(extra.topic).startswith(("share:", "target:", "date:", "expense"))
+        clear = hits and (hits[0].coverage >= PART_COVERAGE or hits[0].phrase)
+        if not computed and (not clear or extra.text.startswith(EXTRACT_PREFIX)):
+            continue  # "它们起啥作用" leans on the rest of the message: the whole answer stands for it
         result.text += "\n" + extra.text
         known = {c.id for c in result.citations}
         result.citations = (result.citations[:1] + [c for c in extra.citations[:1] if c.id not in known]
@@ -225,7 +232,10 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
     Order matters: what the notice does not say is checked first, so a near miss is never answered;
     computed answers (money, counts, verdicts) come before the clause answer they would refine.
     """
-    gap = _gap(kb, folded)
+    # An English question is matched through its Chinese synonyms too; a Chinese one only as written,
+    # so that a synonym never turns a covered question into a not-covered topic.
+    latin = sum(ch.isascii() and ch.isalpha() for ch in folded)
+    gap = _gap(kb, folded + (" " + " ".join(words) if latin * 2 > len(folded) else ""))
     if gap:
         return _not_covered(kb, question, hits, gap.say, gap.near)
 
@@ -258,7 +268,8 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
         text, target = counted
         return Answer(question, True, "requirement", text, citations(kb, target.source, hits=hits), 0.9, f"target:{target.id}")
 
-    situation = eligibility.from_situation(cues, question, [h.clause.id for h in hits], now)
+    names_a_day = deadline.asks_when(cues) and bool(dates(cues, 2000))
+    situation = None if names_a_day else eligibility.from_situation(cues, question, [h.clause.id for h in hits], now)
     if situation:
         # The best clause, when no condition cites it, says what the verdict alone would miss.
         lead = []
@@ -286,7 +297,7 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
                 body += _second_note(kb, hits, cues, body, words)
             return Answer(question, True, "deadline", body, citations(kb, fact.source, hits=hits),
                           0.9, f"date:{fact.id}")
-    body = note.answer if note else "通知相关规定:" + _extract(top.clause.text, words)
+    body = note.answer if note else EXTRACT_PREFIX + _extract(top.clause.text, words)
     body += _second_note(kb, hits, cues, body, words)
     confidence = min(0.95, 0.3 + top.coverage)
     return Answer(question, True, intent, body, citations(kb, hits=hits), confidence, note.topic if note else top.clause.id)

@@ -56,6 +56,7 @@ class Target:
     count: int | None = None
     unit: str = ""
     ratio: float | None = None
+    asks: tuple[str, ...] = ()  # words that ask for this target's arithmetic
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
         facts.targets.append(
             Target(str(t["id"]), str(t["bound"]), str(t["label"]), _words(t.get("cues")),
                    r.quoted(t, at("facts.yaml", t, f"targets[{n}]")), count=t.get("count"), unit=str(t.get("unit", "")),
-                   ratio=t.get("ratio"))
+                   ratio=t.get("ratio"), asks=_words(t.get("asks")))
         )
     expenses = raw.get("expenses") or {}
     for verdict in ("allowed", "forbidden", "partial"):

@@ -38,6 +38,7 @@ class Hit:
     clause: Clause
     score: float
     coverage: float  # share of the question's weighted words and character pairs found in the clause
+    phrase: int = 0  # characters of the clause's keyword phrases found whole in the question
 
 
 def bigrams(folded: str) -> list[str]:
@@ -195,6 +196,6 @@ class ClauseIndex:
             coverage = 0.6 * covered / word_mass + 0.4 * pair_cov
             score = bm25 + 4.0 * pair_cov + _PHRASE_WEIGHT * min(phrase, 12)
             if score > 0:
-                hits.append(Hit(doc.clause, score, coverage))
+                hits.append(Hit(doc.clause, score, coverage, phrase))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:k]

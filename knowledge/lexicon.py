@@ -15,7 +15,7 @@ from pathlib import Path
 from rapidfuzz.distance import Hamming
 
 from .fold import fold
-from .loader import LEXICON_DIR, NOTICES_DIR, read_yaml
+from .loader import LEXICON_DIR, NOTICES_DIR, KnowledgeError, read_yaml
 
 SMALL_DICTIONARY = "dictionary.txt"
 USER_DICTIONARY = "userdict.txt"
@@ -41,7 +41,10 @@ class Lexicon:
         synonyms: dict[str, str] = {}
         for canonical, variants in (read_yaml(folder / SYNONYMS) or {}).items():
             for variant in variants or ():
-                synonyms[fold(str(variant))] = fold(str(canonical))
+                key, value = fold(str(variant)), fold(str(canonical))
+                if synonyms.get(key, value) != value:
+                    raise KnowledgeError(f"{SYNONYMS}: {variant!r} is listed under both {synonyms[key]!r} and {canonical!r}")
+                synonyms[key] = value
         stop_path = folder / STOPWORDS
         stopwords = frozenset(
             w for w in (ln.strip() for ln in stop_path.read_text(encoding="utf-8").splitlines()) if w and not w.startswith("#")

@@ -35,6 +35,10 @@ def _construct_map(loader, node):
     data = LineDict()
     data.line = node.start_mark.line + 1
     yield data
+    keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:  # YAML would silently keep the last one and lose the first
+        raise yaml.constructor.ConstructorError(None, None, f"duplicate key {twice[0]!r}", node.start_mark)
     data.update(loader.construct_mapping(node))
 
 

@@ -390,11 +390,11 @@ function harnessRoutes(app) {
     const timeout = Math.min(Number(params.timeout) || 0, MAX_LONG_POLL_SECONDS);
     const offset = Number(params.offset) || 0;
     const limit = Math.min(Math.max(Number(params.limit) || DEFAULT_UPDATES_LIMIT, 1), DEFAULT_UPDATES_LIMIT);
-    let updates = server.getUpdates(token);
+    let updates = pendingUpdates(token, offset, limit);
     if (!updates.length && timeout > 0) {
       await waitForUserUpdate(timeout * 1000, req);
       if (req.socket.destroyed) return [];
-      updates = server.getUpdates(token);
+      updates = pendingUpdates(token, offset, limit);
     }
     // Nothing is marked read here: only the bot's next offset confirms what it received.
     return updates;

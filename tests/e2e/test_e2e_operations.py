@@ -157,3 +157,197 @@ def wait_for_any_answer(tg: TelegramClient, users: list[User], timeout: float = 
             return
         time.sleep(0.02)
     raise AssertionError("the bot answered none of the burst")
+
+
+def test_eligibility_resumes_at_the_same_step_after_sigterm(restartable: RestartableBot) -> None:
+    from handlers import eligibility
+
+    bot, tg = restartable, restartable.client
+    if not bot.running:
+        bot.start()
+    user = tg.new_user("Resume")
+    chat = tg.private_chat(user)
+    asker = "enterprise"
+    asker_label = eligibility_askers()[asker]
+    steps = eligibility.steps(asker)
+    assert len(steps) >= 3, "the check needs a few steps to stop in the middle of"
+
+    [screen] = tg.ask(user, chat, "/eligibility")
+    screen = tg.press_and_wait(user, screen, asker_label)
+    answers: dict[str, str] = {}
+    # Answer two steps with their last option, then stop in front of the third. Later steps take the
+    # first option, so the verdict differs from an all-first walk: answers lost in the restart would show.
+    for step in steps[:2]:
+        assert step.question in screen.plain, screen.plain
+        value, label = step.options[-1]
+        answers[step.id] = value
+        screen = tg.press_and_wait(user, screen, label)
+    before_stop = screen
+    assert steps[2].question in before_stop.plain, before_stop.plain
+
+    sigterm_and_check(bot)
+    bot.start()
+
+    # The same message, pressed after the restart, takes the check on from where it stopped.
+    for step in steps[2:]:
+        assert step.question in screen.plain, f"expected step {step.id!r} after the restart:\n{screen.plain}"
+        value, label = step.options[0]
+        answers[step.id] = value
+        screen = tg.press_and_wait(user, screen, label)
+        assert screen.message_id == before_stop.message_id, "the check goes on in the same message"
+    verdict = eligibility.verdict(asker, answers)
+    shown = screen.plain + "".join(m.plain for m in tg.wait_quiet(chat, quiet=0.5))
+    assert verdict_word(shown) == verdict_word(verdict.text), f"the verdict disagrees with the answers given:\n{shown}"
+    assert verdict_word(verdict.text) != verdict_word(
+        eligibility.verdict(asker, {s.id: s.options[0][0] for s in steps}).text
+    ), "the walk must be one where forgetting the answers before the stop changes the verdict"
+
+
+def verdict_word(text: str) -> str:
+    # 符合 is part of 不符合, so the longer words are looked for first.
+    for word in ("需进一步确认", "不符合", "符合"):
+        if word in text:
+            return word
+    raise AssertionError(f"no verdict word in: {text}")
+
+
+def eligibility_askers() -> dict[str, str]:
+    """Who may be checked (value -> button label), as the eligibility handler publishes it."""
+    from handlers import eligibility
+
+    read = getattr(eligibility, "askers", None)
+    return dict(read()) if callable(read) else dict(eligibility.ASKERS)
+
+
+# ------------------------------------------------------------------ bad input
+
+SORRY_MARK = "出了点问题"  # the bot's apology when a handler failed: bad input must never cause it
+HELP_MARK = "/eligibility"  # in the /help text, which serves as a marker: whatever came before it is done
+
+
+def replies_before_help(tg: TelegramClient, user: User, chat: Chat, send) -> list[BotMessage]:
+    """Do `send`, then ask for /help; a chat's updates are handled in order, so every message before
+    the help text is the bot's reaction to what `send` delivered."""
+    tg.take_new(chat)
+    send()
+    tg.command(user, chat, "/help")
+    got: list[BotMessage] = []
+    while not any(HELP_MARK in m.plain for m in got):
+        got += tg.wait_replies(chat, 1)
+    return got[: next(i for i, m in enumerate(got) if HELP_MARK in m.plain)]
+
+
+def poll_object() -> dict:
+    return {
+        "id": "e2e-poll", "question": "哪天截止?", "total_voter_count": 0, "is_closed": False,
+        "is_anonymous": True, "type": "regular", "allows_multiple_answers": False,
+        "options": [{"text": "7月10日", "voter_count": 0}, {"text": "7月20日", "voter_count": 0}],
+    }
+
+
+NON_TEXT_MESSAGES: dict[str, dict] = {
+    "sticker": {"sticker": {"file_id": "stk", "file_unique_id": "stku", "type": "regular", "width": 512,
+                            "height": 512, "is_animated": False, "is_video": False, "emoji": "😀"}},
+    "photo": {"photo": [{"file_id": "pho", "file_unique_id": "phou", "width": 90, "height": 90}],
+              "caption": "申报截止时间是什么时候?"},
+    "voice": {"voice": {"file_id": "voi", "file_unique_id": "voiu", "duration": 3, "mime_type": "audio/ogg"}},
+    "document": {"document": {"file_id": "doc", "file_unique_id": "docu", "file_name": "申报书.pdf"}},
+    "location": {"location": {"latitude": 39.9042, "longitude": 116.4074}},
+    "poll": {"poll": poll_object()},
+    "contact": {"contact": {"phone_number": "+861012345678", "first_name": "张"}},
+    "dice": {"dice": {"emoji": "🎲", "value": 3}},
+}
+
+
+@pytest.mark.parametrize("kind", list(NON_TEXT_MESSAGES))
+def test_non_text_message_in_private_gets_one_short_polite_reply(tg: TelegramClient, kind: str) -> None:
+    user = tg.new_user()
+    chat = tg.private_chat(user)
+    replies = replies_before_help(tg, user, chat, lambda: tg.send_fields(user, chat, NON_TEXT_MESSAGES[kind]))
+    assert len(replies) == 1, f"{kind}: expected one reply, got {[m.plain for m in replies]}"
+    [reply] = replies
+    assert reply.plain.strip() and len(reply.plain) <= SHORT_REPLY, reply.plain
+    assert SORRY_MARK not in reply.plain, f"{kind} made a handler fail"
+
+
+def test_edited_message_in_private_gets_a_polite_reply(tg: TelegramClient) -> None:
+    user = tg.new_user()
+    chat = tg.private_chat(user)
+    question, _ = INTENT_QUESTIONS["deadline"]
+    edit = tg.raw_message(user, chat, text=question + "?", edit_date=int(__import__("time").time()))
+    replies = replies_before_help(tg, user, chat, lambda: tg.send_update({"edited_message": edit}))
+    assert replies, "an edited question gets a reply"
+    assert all(m.plain.strip() and SORRY_MARK not in m.plain for m in replies), [m.plain for m in replies]
+
+
+def test_group_and_channel_stay_silent_on_non_text(tg: TelegramClient, bot_username: str) -> None:
+    import time
+
+    user = tg.new_user()
+    group = tg.new_group()
+    channel = tg.new_group("E2E channel", kind="channel")
+    for fields in NON_TEXT_MESSAGES.values():
+        tg.send_fields(user, group, fields)
+    now = int(time.time())
+    question, fact = INTENT_QUESTIONS["funding"]
+    tg.send_update({"edited_message": tg.raw_message(user, group, text=f"@{bot_username} {question}", edit_date=now)})
+    post = tg.raw_message(None, channel, text=question, sender_chat=channel.as_json())
+    tg.send_update({"channel_post": post})
+    tg.send_update({"edited_channel_post": {**post, "text": question + "?", "edit_date": now}})
+    tg.send_update({"poll": poll_object()})  # a poll's new state: no chat at all
+    bot_user = {"id": tg.bot_id, "is_bot": True, "first_name": "bot", "username": bot_username}
+    tg.send_update({"my_chat_member": {
+        "chat": group.as_json(), "from": user.as_json(), "date": now,
+        "old_chat_member": {"status": "member", "user": bot_user},
+        "new_chat_member": {"status": "left", "user": bot_user},
+    }})
+    # The group's updates are handled in order: once this is answered, everything before it was seen.
+    tg.send_text(user, group, f"@{bot_username} {question}")
+    replies = tg.wait_replies(group, 1) + tg.wait_quiet(group, quiet=0.5)
+    assert [fact in m.plain for m in replies].count(True) >= 1
+    assert len(answers_in(replies)) == 1, f"the group got more than the one answer: {[m.plain for m in replies]}"
+    assert tg.wait_quiet(channel, quiet=0.3) == [], "a channel post gets no reply"
+
+
+BAD_TEXTS: dict[str, str] = {
+    "empty": "",
+    "whitespace": " \t\n  \u3000 ",
+    "emoji-only": "😀🎉👍🏽👨‍👩‍👧",
+    "zero-width-only": "\u200b\u200c\u200d\u2060\ufeff",
+    "zero-width-inside": "申报\u200b截止\u200d时间是\ufeff什么时候?",
+    "control-chars": "\x00\x07申报截止\x1b[31m时间\x7f?",
+    "markdown": "**申报截止时间**是 `什么时候`? [链接](https://example.com) _斜体_ ~删除~ ||剧透||",
+    "html": "<b>申报</b>截止时间 <a href='x'>是</a> &lt;什么时候&gt; &amp; <tg-spoiler>?",
+    "mixed-scripts": "申报deadline是什麼時候? 申報締め切りはいつ? когда срок?",
+    "ten-thousand-chars": ("申报截止时间是什么时候?" * 1000)[:10_000],
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_TEXTS))
+def test_odd_text_gets_a_valid_polite_reply(tg: TelegramClient, kind: str) -> None:
+    user = tg.new_user()
+    chat = tg.private_chat(user)
+    replies = replies_before_help(tg, user, chat, lambda: tg.send_text(user, chat, BAD_TEXTS[kind]))
+    # The emulator refuses broken HTML and over-long messages like Telegram, so each arrival is valid.
+    assert replies, f"{kind}: no reply"
+    for reply in replies:
+        assert reply.plain.strip(), f"{kind}: an empty message"
+        assert len(reply.plain) <= MAX_MESSAGE
+        assert SORRY_MARK not in reply.plain, f"{kind} made a handler fail"
+    if kind == "ten-thousand-chars":
+        assert len(replies) == 1 and len(replies[0].plain) <= SHORT_REPLY, "a short request to shorten it"
+    if kind in ("html", "markdown"):
+        sent = "".join(m.text for m in replies)
+        assert "<a href" not in sent and "<tg-spoiler>" not in sent, "user markup is escaped, never passed on"
+
+
+def test_odd_text_in_group_mention_is_answered_or_ignored_quietly(tg: TelegramClient, bot_username: str) -> None:
+    user = tg.new_user()
+    group = tg.new_group()
+    for text in BAD_TEXTS.values():
+        tg.send_text(user, group, text)  # not addressed to the bot: silence
+    question, fact = INTENT_QUESTIONS["deadline"]
+    tg.send_text(user, group, f"@{bot_username} {question}")
+    replies = tg.wait_replies(group, 1) + tg.wait_quiet(group, quiet=0.5)
+    assert len(replies) >= 1 and fact in replies[0].plain, [m.plain for m in replies]
+    assert len(answers_in(replies)) == 1
