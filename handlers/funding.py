@@ -12,7 +12,7 @@ from .numbers import amounts, percent, yuan
 
 _ASKS_CAN = ("能", "可以", "可否", "行不行", "行吗", "允许", "补吗", "出吗", "报销", "用于", "用来", "支持", "算不算",
              "can", "allowed", "cover", "pay for", "有依据", "依据")
-_ASKS_HOW_MUCH = ("多少", "几成", "百分之", "比例", "how much", "多大")
+_ASKS_HOW_MUCH = ("多少", "几成", "百分之", "比例", "how much", "多大", "amount", "what share")
 _MONEY = ("资金", "钱", "补贴", "补助", "奖补", "经费", "报销", "出钱", "money", "fund")
 
 

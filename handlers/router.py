@@ -27,6 +27,7 @@ WEAK_MATCH_COVERAGE = 0.3
 PHRASE_VOUCHES = 4  # characters of keyword phrases that make a thin match count as covered  # a short question scores low, but may still be covered by its best clause
 FOLLOW_UP_ALONE = 0.3  # a follow-up covered this well by its best clause is answered on its own
 SECOND_ANSWER_SHARE = 0.8  # the runner-up clause answers too when it scores this close to the best
+SAME_TOPIC_SHARE = 0.6  # or this close, when its answer is on the same topic as the best one
 _CONTENT = re.compile(r"[0-9a-z\u4e00-\u9fff]")
 _PART_END = re.compile(r"[??!!;;。\n]+|,\s*and\s+")
 MIN_PART_LENGTH = 4  # characters of content for a part to count as a question of its own
@@ -72,19 +73,15 @@ def _overview(kb: KnowledgeBase, folded: str, question: str) -> Answer | None:
         return None
     section = next(s for s in kb.notice.sections if s.id == best[1])
     children = [s for s in kb.notice.sections if s.id in section.children]
-    # Each item by its label and the first sentence of what the bot says about it, citing that clause.
+    # Each item by its label and the first sentence of what the bot says about it; each cited whole.
     lines, cited = [], []
     for child in children:
         notes = [n for cid in child.clauses for n in kb.notes_for(cid)]
-        if notes:
-            lines.append(f"{child.label}:{notes[0].answer.split('。')[0]}")
-            cited.append(notes[0].clause_id)
-        else:
-            lines.append(child.label)
-            own = [kb.clause(cid) for cid in child.clauses]
-            first = next((c for c in own if c and c.kind in ("item", "paragraph")), None)
-            if first:
-                cited.append(first.id)
+        lines.append(f"{child.label}:{notes[0].answer.split('。')[0]}" if notes else child.label)
+        own = [kb.clause(cid) for cid in child.clauses]
+        whole = next((c for c in own if c and c.kind in ("item", "paragraph")), None)
+        if whole or notes:
+            cited.append(whole.id if whole else notes[0].clause_id)
     text = f"{section.label}共{len(children)}部分:\n" + "。\n".join(lines) + "。"
     return Answer(question, True, "general", text, citations(kb, *cited, limit=len(cited)), 0.9, f"section:{section.id}")
 
@@ -304,10 +301,14 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
 
 
 def _second_note(kb: KnowledgeBase, hits: list[Hit], folded: str, first: str, words=()) -> str:
-    """A question of two parts gets the runner-up clause's answer too, when it scores nearly as well."""
-    if len(hits) < 2 or hits[1].score < SECOND_ANSWER_SHARE * hits[0].score:
+    """The runner-up clause's answer too, when it scores nearly as well, or fairly well on the same topic."""
+    if len(hits) < 2:
         return ""
     note = best_note(kb, hits[1].clause.id, folded, words)
+    lead = best_note(kb, hits[0].clause.id, folded, words)
+    share = SAME_TOPIC_SHARE if note and lead and note.topic == lead.topic else SECOND_ANSWER_SHARE
+    if hits[1].score < share * hits[0].score:
+        return ""
     if not note or note.answer in first or len(first) + len(note.answer) > 400:
         return ""
     return note.answer
