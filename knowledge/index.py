@@ -169,7 +169,8 @@ class ClauseIndex:
         folded = fold(question)
         if words is None:
             folded, words = self.analyse(question)
-        q_words = set(words)
+        # A variant ("啥时候", "补贴") speaks through its canonical word, which the words hold as well.
+        q_words = {w for w in words if w not in self.lexicon.synonyms} or set(words)
         q_pairs = set(bigrams(folded))
         phrase_text = folded + " " + " ".join(q_words)  # restored typos and synonyms count as written
         if not q_words and not q_pairs:

@@ -64,9 +64,9 @@ class Lexicon:
         tok = jieba.Tokenizer(str(small)) if small.is_file() else jieba.Tokenizer()
         tok.initialize()
         tok.load_userdict(str(self.folder / USER_DICTIONARY))
-        for word in self.synonyms:  # so that a colloquial variant is cut as one word
-            if not _LATIN_PHRASE.fullmatch(word) and len(word) > 1 and not tok.FREQ.get(word):
-                tok.add_word(word, freq=20)
+        for word in self.synonyms:  # so that a colloquial variant ("最多", "啥时候") is cut as one word
+            if not _LATIN_PHRASE.fullmatch(word) and len(word) > 1:
+                tok.suggest_freq(word, tune=True)
         return tok
 
     @cached_property
