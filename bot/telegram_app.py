@@ -134,6 +134,7 @@ GENERIC_TITLE = "这份通知"
 SORRY_TEXT = "抱歉,处理你的消息时出了点问题,请稍后再试。"
 STALE_TEXT = "这个按钮已经过期了,请重新提问或重新打开菜单。"
 NON_TEXT_TEXT = "我只能读懂文字问题。请用文字描述你想了解的内容,或发送 /help 查看用法。"
+EDITED_TEXT = "修改过的消息我不会重新回答。如需答案,请把修改后的问题重新发送一次。"
 UNKNOWN_COMMAND_TEXT = "没有这个命令。发送 /help 查看可用的命令。"
 TOO_LONG_TEXT = "问题太长了(超过 {limit} 字)。请只写下你想问的那一句话。"
 EMPTY_MENTION_TEXT = "请在 @{username} 后面写上你的问题,例如:@{username} 申报截止时间是什么时候?"
@@ -473,6 +474,11 @@ async def _answer_text(
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Politely explain that only text questions are understood."""
     await update.effective_message.reply_text(NON_TEXT_TEXT)
+
+
+async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say that an edit is not answered again, so the user knows to send the question anew."""
+    await update.effective_message.reply_text(EDITED_TEXT)
 
 
 # ---------------------------------------------------------------- buttons
@@ -929,6 +935,8 @@ def build_application(
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, partial(private_question, hooks=hooks)))
     app.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, partial(group_message, hooks=hooks)))
     app.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, non_text))
+    # Edits in groups stay unanswered, like the rest of a group's chatter.
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE, edited_message))
     app.add_handler(CallbackQueryHandler(partial(go_button, hooks=hooks), pattern=f"^{CB_GO}"))
     app.add_handler(CallbackQueryHandler(partial(answer_button, hooks=hooks), pattern=f"^{CB_ANSWER}"))
     app.add_handler(CallbackQueryHandler(partial(faq_button, hooks=hooks), pattern=f"^{CB_FAQ}"))
