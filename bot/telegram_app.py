@@ -28,7 +28,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -869,8 +869,18 @@ def _error_handler(token: str) -> Callable[[object, ContextTypes.DEFAULT_TYPE], 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the error without the token and tell the user, in Chinese, that something went wrong."""
         error = context.error
-        details = "".join(traceback.format_exception(error)) if error else "unknown error"
-        logger.error("error while handling an update:\n%s", redact(details, token))
+        if isinstance(error, TelegramError):
+            # The Bot API refused a call or could not be reached: an operational event (a network
+            # blip, a blocked chat), so one line names it; tracebacks stay for bugs in this code.
+            # (BadRequest subclasses NetworkError in python-telegram-bot, but a refused call is worse.)
+            transient = isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+            level = logging.WARNING if transient else logging.ERROR
+            update_id = update.update_id if isinstance(update, Update) else None
+            logger.log(level, "Bot API call failed while handling update %s: %s: %s",
+                       update_id, type(error).__name__, redact(str(error), token))
+        else:
+            details = "".join(traceback.format_exception(error)) if error else "unknown error"
+            logger.error("error while handling an update:\n%s", redact(details, token))
         if not isinstance(update, Update):
             return
         try:

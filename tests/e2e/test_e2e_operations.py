@@ -366,3 +366,79 @@ def test_odd_text_in_group_mention_is_answered_or_ignored_quietly(tg: TelegramCl
     replies = tg.wait_replies(group, 1) + tg.wait_quiet(group, quiet=0.5)
     assert len(replies) >= 1 and fact in replies[0].plain, [m.plain for m in replies]
     assert len(answers_in(replies)) == 1
+
+
+# ------------------------------------------------------------------ flood limit
+
+FLOOD_MESSAGES = 30
+
+
+def test_flooding_user_gets_the_limit_one_notice_then_silence(tg: TelegramClient) -> None:
+    from bot.flood import DEFAULT_LIMIT, FLOOD_NOTICE
+
+    flooder, bystander = tg.new_user("Flood"), tg.new_user("Calm")
+    flood_chat, calm_chat = tg.private_chat(flooder), tg.private_chat(bystander)
+    questions = [q for q, _ in INTENT_QUESTIONS.values()]
+    sent = threading.Event()
+
+    def flood() -> None:
+        for i in range(FLOOD_MESSAGES):
+            tg.send_text(flooder, flood_chat, questions[i % len(questions)])
+            if i == DEFAULT_LIMIT // 2:
+                sent.set()
+
+    worker = threading.Thread(target=flood)
+    worker.start()
+    sent.wait(30)
+    # Someone else asking in the middle of the flood is still answered.
+    question, fact = INTENT_QUESTIONS["contact"]
+    calm = tg.ask(bystander, calm_chat, question)
+    worker.join()
+    assert fact in calm[0].plain
+
+    # The notice comes after the answers (one chat is handled in order), then nothing more.
+    got: list[BotMessage] = []
+    while not any(FLOOD_NOTICE in m.plain for m in got):
+        got += tg.wait_replies(flood_chat, 1)
+    got += tg.wait_quiet(flood_chat)
+    notices = [m for m in got if FLOOD_NOTICE in m.plain]
+    assert len(notices) == 1, f"{len(notices)} flood notices"
+    assert got[-1] is notices[0], "silence after the notice"
+    assert len(answers_in(got)) == DEFAULT_LIMIT, f"{len(answers_in(got))} answers before the notice"
+
+
+# ------------------------------------------------------------------ Bot API faults
+
+
+def fault_calls(tg: TelegramClient, chat: Chat, method: str = "sendMessage") -> list[dict]:
+    return [c for c in tg.calls(method) if str(c["params"].get("chat_id")) == str(chat.id)]
+
+
+def test_429_retry_after_is_waited_out_and_the_message_sent_once(tg: TelegramClient) -> None:
+    user = tg.new_user()
+    chat = tg.private_chat(user)
+    question, fact = INTENT_QUESTIONS["deadline"]
+    tg.inject_fault("sendMessage", "retry_after", chat=chat, retry_after=1)
+    replies = tg.ask(user, chat, question) + tg.wait_quiet(chat, quiet=0.5)
+    assert tg.pending_faults() == [], "the bot never met the 429"
+    assert fact in replies[0].plain
+    assert len(answers_in(replies)) == 1, "the retried message arrives once"
+    calls = fault_calls(tg, chat)
+    assert calls[0].get("fault") == "retry_after" and calls[1].get("fault") is None, "retried after the 429"
+    assert calls[1]["params"]["text"] == calls[0]["params"]["text"], "the same message was retried"
+
+
+@pytest.mark.parametrize("kind", ["disconnect", "bad_request"])
+def test_failed_send_is_reported_and_the_loop_goes_on(tg: TelegramClient, kind: str) -> None:
+    user, other = tg.new_user(), tg.new_user()
+    chat = tg.private_chat(user)
+    question, fact = INTENT_QUESTIONS["funding"]
+    tg.inject_fault("sendMessage", kind, chat=chat)
+    first = tg.ask(user, chat, question) + tg.wait_quiet(chat, quiet=0.5)
+    assert tg.pending_faults() == [], f"the bot never met the {kind}"
+    # Either the answer made it on a retry, or the user is told something went wrong; never both, never silence.
+    assert len(first) == 1, [m.plain for m in first]
+    assert fact in first[0].plain or SORRY_MARK in first[0].plain, first[0].plain
+    # The update loop keeps going: the same user and another one are answered next.
+    assert fact in tg.ask(user, chat, question)[0].plain
+    assert fact in tg.ask(other, tg.private_chat(other), question)[0].plain
