@@ -98,7 +98,8 @@ def verdict(asker: str, answers: dict[str, str], question: str = "", ranked: lis
     for cond in conds:
         option = _option(cond, answers.get(cond.id, ""))
         if option is None:
-            unknown.append(cond)
+            if not cond.informational:
+                unknown.append(cond)
             continue
         results.append(option.result)
         lines.append(f"{MARK[option.result]} {option.reason}")

@@ -87,6 +87,7 @@ class Condition:
     requires: tuple[str, ...] = ()  # words that must also be in the situation for the cues to count
     count_target: str | None = None
     date_fact: str | None = None
+    informational: bool = False  # said when stated, never a condition to check
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,8 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
                 raise KnowledgeError(f"{where}: result must be pass, fail or check")
             out.append(
                 Condition(str(c["id"]), str(c["question"]), r.quoted(c, where), options, _words(c.get("requires")),
-                          count_target=(c.get("count") or {}).get("target"), date_fact=c.get("date"))
+                          count_target=(c.get("count") or {}).get("target"), date_fact=c.get("date"),
+                          informational=bool(c.get("informational", False)))
             )
         facts.conditions[str(asker)] = out
 

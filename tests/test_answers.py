@@ -270,3 +270,11 @@ def test_the_guided_verdict_passes_only_what_was_answered_and_flags_a_passed_dea
     assert "需进一步确认" in partial.text and "仍需确认" in partial.text
     failing = verdict("district", {**answers, "enterprise_count": "no"}, now=at(2023, 7, 1))
     assert "不符合" in failing.text and "不少于500家" in failing.citations[0].quote
+
+
+def test_a_described_firm_gets_each_stated_condition_and_what_is_left_to_check():
+    a = answer_question("我们是大兴的医药企业,规上,没拿过小巨人资金,也没参加过22年试点")
+    assert a.intent == "eligibility" and "需进一步确认" in a.text
+    stated, _, left = a.text.partition("仍需确认")
+    assert "医药和化学制造" in stated and "不受该项排除" in stated and "规上" in stated
+    assert "中小企业" in left  # never assumed: the message did not say so
