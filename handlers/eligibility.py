@@ -111,14 +111,14 @@ def verdict(asker: str, answers: dict[str, str], question: str = "", ranked: lis
         overall = "check"
     else:
         overall = "pass"
-    if unknown:
+    if unknown:  # never passed unstated: listed, even when another condition already fails
         lines.append("仍需确认:" + ";".join(c.question for c in unknown))
+        sources += [(True, len(ranked) + 1, c.source) for c in unknown]
     for cond in conds:  # a condition tied to a date that has passed: say so, whatever was answered
         if cond.date_fact:
             fact = knowledge.facts.date(cond.date_fact)
             if fact.date and today(now) > fact.date:
                 lines.append(f"注意:{fact.label}日期{cn_date(fact.date)}已过(按今天{cn_date(today(now))}计)。")
-        sources += [(True, len(ranked) + 1, c.source) for c in unknown]
     who = knowledge.facts.askers.get(asker, asker)
     text = f"结论({who}):{VERDICT[overall]}。\n" + "\n".join(lines)
     sources.sort(key=lambda s: (s[0], s[1]))  # failing conditions first, then as the search ranked them
