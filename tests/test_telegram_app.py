@@ -15,24 +15,28 @@ import time
 
 import pytest
 from telegram import Update
+from telegram.error import NetworkError
+from telegram.ext import ApplicationHandlerStop, TypeHandler
+from telegram.request import HTTPXRequest
 
+import handlers
 from bot import telegram_app as app_module
 from bot.config import Config, ConfigError, TokenRedactingFilter, redact
 from bot.render import VERDICT_TITLE
-from bot.telegram_app import (
-    CB_ELIG,
+from bot.telegram_app import build_application, post_init
+from bot.tg_eligibility import CB_ELIG, askers
+from bot.tg_markup import MAX_CALLBACK_BYTES
+from bot.tg_texts import (
     COMMANDS,
+    DEADLINE_QUESTION,
     ELIG_STALE,
     FEEDBACK_DUPLICATE,
     FEEDBACK_THANKS,
-    MAX_CALLBACK_BYTES,
     NON_TEXT_TEXT,
     SORRY_TEXT,
     STALE_TEXT,
-    PerChatUpdateProcessor,
-    build_application,
-    post_init,
 )
+from bot.tg_updates import MAX_CONCURRENT_UPDATES, PerChatUpdateProcessor
 from handlers import browse, eligibility
 
 from support import NAMED_ENTITY, FakeBotAPI, check_html
@@ -50,9 +54,9 @@ pytestmark = pytest.mark.anyio
 ALLOWED_TAGS = {"b", "i", "code", "pre", "blockquote", "a", "u", "s", "tg-spoiler"}
 
 
-def fake_api(**kwargs) -> FakeBotAPI:
-    """The fake Bot API, introducing itself as this module's bot."""
-    return FakeBotAPI(bot_id=BOT_ID, username=BOT_USERNAME, first_name="Notice", **kwargs)
+def fake_api(api_class: type[FakeBotAPI] = FakeBotAPI, **kwargs) -> FakeBotAPI:
+    """The fake Bot API (or a subclass of it), introducing itself as this module's bot."""
+    return api_class(bot_id=BOT_ID, username=BOT_USERNAME, first_name="Notice", **kwargs)
 
 
 def visible(html_text: str) -> str:
@@ -334,7 +338,7 @@ async def test_answer_hook_sees_every_question_and_a_broken_hook_costs_no_reply(
     await bot.say("/deadline")
     assert [(chat, q) for chat, q, _ in answer_log] == [
         (USER["id"], browse.faq()[0]),
-        (USER["id"], app_module.DEADLINE_QUESTION),
+        (USER["id"], DEADLINE_QUESTION),
     ]
     assert all(ms >= 0 for _, _, ms in answer_log)
 
@@ -431,13 +435,49 @@ async def test_error_handler_replies_in_chinese_and_logs_without_token(bot, monk
     def broken(*args, **kwargs):
         raise RuntimeError(f"index exploded near bot{TOKEN}")
 
-    monkeypatch.setattr(app_module.handlers, "answer_question", broken)
+    monkeypatch.setattr(handlers, "answer_question", broken)
     with caplog.at_level(logging.ERROR):
         await bot.say("申报截止时间")
     assert bot.texts()[-1] == SORRY_TEXT
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "index exploded" in logged
     assert TOKEN not in logged
+
+
+class DroppingBotAPI(FakeBotAPI):
+    """The fake Bot API, losing the connection on the first call of one method."""
+
+    def __init__(self, drop: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.drop = drop
+        self.dropped = False
+
+    async def do_request(self, url, method, request_data=None, **timeouts):
+        if url.rsplit("/", 1)[-1] == self.drop and not self.dropped:
+            self.dropped = True
+            # what python-telegram-bot's HTTPXRequest raises for a connection reset mid-request
+            raise NetworkError(f"httpx.ReadError: connection reset talking to bot{TOKEN}")
+        return await super().do_request(url, method, request_data, **timeouts)
+
+
+async def test_network_error_while_answering_is_one_log_line_and_the_user_gets_the_apology(caplog):
+    api = fake_api(DroppingBotAPI, drop="sendMessage")
+    application = build_application(Config(token=TOKEN), request=api, get_updates_request=api)
+    await application.initialize()
+    try:
+        with caplog.at_level(logging.DEBUG):
+            await Harness(application, api).say("申报截止时间")
+    finally:
+        await application.shutdown()
+    assert api.dropped, "the answer should have been lost on the way"
+    assert [p["text"] for p in api.named("sendMessage")] == [SORRY_TEXT]
+    failures = [r for r in caplog.records if "NetworkError" in r.getMessage()]
+    assert len(failures) == 1, [r.getMessage() for r in failures]
+    (failure,) = failures
+    assert failure.levelno == logging.WARNING
+    assert "\n" not in failure.getMessage() and failure.exc_info is None
+    assert "Traceback" not in caplog.text and not any(r.exc_info for r in caplog.records)
+    assert TOKEN not in caplog.text
 
 
 # ---------------------------------------------------------------- groups
@@ -594,9 +634,9 @@ async def _walk_eligibility(bot: Harness, asker_index: int = 0, option_index: in
     await bot.say("/eligibility")
     screen = bot.last_sent()
     asker_buttons = [d for _, d in buttons(screen) if d.startswith(CB_ELIG) and ":a" in d]
-    assert len(asker_buttons) == len(app_module._askers())
+    assert len(asker_buttons) == len(askers())
     await bot.press(screen, asker_buttons[asker_index])
-    asker = list(app_module._askers())[asker_index]
+    asker = list(askers())[asker_index]
     for step in eligibility.steps(asker):
         screen = bot.last_sent()
         assert step.question in visible(screen["text"])
@@ -613,7 +653,7 @@ async def test_eligibility_conversation_reaches_a_verdict(bot, asker_index):
     assert VERDICT_TITLE in text
     assert re.search("符合|不符合|需进一步确认", text)
     # The verdict is exactly what the eligibility handler decides for those answers.
-    asker = list(app_module._askers())[asker_index]
+    asker = list(askers())[asker_index]
     expected = eligibility.verdict(asker, {s.id: s.options[0][0] for s in eligibility.steps(asker)})
     assert expected.text.split("\n")[0] in text
 
@@ -624,7 +664,7 @@ async def test_eligibility_back_cancel_restart_and_stale_buttons(bot):
     asker_button = next(d for _, d in buttons(first) if ":a" in d)
     await bot.press(first, asker_button)
     step_one = bot.last_sent()
-    asker = list(app_module._askers())[0]
+    asker = list(askers())[0]
     assert eligibility.steps(asker)[0].question in visible(step_one["text"])
 
     # Back returns to the asker question.
@@ -691,6 +731,86 @@ async def test_updates_of_one_chat_run_in_order_other_chats_interleave():
     gate.set()
     await asyncio.gather(first, second)
     assert log.index("end a1") < log.index("start a2")
+
+
+class PollingBotAPI(FakeBotAPI):
+    """The fake Bot API holding pending updates, which getUpdates hands out as Telegram does:
+    from `offset` on, at most `limit` (Telegram's default is 100), and a long poll with nothing
+    new waits until the poller gives up."""
+
+    def __init__(self, pending: list[dict], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.pending = pending
+
+    def _unseen(self, params: dict) -> list[dict]:
+        offset = int(params.get("offset") or 0)
+        return [u for u in self.pending if u["update_id"] >= offset]
+
+    async def do_request(self, url, method, request_data=None, **timeouts):
+        params = request_data.parameters if request_data else {}
+        if url.endswith("/getUpdates") and params.get("timeout") and not self._unseen(params):
+            await asyncio.Event().wait()  # cancelled when polling stops
+        return await super().do_request(url, method, request_data, **timeouts)
+
+    def result(self, name, params):
+        if name == "getUpdates":
+            return self._unseen(params)[: int(params.get("limit") or 100)]
+        return super().result(name, params)
+
+
+async def test_polling_fetches_a_limited_batch_and_waits_while_the_batch_is_unfinished(monkeypatch):
+    total = MAX_CONCURRENT_UPDATES + 8
+    pending = [
+        {"update_id": i, "message": {"message_id": 1, "date": int(time.time()), "text": "你好",
+                                     "chat": {"id": 5000 + i, "type": "private"}, "from": {**USER, "id": 5000 + i}}}
+        for i in range(1, total + 1)
+    ]  # fmt: skip
+    api = fake_api(PollingBotAPI, pending=pending)
+    # The app's own getUpdates request is an HTTPXRequest; send what it would put on the wire to the fake.
+    async def over_fake(self, url, method, request_data=None, **timeouts):
+        return await api.do_request(url, method, request_data, **timeouts)
+
+    monkeypatch.setattr(HTTPXRequest, "do_request", over_fake)
+    gate, all_busy, all_done = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    counts = {"started": 0, "done": 0}
+
+    async def hold(update: Update, context) -> None:
+        counts["started"] += 1
+        if counts["started"] == MAX_CONCURRENT_UPDATES:
+            all_busy.set()
+        await gate.wait()
+        counts["done"] += 1
+        if counts["done"] == total:
+            all_done.set()
+        raise ApplicationHandlerStop  # the answer itself is not under test
+
+    application = build_application(
+        Config(token=TOKEN, base_url="http://127.0.0.1:9"),
+        request=api,
+        extra_handlers=[(TypeHandler(Update, hold), -1)],
+    )
+    async with application:
+        await application.start()
+        await application.updater.start_polling()
+        try:
+            await asyncio.wait_for(all_busy.wait(), 30)  # a guard against a hang, not a speed check
+            for _ in range(100):  # let the poller run as far as it will
+                await asyncio.sleep(0)
+            (first,) = api.named("getUpdates")
+            assert first.get("limit") == MAX_CONCURRENT_UPDATES
+            assert counts["started"] == MAX_CONCURRENT_UPDATES
+            gate.set()
+            await asyncio.wait_for(all_done.wait(), 30)
+        finally:
+            gate.set()
+            await application.updater.stop()
+            await application.stop()
+    fetches = [p for p in api.named("getUpdates") if p.get("timeout")]
+    assert [(p.get("offset", 0), p.get("limit")) for p in fetches[:2]] == [
+        (0, MAX_CONCURRENT_UPDATES),
+        (MAX_CONCURRENT_UPDATES + 1, MAX_CONCURRENT_UPDATES),
+    ]
+    assert counts["done"] == total
 
 
 # ---------------------------------------------------------------- serving

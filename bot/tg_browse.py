@@ -1,0 +1,151 @@
+"""Browsing the notice: /sections (the table of contents as buttons), /faq and /source, and their buttons."""
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from handlers import browse
+
+from .render import esc, render_answer
+from .tg_answers import NO_HOOKS, Hooks, answer_and_send, send_answer
+from .tg_markup import NO_PREVIEW, button, send_html, short
+from .tg_outline import outline
+from .tg_texts import (
+    BACK_BUTTON,
+    FAQ_EMPTY,
+    FAQ_TITLE,
+    NOT_FOUND_TEXT,
+    SECTION_TEXT_BUTTON,
+    SOURCE_MISSING_TEXT,
+    SOURCE_USAGE_TEXT,
+    STALE_TEXT,
+    TOC_TITLE,
+)
+
+# Callback data
+CB_SECTION = "s:"  # s:<section id>; "s:" alone is the table of contents
+CB_SECTION_TEXT = "st:"  # st:<section id>, send the section's text as a card
+CB_FAQ = "f:"  # f:<index into browse.faq()>
+
+
+def _toc_screen() -> tuple[str, InlineKeyboardMarkup]:
+    """The table of contents: one button per top-level section."""
+    rows = [[button(short(s.label), f"{CB_SECTION}{s.id}")] for s in browse.toc()]
+    return TOC_TITLE, InlineKeyboardMarkup(rows)
+
+
+async def reply_toc(message: Message) -> None:
+    """Reply with the table of contents as buttons."""
+    text, markup = _toc_screen()
+    await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def reply_faq(message: Message) -> None:
+    """Reply with the curated questions as buttons, or say there are none."""
+    questions = browse.faq()
+    if not questions:
+        await message.reply_text(FAQ_EMPTY)
+        return
+    rows = [[button(short(q), f"{CB_FAQ}{i}")] for i, q in enumerate(questions)]
+    await message.reply_text(FAQ_TITLE, parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(rows))
+
+
+# ---------------------------------------------------------------- commands
+
+
+async def sections(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the table of contents as buttons."""
+    await reply_toc(update.effective_message)
+
+
+async def faq(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the curated questions as buttons."""
+    await reply_faq(update.effective_message)
+
+
+async def source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Quote one clause by its id: /source <clause id>."""
+    message = update.effective_message
+    if not context.args:
+        parents, _ = outline()
+        example = next(iter(sorted(parents)), "1")
+        await message.reply_text(SOURCE_USAGE_TEXT.format(example=esc(example)))
+        return
+    clause_id = context.args[0].strip()
+    card = browse.clause_card(clause_id)
+    if card is None:
+        await message.reply_text(
+            SOURCE_MISSING_TEXT.format(clause=esc(short(clause_id, 64))), parse_mode=ParseMode.HTML
+        )
+        return
+    await send_answer(message, context.chat_data, card, feedback=False)
+
+
+# ---------------------------------------------------------------- buttons
+
+
+async def faq_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
+    """Open the answer card of one curated question."""
+    query = update.callback_query
+    index = (query.data or "")[len(CB_FAQ):]
+    questions = browse.faq()
+    target = query.message
+    if not index.isdigit() or int(index) >= len(questions) or not isinstance(target, Message):
+        await query.answer(STALE_TEXT, show_alert=True)
+        return
+    await query.answer()
+    await answer_and_send(target, context, questions[int(index)], hooks, fresh=True)
+
+
+async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Move through the table of contents; a section without subsections shows its text."""
+    query = update.callback_query
+    section_id = (query.data or "")[len(CB_SECTION):]
+    if not section_id:
+        text, markup = _toc_screen()
+        await query.answer()
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        return
+    node = browse.section(section_id)
+    if node is None:
+        await query.answer(NOT_FOUND_TEXT, show_alert=True)
+        return
+    await query.answer()
+    parent = outline()[0].get(section_id)
+    back = button(BACK_BUTTON, f"{CB_SECTION}{parent or ''}")
+    if node.children:
+        rows = []
+        for child_id in node.children:
+            child = browse.section(child_id)
+            if child is not None:
+                rows.append([button(short(child.label), f"{CB_SECTION}{child.id}")])
+        rows.append([button(SECTION_TEXT_BUTTON, f"{CB_SECTION_TEXT}{node.id}")])
+        rows.append([back])
+        await query.edit_message_text(
+            f"<b>{esc(node.path)}</b>", parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(rows)
+        )
+        return
+    card = browse.section_card(section_id)
+    parts = render_answer(card) if card is not None else [f"<b>{esc(node.path)}</b>"]
+    # The text replaces the menu so browsing stays in one message; overflow goes below it.
+    await query.edit_message_text(
+        parts[0],
+        parse_mode=ParseMode.HTML,
+        reply_markup=InlineKeyboardMarkup([[back]]),
+        link_preview_options=NO_PREVIEW,
+    )
+    if len(parts) > 1 and isinstance(query.message, Message):
+        await send_html(query.message, parts[1:], None, quote=False)
+
+
+async def section_text_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send a whole section's text as a forwardable card."""
+    query = update.callback_query
+    section_id = (query.data or "")[len(CB_SECTION_TEXT):]
+    card = browse.section_card(section_id) if section_id else None
+    if card is None or not isinstance(query.message, Message):
+        await query.answer(NOT_FOUND_TEXT, show_alert=True)
+        return
+    await query.answer()
+    await send_answer(query.message, context.chat_data, card, feedback=False, full_section=False)

@@ -1,0 +1,106 @@
+"""Where every chat starts: /start and its topic buttons, /help, /deadline, /funding, and polite replies
+to unknown commands and buttons nobody handles any more."""
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from knowledge.loader import load_bundle
+
+from .render import esc
+from .tg_answers import NO_HOOKS, Hooks, answer_and_send
+from .tg_browse import reply_faq, reply_toc
+from .tg_eligibility import CB_ELIG, GO_ELIGIBILITY
+from .tg_markup import NO_PREVIEW, button
+from .tg_texts import (
+    DEADLINE_BUTTON,
+    DEADLINE_QUESTION,
+    ELIG_STALE,
+    ELIGIBILITY_BUTTON,
+    FAQ_BUTTON,
+    FUNDING_BUTTON,
+    FUNDING_QUESTION,
+    GENERIC_TITLE,
+    HELP_TEXT,
+    SECTIONS_BUTTON,
+    STALE_TEXT,
+    START_TEXT,
+    UNKNOWN_COMMAND_TEXT,
+)
+
+# Callback data of the /start topic buttons: go:<topic>. The eligibility topic (GO_ELIGIBILITY, "go:elig")
+# belongs to the eligibility conversation, which catches it before go_button would.
+CB_GO = "go:"
+GO_DEADLINE, GO_FUNDING, GO_SECTIONS, GO_FAQ = "go:deadline", "go:funding", "go:sections", "go:faq"
+
+
+def _notice_title() -> str:
+    title = load_bundle().notice.meta.get("title")
+    return str(title) if title else GENERIC_TITLE
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say what the bot answers and offer the common topics as buttons."""
+    keyboard = InlineKeyboardMarkup(
+        [
+            [button(DEADLINE_BUTTON, GO_DEADLINE), button(FUNDING_BUTTON, GO_FUNDING)],
+            [button(ELIGIBILITY_BUTTON, GO_ELIGIBILITY), button(FAQ_BUTTON, GO_FAQ)],
+            [button(SECTIONS_BUTTON, GO_SECTIONS)],
+        ]
+    )
+    await update.effective_message.reply_text(
+        START_TEXT.format(title=esc(_notice_title())),
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard,
+        link_preview_options=NO_PREVIEW,
+    )
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the commands and how to ask."""
+    await update.effective_message.reply_text(
+        HELP_TEXT.format(username=esc(context.bot.username or "bot")),
+        parse_mode=ParseMode.HTML,
+        link_preview_options=NO_PREVIEW,
+    )
+
+
+async def deadline(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
+    """Answer the deadline question."""
+    await answer_and_send(update.effective_message, context, DEADLINE_QUESTION, hooks, fresh=True)
+
+
+async def funding(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
+    """Answer the funding question."""
+    await answer_and_send(update.effective_message, context, FUNDING_QUESTION, hooks, fresh=True)
+
+
+async def go_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
+    """Run the command a /start topic button stands for."""
+    query = update.callback_query
+    await query.answer()
+    target = query.message
+    if not isinstance(target, Message):
+        return
+    topic = query.data
+    if topic == GO_DEADLINE:
+        await answer_and_send(target, context, DEADLINE_QUESTION, hooks, fresh=True)
+    elif topic == GO_FUNDING:
+        await answer_and_send(target, context, FUNDING_QUESTION, hooks, fresh=True)
+    elif topic == GO_SECTIONS:
+        await reply_toc(target)
+    elif topic == GO_FAQ:
+        await reply_faq(target)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Point a private chat at /help for a command the bot does not have."""
+    await update.effective_message.reply_text(UNKNOWN_COMMAND_TEXT)
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a button nobody handles any more, politely."""
+    query = update.callback_query
+    text = ELIG_STALE if (query.data or "").startswith(CB_ELIG) else STALE_TEXT
+    await query.answer(text, show_alert=True)

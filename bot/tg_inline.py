@@ -1,0 +1,44 @@
+"""Inline mode: answer cards a user can send into any chat by typing @bot and a question."""
+from __future__ import annotations
+
+import hashlib
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+import handlers
+from handlers import browse
+
+from .render import render_inline_card
+from .tg_answers import MAX_QUESTION_CHARS
+from .tg_markup import NO_PREVIEW
+
+MAX_INLINE_RESULTS = 5  # curated questions offered for an empty query
+INLINE_CACHE_SECONDS = 300
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Offer answer cards (direct answer and its citation) to send into any chat."""
+    query = update.inline_query
+    text = " ".join((query.query or "").split())
+    if text:
+        answers = [handlers.answer_question(text[:MAX_QUESTION_CHARS])]
+    else:
+        answers = [handlers.answer_question(q) for q in browse.faq()[:MAX_INLINE_RESULTS]]
+    results = []
+    for answer in answers:
+        card = render_inline_card(answer)
+        # The id only has to be stable for the same card, so Telegram's cache can reuse it.
+        digest = hashlib.sha256(f"{answer.question}\n{card.html}".encode()).hexdigest()[:32]
+        results.append(
+            InlineQueryResultArticle(
+                id=digest,
+                title=card.title,
+                description=card.description,
+                input_message_content=InputTextMessageContent(
+                    card.html, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+                ),
+            )
+        )
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS)
