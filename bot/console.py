@@ -7,7 +7,7 @@ from handlers import Answer, Context, answer_question
 
 PROMPT = "问> "
 WELCOME = """\
-notice-bot · 《北京市关于开展中小企业数字化转型首批试点区遴选工作的通知》问答(控制台)
+notice-bot · 《{title}》问答(控制台)
 直接输入问题,例如:申报截止时间是什么时候? 奖补资金能用于买网关吗?
 命令:/help 帮助  /source <条款编号> 查看原文  /reset 清除上下文  /quit 退出
 要在 Telegram 上提供服务:设置环境变量 TELEGRAM_BOT_TOKEN 后运行 python -m bot。"""
@@ -52,7 +52,9 @@ def run_console(stdin=None, stdout=None) -> int:
     interactive = stdin.isatty()
     context = Context()
     if interactive:
-        print(WELCOME, file=stdout, flush=True)
+        from handlers.kb import get
+
+        print(WELCOME.format(title=get().notice.meta.get("title", "")), file=stdout, flush=True)
     while True:
         if interactive:
             print(PROMPT, end="", file=stdout, flush=True)
