@@ -13,6 +13,7 @@ from .numbers import amounts, percent, yuan
 _ASKS_CAN = ("能", "可以", "可否", "行不行", "行吗", "允许", "补吗", "出吗", "报销", "用于", "用来", "支持", "算不算",
              "can", "allowed", "cover", "pay for", "有依据", "依据")
 _ASKS_HOW_MUCH = ("多少", "几成", "百分之", "比例", "how much", "多大", "amount", "what share")
+_ASKS_SHARE = ("比例", "几成", "百分之", "多大比例", "what share", "what percentage", "how much of")
 _MONEY = ("资金", "钱", "补贴", "补助", "奖补", "经费", "报销", "出钱", "money", "fund")
 
 
@@ -86,7 +87,11 @@ def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, S
     given = amounts(folded) or amounts(amount_text)
     whole_cap = facts.cap_amount and (has_any(folded, facts.cap_cues) or has_any(amount_text, facts.cap_cues))
     if not given and not whole_cap:
-        return None
+        share = pick_share(facts, folded) if has_any(folded, _ASKS_SHARE) else None
+        if share is None:
+            return None
+        bound = "不低于" if share.bound == "min" else "不高于"
+        return f"{bound}{percent(share.ratio)}的奖补资金{share.label}。", share
     base = given[0] if given else facts.cap_amount
     share = pick_share(facts, folded)
     if share is None:

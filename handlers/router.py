@@ -147,6 +147,11 @@ def _covered(hits: list[Hit]) -> bool:
     return top.score >= SCORE_THRESHOLD or top.coverage >= WEAK_MATCH_COVERAGE
 
 
+def _detail_missing(kb: KnowledgeBase, folded: str, evidence: str) -> bool:
+    """Whether the question asks for a kind of detail (a number of days, a date...) the answer does not hold."""
+    return any(has_any(folded, kind.asks) and not kind.evidence.search(evidence) for kind in kb.facts.details)
+
+
 def _follow_up(kb: KnowledgeBase, folded: str, context: Context | None) -> bool:
     """A short question that leans on the previous one ("那规下企业呢?")."""
     if not context or not context.question:
@@ -294,6 +299,8 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
                 body += _second_note(kb, hits, cues, body, words)
             return Answer(question, True, "deadline", body, citations(kb, fact.source, hits=hits),
                           0.9, f"date:{fact.id}")
+    if _detail_missing(kb, folded, top.clause.text + (note.answer if note else "")):
+        return _not_covered(kb, question, hits, kb.facts.details_say)
     body = note.answer if note else EXTRACT_PREFIX + _extract(top.clause.text, words)
     body += _second_note(kb, hits, cues, body, words)
     confidence = min(0.95, 0.3 + top.coverage)

@@ -6,6 +6,7 @@ knowledge whose quote is not in the notice, so a wrong fact cannot reach an answ
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from .fold import fold
@@ -99,6 +100,14 @@ class Gap:
     unless: tuple[str, ...] = ()  # words of a part the notice does answer: then the gap does not apply
 
 
+@dataclass(frozen=True)
+class DetailKind:
+    """A kind of detail a question asks for ("几天") and the pattern of an answer that gives it."""
+
+    asks: tuple[str, ...]
+    evidence: re.Pattern[str]
+
+
 @dataclass
 class Facts:
     """All structured knowledge of one notice."""
@@ -125,6 +134,8 @@ class Facts:
     follow_up_cues: tuple[str, ...] = ()
     follow_up_max: int = 14
     contact_channel: str = ""
+    details: list[DetailKind] = field(default_factory=list)
+    details_say: str = ""
     smalltalk_cues: tuple[str, ...] = ()
     smalltalk_max: int = 8
     smalltalk_reply: str = ""
@@ -275,6 +286,13 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
     facts.follow_up_cues = _words(follow.get("cues"))
     facts.follow_up_max = int(follow.get("max_length", 14))
     facts.contact_channel = str(intents.get("contact_channel", ""))
+    details = intents.get("details") or {}
+    facts.details_say = str(details.get("say", ""))
+    for n, kind in enumerate(details.get("kinds") or (), 1):
+        try:
+            facts.details.append(DetailKind(_words(kind.get("asks")), re.compile(str(kind["evidence"]))))
+        except (re.error, KeyError) as exc:
+            raise KnowledgeError(f"{at('intents.yaml', kind, f'details.kinds[{n}]')}: bad evidence pattern: {exc}") from None
     smalltalk = intents.get("smalltalk") or {}
     facts.smalltalk_cues = _words(smalltalk.get("cues"))
     facts.smalltalk_max = int(smalltalk.get("max_length", 8))

@@ -20,7 +20,7 @@ from .model import Clause, Notice
 
 # Which clauses compete for a citation: the smallest unit of each part of the notice.
 _RANKED_KINDS = {"title", "addressee", "item", "paragraph", "sentence", "signature", "date"}
-_FUNCTION_CHARS = frozenset("的了吗呢吧啊呀么是在和与及或跟把被给对都也还就要能会有不我你他她它这那个家里上下中从到向为让什啥哪谁怎几多备")
+_FUNCTION_CHARS = frozenset("的了吗呢吧啊呀么是在和与及或跟把被给对都也还就要能会有不我你他她它这那个家里上下中从到向为让什啥哪谁怎几多备由于以其之而")
 DATE_TOKEN = "<日期>"  # the synonym group of when-words in lexicon/synonyms.yaml
 _DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月\s*\d{1,2}\s*日")
 _CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
@@ -149,11 +149,13 @@ class ClauseIndex:
                 for w in targets:
                     if w in folded or Hamming.distance(window, w) != 1:
                         continue
+                    diff = next(i for i in range(size) if window[i] != w[i])
                     if start is not None:
                         # "试点想" is the word 试点 and the word 想, not a typo of 试点期.
-                        diff = next(i for i in range(size) if window[i] != w[i])
                         if start + diff in alone or window[diff] in _FUNCTION_CHARS:
                             continue
+                    elif window[1 - diff] in _FUNCTION_CHARS:
+                        continue  # "全由" shares only a particle with 路由: no typo of it
                     found.append(w)
         return found
 

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 PROJECT_SET = NOTICES_DIR / DEFAULT_NOTICE / "eval.yaml"
 # Each written blind (by someone who saw neither the bot nor the other sets), scored once as written, then
 # used to improve the method; the blind scores are in benchmarks/README.md.
-HOLDOUT_SETS = {name: REPO / "tests" / "data" / f"{name}.yaml" for name in ("holdout", "holdout2", "final_blind")}
+HOLDOUT_SETS = {name: REPO / "tests" / "data" / f"{name}.yaml" for name in ("holdout", "holdout2", "final_blind", "near_scope")}
 SHARED_DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.yaml"
 DEV_SET_ENV = "NOTICE_BOT_DEV_SET"
 
@@ -54,7 +54,7 @@ def eval_set(name: str) -> Path:
 _reports: dict[Path, EvalReport] = {}
 
 
-@pytest.fixture(scope="module", params=["project", "holdout", "holdout2", "final_blind", "dev"])
+@pytest.fixture(scope="module", params=["project", "holdout", "holdout2", "final_blind", "near_scope", "dev"])
 def report(request) -> EvalReport:
     """The bot's report on one set, scored once per test module."""
     path = eval_set(request.param)
