@@ -278,3 +278,29 @@ def test_a_described_firm_gets_each_stated_condition_and_what_is_left_to_check()
     stated, _, left = a.text.partition("仍需确认")
     assert "医药和化学制造" in stated and "不受该项排除" in stated and "规上" in stated
     assert "中小企业" in left  # never assumed: the message did not say so
+
+
+@pytest.mark.parametrize("question", [
+    "入围名单公示期是几天?",            # a number of days: the clause on 公示 holds none
+    "一个试点区最多可以选几个细分行业?",  # a count: the clause on 细分行业 holds none
+    "市里什么时候公布推荐了哪个区?",      # a date: the clause on 推荐 holds none
+])
+def test_a_question_asking_for_a_detail_the_clause_does_not_hold_is_not_covered(question):
+    a = answer_question(question)
+    assert not a.answered and "没有给出这一具体信息" in a.text
+
+
+@pytest.mark.parametrize("question, share", [
+    ("奖补资金至少要拿多大比例用在企业数字化改造上?", "不低于80%"),
+    ("支持平台、服务商提升能力这些事,最多能用多少比例的奖补资金?", "不高于20%"),
+])
+def test_a_share_question_without_an_amount_gets_the_share(question, share):
+    a = answer_question(question)
+    assert a.text.startswith(share) and "%的奖补资金" in a.citations[0].quote
+
+
+def test_a_question_of_two_parts_gets_both_answers():
+    a = answer_question("这份通知是依据国家哪个文件发的?国家一共打算分几批?")
+    assert "117号" in a.text and "三批" in a.text
+    money = answer_question("假如咱区拿满1个亿,至少得多少钱用在企业数字化改造上?剩下能干别的事的最多多少?")
+    assert "8000万元" in money.text and "2000万元" in money.text
