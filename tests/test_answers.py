@@ -281,7 +281,7 @@ def test_a_described_firm_gets_each_stated_condition_and_what_is_left_to_check()
 
 
 @pytest.mark.parametrize("question", [
-    "入围名单公示期是几天?",            # a number of days: the clause on 公示 holds none
+    "纸质申报材料要交几份?",            # a number of copies: the clause on delivery holds none
     "一个试点区最多可以选几个细分行业?",  # a count: the clause on 细分行业 holds none
     "市里什么时候公布推荐了哪个区?",      # a date: the clause on 推荐 holds none
 ])
