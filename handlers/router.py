@@ -97,9 +97,8 @@ def best_note(kb: KnowledgeBase, clause_id: str, cues: str, words=()):
     words = set(words)
 
     def score(note) -> float:
-        phrases = sum(weight(fold(k)) for k in note.keywords if occurs(fold(k), cues))
-        text = fold(" ".join(note.keywords) + note.answer)
-        return 2 * phrases + sum(kb.index.idf.get(w, 0.0) for w in words if w in text)
+        phrases = sum(weight(k) for k in note.folded_keywords if occurs(k, cues))
+        return 2 * phrases + sum(kb.index.idf.get(w, 0.0) for w in words if w in note.folded_text)
 
     return max(notes, key=score)
 
@@ -115,12 +114,10 @@ def _attachments(kb: KnowledgeBase, folded: str, question: str) -> Answer | None
     return Answer(question, True, "general", text, citations(kb, *quotes, limit=4), 0.9, "attachments")
 
 
-def _intent(kb: KnowledgeBase, folded: str, hits: list[Hit], words=()) -> str:
+def _intent(kb: KnowledgeBase, folded: str, note) -> str:
     """The kind of question: the best clause's note decides, cue words when there is none."""
-    if hits:
-        note = best_note(kb, hits[0].clause.id, folded, words)
-        if note:
-            return note.intent
+    if note:
+        return note.intent
     scores = {name: sum(weight(w) for w in found(folded, cues)) for name, cues in kb.facts.intents.items()}
     best = max(scores.items(), key=lambda kv: kv[1], default=("general", 0))
     return best[0] if best[1] else "general"
@@ -290,7 +287,7 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
 
     top = hits[0]
     note = best_note(kb, top.clause.id, cues, words)
-    intent = _intent(kb, cues, hits, words)
+    intent = _intent(kb, cues, note)
     if deadline.asks_when(cues):
         fact = deadline.pick(facts.dates, cues, top_ids)
         if fact:

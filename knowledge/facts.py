@@ -145,9 +145,6 @@ class Facts:
     def date(self, fact_id: str) -> DateFact:
         return next(d for d in self.dates if d.id == fact_id)
 
-    def share(self, share_id: str) -> Share:
-        return next(s for s in self.shares if s.id == share_id)
-
     def target(self, target_id: str) -> Target:
         return next(t for t in self.targets if t.id == target_id)
 

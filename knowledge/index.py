@@ -71,13 +71,13 @@ class ClauseIndex:
         self.notice = notice
         self.lexicon = lexicon
         self.docs: list[_Doc] = []
-        self.phrases: dict[str, list[tuple[str, str]]] = {}  # clause id -> (folded keyword, original)
+        self.phrases: dict[str, list[str]] = {}  # clause id -> its folded keyword phrases
         self.clause_vocabulary: set[str] = set()  # the words of the notice itself, not of its keywords
         keywords = keywords or {}
         for clause in self.ranked(notice):
             folded = fold(clause.text)
             extra = [fold(k) for k in keywords.get(clause.id, ())]
-            self.phrases[clause.id] = [(k, k) for k in extra if len(k) >= 2]
+            self.phrases[clause.id] = [k for k in extra if len(k) >= 2]
             words = Counter(lexicon.expand(lexicon.cut(folded)))
             self.clause_vocabulary.update(words)
             if _DATE.search(folded):  # a clause that sets a date answers "when" questions
@@ -195,7 +195,7 @@ class ClauseIndex:
                     covered += idf * _PATH_WEIGHT
             pair_cov = sum(self.pair_idf[p] for p in q_pairs & doc.pairs) / pair_mass
             # A keyword phrase found whole in the question is the strongest sign of what it asks.
-            phrase = sum(weight(k) for k, _ in self.phrases.get(doc.clause.id, ()) if occurs(k, phrase_text))
+            phrase = sum(weight(k) for k in self.phrases.get(doc.clause.id, ()) if occurs(k, phrase_text))
             coverage = 0.6 * covered / word_mass + 0.4 * pair_cov
             score = bm25 + 4.0 * pair_cov + _PHRASE_WEIGHT * min(phrase, 12)
             if score > 0:

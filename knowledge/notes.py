@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
+from .fold import fold
 from .loader import KnowledgeError, at
 from .model import Clause, Notice
 
 INTENTS = ("deadline", "funding", "eligibility", "requirement", "process", "materials", "contact", "general")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ClauseNote:
     """A clause's intent, topic, the words people use for it and the bot's direct answer."""
 
@@ -19,6 +21,16 @@ class ClauseNote:
     topic: str
     keywords: tuple[str, ...]
     answer: str
+
+    @cached_property
+    def folded_keywords(self) -> tuple[str, ...]:
+        """The keywords folded once, for matching against folded questions."""
+        return tuple(fold(k) for k in self.keywords)
+
+    @cached_property
+    def folded_text(self) -> str:
+        """Keywords and answer folded, to find a question's words in."""
+        return fold(" ".join(self.keywords) + self.answer)
 
 
 def locate(notice: Notice, quote: str, ranked_ids: set[str] | None = None) -> Clause:
