@@ -151,8 +151,12 @@ class ClauseIndex:
                         continue
                     diff = next(i for i in range(size) if window[i] != w[i])
                     if start is not None:
-                        # "试点想" is the word 试点 and the word 想, not a typo of 试点期.
-                        if start + diff in alone or window[diff] in _FUNCTION_CHARS:
+                        # "试点想" is the word 试点 and the word 想, not a typo of 试点期; and a character
+                        # inside a word jieba recognised ("用" of 用于 in 不用于) is no typo either.
+                        rest = window[:diff] + window[diff + 1 :]
+                        if (start + diff in alone and known.get(rest)) or start + diff in covered:
+                            continue
+                        if window[diff] in _FUNCTION_CHARS:
                             continue
                     elif window[1 - diff] in _FUNCTION_CHARS:
                         continue  # "全由" shares only a particle with 路由: no typo of it

@@ -61,3 +61,11 @@ def test_every_hit_quotes_a_clause_of_the_notice(index):
     for hit in index.search("奖补资金怎么用", k=5):
         assert hit.clause.text in notice.text
         assert 0.0 <= hit.coverage <= 1.0
+
+
+def test_a_character_inside_a_recognised_word_is_not_taken_for_a_typo(index):
+    # 不用于 is 不 + 用于, not a typo of 不低于; 试点想 is 试点 + 想, not a typo of 试点期.
+    assert "不低于" not in index.analyse("不用于企业改造的那部分")[1]
+    assert "试点期" not in index.analyse("这个试点想解决哪些问题")[1]
+    # 实施方按 is no word at all: it is 实施方案 with one wrong character.
+    assert "实施方案" in index.analyse("部里会要求我们改实施方按吗")[1]
