@@ -152,5 +152,16 @@ def main(argv: list[str] | None = None) -> int:
     return run_console()
 
 
+def _main_quiet_on_closed_pipe() -> int:
+    """`python -m bot --jsonl | head` ends quietly when the reader stops reading."""
+    try:
+        return main()
+    except BrokenPipeError:
+        # Python's recommended way: point stdout at devnull so the interpreter's final flush cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_main_quiet_on_closed_pipe())
