@@ -7,7 +7,6 @@ import re
 from knowledge.cues import occurs, weight
 from knowledge.fold import fold, strip_invisible
 from knowledge.index import Hit
-from knowledge.notes import locate
 
 from . import deadline, eligibility, funding, requirements
 from . import kb as kb_module
@@ -23,8 +22,8 @@ MAX_QUESTION = 500  # longer messages are cut: the question is in the first sent
 # Calibrated on the project's evaluation set (see benchmarks/accuracy.py).
 COVERAGE_THRESHOLD = 0.18
 SCORE_THRESHOLD = 4.5
-WEAK_MATCH_COVERAGE = 0.3
-PHRASE_VOUCHES = 4  # characters of keyword phrases that make a thin match count as covered  # a short question scores low, but may still be covered by its best clause
+WEAK_MATCH_COVERAGE = 0.3  # a short question scores low, but may still be covered by its best clause
+PHRASE_VOUCHES = 4  # characters of keyword phrases that make a thin match count as covered
 FOLLOW_UP_ALONE = 0.3  # a follow-up covered this well by its best clause is answered on its own
 SECOND_ANSWER_SHARE = 0.8  # the runner-up clause answers too when it scores this close to the best
 SAME_TOPIC_SHARE = 0.6  # or this close, when its answer is on the same topic as the best one
@@ -105,13 +104,13 @@ def best_note(kb: KnowledgeBase, clause_id: str, cues: str, words=()):
 
 def _attachments(kb: KnowledgeBase, folded: str, question: str) -> Answer | None:
     """What each attachment is, from the notice's metadata; their contents are not in the notice."""
-    items = kb.notice.meta.get("attachments") or []
+    items = kb.facts.attachments
     if not items or not has_any(folded, kb.facts.attachment_cues):
         return None
-    lines = [f"{a['label']}:{a['description']}" for a in items]
-    text = f"通知共提到{len(items)}个附件:" + ";".join(lines) + "。" + kb.notice.meta.get("attachments_note", "")
-    quotes = [locate(kb.notice, a["clause_quote"], kb.index.ranked_ids).id for a in items if a.get("clause_quote")]
-    return Answer(question, True, "general", text, citations(kb, *quotes, limit=4), 0.9, "attachments")
+    lines = [f"{a.label}:{a.description}" for a in items]
+    text = f"通知共提到{len(items)}个附件:" + ";".join(lines) + "。" + kb.facts.attachments_note
+    return Answer(question, True, "general", text, citations(kb, *(a.source for a in items), limit=4), 0.9,
+                  "attachments")
 
 
 def _intent(kb: KnowledgeBase, folded: str, note) -> str:
@@ -179,9 +178,9 @@ def answer_question(question: str, context: Context | None = None, now: dt.datet
         hits = kb.index.search(search_text, k=5, words=words)
 
     result = _answer(kb, original, folded, fold(search_text), words, hits, now)
-    if result.answered and (result.topic in _MULTI_PART_TOPICS_SKIP or str(result.topic).startswith("section:")):
-        pass  # a verdict, an outline or a list already answers the whole message
-    elif result.answered:
+    # A verdict, an outline or a list already answers the whole message; anything else may have parts.
+    whole_message = result.topic in _MULTI_PART_TOPICS_SKIP or str(result.topic).startswith("section:")
+    if result.answered and not whole_message:
         _add_parts(kb, result, text, now)
     result.related = _related(kb, result, folded)
     if context is not None and result.answered:
@@ -267,7 +266,8 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
         text, target = counted
         return Answer(question, True, "requirement", text, citations(kb, target.source, hits=hits), 0.9, f"target:{target.id}")
 
-    names_a_day = deadline.asks_when(cues) and bool(dates(cues, 2000))
+    asks_when = deadline.asks_when(cues)
+    names_a_day = asks_when and bool(dates(cues, 2000))
     situation = None if names_a_day else eligibility.from_situation(cues, question, [h.clause.id for h in hits], now)
     if situation:
         # The best clause, when no condition cites it, says what the verdict alone would miss.
@@ -288,28 +288,30 @@ def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, w
     top = hits[0]
     note = best_note(kb, top.clause.id, cues, words)
     intent = _intent(kb, cues, note)
-    if deadline.asks_when(cues):
+    if asks_when:
         fact = deadline.pick(facts.dates, cues, top_ids)
         if fact:
             body = deadline.answer_text(fact, cues, today(now))
             if hits[0].clause.id == fact.source.clause_id:
-                body += _second_note(kb, hits, cues, body, words)
+                body += _second_note(kb, hits, cues, body, words, note)
             return Answer(question, True, "deadline", body, citations(kb, fact.source, hits=hits),
                           0.9, f"date:{fact.id}")
     if _detail_missing(kb, folded, top.clause.text + (note.answer if note else "")):
         return _not_covered(kb, question, hits, kb.facts.details_say)
     body = note.answer if note else EXTRACT_PREFIX + _extract(top.clause.text, words)
-    body += _second_note(kb, hits, cues, body, words)
+    body += _second_note(kb, hits, cues, body, words, note)
     confidence = min(0.95, 0.3 + top.coverage)
     return Answer(question, True, intent, body, citations(kb, hits=hits), confidence, note.topic if note else top.clause.id)
 
 
-def _second_note(kb: KnowledgeBase, hits: list[Hit], folded: str, first: str, words=()) -> str:
-    """The runner-up clause's answer too, when it scores nearly as well, or fairly well on the same topic."""
+def _second_note(kb: KnowledgeBase, hits: list[Hit], folded: str, first: str, words, lead) -> str:
+    """The runner-up clause's answer too, when it scores nearly as well, or fairly well on the same topic.
+
+    lead: the note that gave the first answer (of the best clause).
+    """
     if len(hits) < 2:
         return ""
     note = best_note(kb, hits[1].clause.id, folded, words)
-    lead = best_note(kb, hits[0].clause.id, folded, words)
     share = SAME_TOPIC_SHARE if note and lead and note.topic == lead.topic else SECOND_ANSWER_SHARE
     if hits[1].score < share * hits[0].score:
         return ""

@@ -108,6 +108,15 @@ class DetailKind:
     evidence: re.Pattern[str]
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """An attachment the notice names: what the notice says it is, not its contents."""
+
+    label: str
+    description: str
+    source: Quoted
+
+
 @dataclass
 class Facts:
     """All structured knowledge of one notice."""
@@ -141,6 +150,8 @@ class Facts:
     smalltalk_reply: str = ""
     contact: Quoted | None = None
     faq: list[dict] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    attachments_note: str = ""
 
     def date(self, fact_id: str) -> DateFact:
         return next(d for d in self.dates if d.id == fact_id)
@@ -297,4 +308,11 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
     if intents.get("contact_quote"):
         facts.contact = r.quote_text(str(intents["contact_quote"]), "intents.yaml contact_quote")
     facts.faq = list(data.get("faq") or [])
+    meta = bundle.notice.meta
+    facts.attachments_note = str(meta.get("attachments_note", ""))
+    for n, a in enumerate(meta.get("attachments") or (), 1):
+        where = _Reader.last = at("meta.yaml", a, f"attachments[{n}]")
+        facts.attachments.append(
+            Attachment(str(a["label"]), str(a["description"]), r.quoted(a, where, key="clause_quote"))
+        )
     return facts
