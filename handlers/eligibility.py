@@ -74,7 +74,10 @@ def read_situation(asker: str, folded: str) -> dict[str, str]:
             numbers = counts(folded)
             target = knowledge.facts.target(cond.count_target)
             if numbers and target.count:
-                stated[cond.id] = "yes" if numbers[0] >= target.count else "no"
+                wanted = "pass" if numbers[0] >= target.count else "fail"
+                option = next((o for o in cond.options if o.result == wanted), None)
+                if option:
+                    stated[cond.id] = option.value
             continue
         best = max(
             ((max((weight(w) for w in found(folded, o.cues)), default=0), o.value) for o in cond.options),
