@@ -137,6 +137,10 @@ class Facts:
     conditions: dict[str, list[Condition]] = field(default_factory=dict)
     gaps: list[Gap] = field(default_factory=list)
     intents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    slots: dict[str, tuple[str, ...]] = field(default_factory=dict)  # slot -> question words, in order
+    roles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # asker role -> words that state it
+    exclusions: list = field(default_factory=list)  # extract.Exclusion: what the notice rules out
+    contacts: object = None  # extract.Contacts: the channels the notice gives
     overview_cues: tuple[str, ...] = ()
     attachment_cues: tuple[str, ...] = ()
     overview_sections: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -199,10 +203,28 @@ class _Reader:
         return self.quoted({"quote": quote}, where)
 
 
-def load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
-    """Read and validate every structured-knowledge file of a notice folder."""
+def merge_vocabulary(general: dict | None, own: dict | None) -> dict:
+    """The lexicon's question vocabulary with a notice's intents.yaml on top: lists are joined, the rest replaced."""
+    general, own = dict(general or {}), own or {}
+    for key, value in own.items():
+        base = general.get(key)
+        if isinstance(base, dict) and isinstance(value, dict):
+            general[key] = merge_vocabulary(base, value)
+        elif isinstance(base, list) and isinstance(value, list):
+            general[key] = list(dict.fromkeys([*base, *value])) if all(isinstance(v, str) for v in base + value) else base + value
+        else:
+            general[key] = value
+    return general
+
+
+def load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | None = None) -> Facts:
+    """Read and validate every structured-knowledge file of a notice folder.
+
+    vocabulary: the lexicon's general question words (lexicon/questions.yaml), which the notice's own
+    intents.yaml adds to.
+    """
     try:
-        return _load_facts(bundle, ranked_ids)
+        return _load_facts(bundle, ranked_ids, vocabulary)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, KnowledgeError):
             raise
@@ -210,7 +232,7 @@ def load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
         raise KnowledgeError(f"{_Reader.last or 'knowledge'}: missing or malformed field: {exc!r}") from None
 
 
-def _load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
+def _load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | None) -> Facts:
     r = _Reader(bundle.notice, ranked_ids)
     data = bundle.data
     facts = Facts(notes=load_notes(bundle.notice, data.get("clauses"), ranked_ids))
@@ -249,8 +271,9 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
                 Expense(_words(e.get("terms")), str(e["label"]), verdict, r.quoted(e, at("facts.yaml", e, f"expenses.{verdict}[{n}]")),
                         share=e.get("share"), note=str(e.get("note", "")))
             )
-    facts.unnamed_expenses = _words(expenses.get("unnamed"))
-    facts.spending_words = _words(expenses.get("spending_words"))
+    general_expenses = (vocabulary or {}).get("expenses") or {}
+    facts.unnamed_expenses = _words([*(general_expenses.get("unnamed") or ()), *(expenses.get("unnamed") or ())])
+    facts.spending_words = _words([*(general_expenses.get("spending_words") or ()), *(expenses.get("spending_words") or ())])
     facts.unnamed_near = tuple(r.quote_text(q, "facts.yaml expenses.unnamed_near") for q in expenses.get("unnamed_near") or ())
 
     elig = data.get("eligibility") or {}
@@ -280,8 +303,13 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
                 tuple(r.quote_text(q, where) for q in g.get("near") or ()), _words(g.get("unless")))
         )
 
-    intents = data.get("intents") or {}
+    own = data.get("intents") or {}
+    if not isinstance(own, dict):
+        raise KnowledgeError("intents.yaml: must be a mapping")
+    intents = merge_vocabulary(vocabulary, own)
     facts.intents = {str(k): _words(v) for k, v in (intents.get("intents") or {}).items()}
+    facts.slots = {str(k): _words(v) for k, v in (intents.get("slots") or {}).items()}
+    facts.roles = {str(k): _words(v) for k, v in (intents.get("roles") or {}).items()}
     overview = intents.get("overview") or {}
     facts.overview_cues = _words(overview.get("cues"))
     facts.attachment_cues = _words((intents.get("attachments") or {}).get("cues"))
@@ -304,7 +332,7 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str]) -> Facts:
     smalltalk = intents.get("smalltalk") or {}
     facts.smalltalk_cues = _words(smalltalk.get("cues"))
     facts.smalltalk_max = int(smalltalk.get("max_length", 8))
-    facts.smalltalk_reply = str(smalltalk.get("reply", ""))
+    facts.smalltalk_reply = str(smalltalk.get("reply", "")).replace("{title}", str(bundle.notice.meta.get("title", "")))
     if intents.get("contact_quote"):
         facts.contact = r.quote_text(str(intents["contact_quote"]), "intents.yaml contact_quote")
     facts.faq = list(data.get("faq") or [])

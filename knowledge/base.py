@@ -1,0 +1,109 @@
+"""The KnowledgeBase: one notice ready to answer from (its clauses, index, facts and notes), built explicitly.
+
+Facts come from two places: extraction from the notice's own text (knowledge/extract.py), which every
+notice has, and the optional hand-written files beside it, which add to it or correct it. A hand-written
+fact wins where both state the same thing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .extract import Extracted, extract
+from .facts import Facts, load_facts
+from .fold import fold
+from .index import ClauseIndex
+from .lexicon import Lexicon
+from .loader import DEFAULT_NOTICE, LEXICON_DIR, NOTICES_DIR, NoticeBundle, load_notice, read_yaml
+from .model import Clause, Notice
+from .notes import ClauseNote
+
+QUESTIONS = "questions.yaml"  # the general question vocabulary of the lexicon
+CURATED_FILES = ("clauses", "facts", "eligibility", "gaps", "intents", "faq")
+
+
+@dataclass
+class KnowledgeBase:
+    """A notice ready to answer from."""
+
+    notice: Notice
+    index: ClauseIndex
+    facts: Facts
+    notes_by_clause: dict[str, list[ClauseNote]]
+    lexicon: Lexicon
+    curated: bool = True  # whether the hand-written files were read
+
+    @property
+    def key(self) -> str:
+        return self.notice.key
+
+    def clause(self, clause_id: str) -> Clause | None:
+        return self.notice.by_id.get(clause_id)
+
+    def notes_for(self, clause_id: str) -> list[ClauseNote]:
+        return self.notes_by_clause.get(clause_id, [])
+
+
+def _overlaps(a: str, b: str) -> bool:
+    return a in b or b in a
+
+
+def enrich(facts: Facts, found: Extracted) -> Facts:
+    """Add to hand-written facts what extraction found and they do not state; hand-written wins on a tie."""
+    same_day = {(d.role, d.date, d.end, d.after) for d in facts.dates}
+    facts.dates += [d for d in found.dates if (d.role, d.date, d.end, d.after) not in same_day]
+    if facts.cap_amount is None and found.cap_amount is not None:
+        facts.cap_amount, facts.cap, facts.cap_text = found.cap_amount, found.cap, found.cap_text
+    facts.shares += [s for s in found.shares if not any(c.bound == s.bound and abs(c.ratio - s.ratio) < 1e-9 for c in facts.shares)]
+    facts.targets += [t for t in found.targets if not any((c.count, c.ratio) == (t.count, t.ratio) for c in facts.targets)]
+    facts.expenses += [
+        e for e in found.expenses
+        if not any(c.verdict == e.verdict and _overlaps(c.source.quote, e.source.quote) for c in facts.expenses)
+    ]
+    facts.exclusions = list(found.exclusions)
+    facts.contacts = found.contacts
+    if not facts.attachments:
+        facts.attachments = list(found.attachments)
+    if facts.contact is None:
+        facts.contact = found.contacts.first
+    if not facts.contact_channel:
+        facts.contact_channel = found.contacts.channel()
+    return facts
+
+
+def vocabulary(lexicon_dir: Path = LEXICON_DIR) -> dict:
+    """The lexicon's general question words (questions.yaml), or nothing when the folder has none."""
+    path = lexicon_dir / QUESTIONS
+    return (read_yaml(path) or {}) if path.is_file() else {}
+
+
+def build(folder: Path = NOTICES_DIR / DEFAULT_NOTICE, lexicon_dir: Path = LEXICON_DIR, curated: bool = True,
+          lexicon: Lexicon | None = None) -> KnowledgeBase:
+    """Load, validate and index one notice folder; raises KnowledgeError with the reason.
+
+    curated=False reads notice.txt (and meta.yaml) alone, as if no hand-written file were there: what the
+    method does by itself, for benchmarks and for checking that no kind of question rests on curation.
+    """
+    bundle = load_notice(folder)
+    if not curated:
+        bundle = NoticeBundle(notice=bundle.notice, folder=bundle.folder,
+                              data={k: v for k, v in bundle.data.items() if k not in CURATED_FILES})
+    lexicon = lexicon or Lexicon.load(lexicon_dir)
+    ranked = ClauseIndex.ranked(bundle.notice)
+    facts = load_facts(bundle, {c.id for c in ranked}, vocabulary(lexicon_dir))
+
+    def words(text: str) -> list[str]:
+        folded = fold(text)
+        return [w for w in lexicon.tokenizer.lcut_for_search(folded) if w not in lexicon.stopwords]
+
+    facts = enrich(facts, extract(bundle.notice, ranked, words))
+    notes_by_clause: dict[str, list[ClauseNote]] = {}
+    keywords: dict[str, list[str]] = {}
+    for note in facts.notes:
+        notes_by_clause.setdefault(note.clause_id, []).append(note)
+        keywords.setdefault(note.clause_id, []).extend(note.keywords)
+    index = ClauseIndex(bundle.notice, lexicon, keywords)
+    return KnowledgeBase(bundle.notice, index, facts, notes_by_clause, lexicon, curated)
+
+
+__all__ = ["KnowledgeBase", "build", "enrich"]

@@ -1,0 +1,370 @@
+"""Facts read from a notice's own text, with the generic forms of Chinese official documents.
+
+Deadlines (于…前), periods (自…起至…), caps (不超过 X 万元), shares (不低于 X%), counts (不少于 N 家),
+permitted uses (可用于…), prohibitions (不得用于…), exclusions (不再重复支持), contacts and attachments are
+found by pattern in each citable clause. Every fact keeps the verbatim span it was read from, so an answer
+built on it cites the sentence that states it, exactly as a hand-written fact would.
+
+Patterns run on a copy of the text whose full-width forms are folded one character for one character, so
+the offsets of a match are offsets of the original text and the quote stays verbatim.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .facts import Attachment, DateFact, Expense, Quoted, Share, Target
+from .model import Clause, Notice
+
+_YEAR_MONTH_DAY = r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?"
+_DEADLINE = re.compile(rf"(?:于|在|截止到?|截至)?{_YEAR_MONTH_DAY}\s*(?:前|之前|以前|止|截止)")
+_PERIOD = re.compile(
+    rf"自\s*(?P<start>{_YEAR_MONTH_DAY}|[^,;。自至]{{2,20}}?之日)\s*起?\s*(?:至|到)\s*"
+    rf"(?P<end>{_YEAR_MONTH_DAY})\s*止?(?:\s*为\s*(?P<label>[^,;。]{{2,12}}))?"
+)
+_AFTER = re.compile(r"(?:于)?(?P<ref>[^,;。于]{2,10}?)结束后(?:将)?(?:进行|开展)(?P<what>[^,;。]{2,14})")
+_DATE_LINE = re.compile(rf"^{_YEAR_MONTH_DAY}$")
+_AMOUNT_CAP = re.compile(r"(?:最高)?(?:不超过|不高于|最高|上限为?)\s*(\d+(?:\.\d+)?)\s*(亿|万)元")
+_SHARE = re.compile(r"(不低于|不少于|至少|不高于|不超过|最高)\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?P<rest>[^,;。:]{0,40})")
+_RATE = re.compile(r"按(?:照)?(?P<base>[^,;。]{2,16}?)的\s*(\d+(?:\.\d+)?)\s*%\s*(?:给予|予以)?(?P<what>[^,;。]{0,12})")
+_COUNT = re.compile(r"(?P<subject>[^,;。]{2,24}?)(?:数量)?(?:应当|应|须|需|要)?(?:不少于|不低于|至少)\s*(\d+)\s*(家|个|项|户|人)")
+_RATIO = re.compile(r"(?P<subject>[^,;。]{2,40}?)比例(?:应当?|须|要)?达到\s*(\d+(?:\.\d+)?)\s*%\s*以上")
+_ALLOWED = re.compile(r"可用于(?P<items>[^。;]+)")
+_FORBIDDEN = re.compile(r"不得用于(?P<items>[^,;。]+)")
+_ORDINAL_ITEM = re.compile(r"[一二三四五六七八九十]是(?P<item>[^;。]+)")
+_EXCLUSION = re.compile(r"不再重复支持|不得重复申报|不予支持|不在支持范围|不得申报|不予受理|不得参与")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_PHONE = re.compile(r"(?:电话|联系电话|咨询电话|热线)\s*[::]?\s*((?:\d{3,4}-)?\d{7,8}(?:-\d{1,6})?)")
+_PERSON = re.compile(r"联系人\s*[::]\s*([\u4e00-\u9fff]{2,4})")
+_DELIVERY = re.compile(r"(?:送至|报送至|寄至|递交至)(?P<office>[^,;。(]{4,40})\((?:地址\s*[::])?(?P<address>[^)]{4,60})\)")
+_ADDRESS = re.compile(r"地址\s*[::]\s*([^,;。)]{4,60})")
+_ATTACHMENT_REF = re.compile(r"\((?:模板)?见?附件\s*(\d+)\)")
+_ATTACHMENT_ITEM = re.compile(r"^(\d+)\s*[.、]\s*(.+)$")
+_BOUND = {"不低于": "min", "不少于": "min", "至少": "min", "不高于": "max", "不超过": "max", "最高": "max"}
+_NUMERIC = re.compile(r"[\d.%]+|.*日前|.*年|.*月")
+_SPECIFIC_MAX = 3  # a word in more clauses than this names no single expense ("企业", "服务")
+_UNIT = {"亿": 100_000_000, "万": 10_000}
+_PHRASE_CUT = re.compile(r"[,、;:。]|以及|和|及")
+
+
+def _narrow(text: str) -> str:
+    """Full-width forms folded to half-width one for one, so that offsets stay those of the original."""
+    out = []
+    for ch in text:
+        n = unicodedata.normalize("NFKC", ch)
+        out.append(n if len(n) == 1 else ch)
+    return "".join(out)
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _day(year: str, month: str, day: str | None, end: bool = False) -> dt.date | None:
+    try:
+        y, m = int(year), int(month)
+        if day:
+            return dt.date(y, m, int(day))
+        return _month_end(y, m) if end else dt.date(y, m, 1)
+    except ValueError:
+        return None
+
+
+def _cn_date(day: dt.date, with_day: bool = True) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if with_day else f"{day.year}年{day.month}月"
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A sentence that rules something out ("…不再重复支持"): who or what, and the sentence."""
+
+    text: str  # the part of the sentence that states it
+    source: Quoted
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """The channels a notice gives: e-mail, telephone numbers, contact persons, a delivery address."""
+
+    emails: tuple[tuple[str, Quoted], ...] = ()
+    phones: tuple[tuple[str, str, Quoted], ...] = ()  # (person or office, number, source)
+    addresses: tuple[tuple[str, Quoted], ...] = ()
+
+    def channel(self) -> str:
+        """One sentence on where to ask, from what the notice gives; empty when it gives nothing."""
+        parts = [f"邮箱 {e}" for e, _ in self.emails[:1]]
+        parts += [f"电话 {n}" + (f"({who})" if who else "") for who, n, _ in self.phones[:2]]
+        if not parts:
+            parts = [f"地址 {a}" for a, _ in self.addresses[:1]]
+        return f"如需确认,可通过通知给出的{'、'.join(parts)}联系。" if parts else ""
+
+    @property
+    def first(self) -> Quoted | None:
+        for group in (self.emails, self.phones, self.addresses):
+            if group:
+                return group[0][-1]
+        return None
+
+
+@dataclass
+class Extracted:
+    """Everything read from one notice's text."""
+
+    dates: list[DateFact] = field(default_factory=list)
+    cap_amount: int | None = None
+    cap: Quoted | None = None
+    cap_text: str = ""
+    shares: list[Share] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    expenses: list[Expense] = field(default_factory=list)
+    exclusions: list[Exclusion] = field(default_factory=list)
+    contacts: Contacts = field(default_factory=Contacts)
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+class _Reader:
+    """Runs the patterns over a notice's citable clauses and names each fact's evidence."""
+
+    def __init__(self, notice: Notice, clauses: list[Clause], words):
+        self.notice = notice
+        self.clauses = clauses
+        self.words = words  # text -> its meaningful words (the lexicon's cut), for cue lists
+        self._folded = [_narrow(c.text).lower() for c in clauses]
+        self._spread: dict[str, int] = {}
+
+    def quoted(self, clause: Clause, start: int, end: int) -> Quoted:
+        return Quoted(clause.text[start:end], clause.id)
+
+    def cues(self, text: str, specific: bool = False) -> tuple[str, ...]:
+        """The words of a phrase that can name it in a question; `specific`: only words few clauses share."""
+        words = (w for w in self.words(text) if len(w) >= 2 and not _NUMERIC.fullmatch(w))
+        if specific:
+            words = (w for w in words if self.spread(w) <= _SPECIFIC_MAX)
+        return tuple(dict.fromkeys(words))
+
+    def spread(self, word: str) -> int:
+        """In how many citable clauses a word occurs."""
+        cached = self._spread.get(word)
+        if cached is None:
+            cached = self._spread[word] = sum(word in t for t in self._folded)
+        return cached
+
+
+def _part(text: str, start: int, end: int) -> tuple[int, int]:
+    """The comma-separated part of a sentence that holds [start, end)."""
+    left = max(text.rfind(p, 0, start) for p in ",;:。")
+    rights = [i for i in (text.find(p, end) for p in ",;。") if i >= 0]
+    return left + 1, min(rights) if rights else len(text)
+
+
+def _dates(r: _Reader, out: Extracted) -> None:
+    seen: set[tuple] = set()
+    for clause in r.clauses:
+        text = _narrow(clause.text)
+        for m in _PERIOD.finditer(text):
+            start = _day(m.group(2), m.group(3), m.group(4)) if m.group(2) else None
+            end = _day(m.group(6), m.group(7), m.group(8), end=True)
+            if end is None or ("period", end) in seen:
+                continue
+            seen.add(("period", end))
+            a, _ = _part(text, m.start(), m.end())
+            before = re.sub(r"[为是]$", "", text[a:m.start()].strip())
+            label = (m.group("label") or "").strip() or before or "期间"
+            begin = _cn_date(start, bool(m.group(4))) if start else m.group("start").strip()
+            finish = _cn_date(end, bool(m.group(8)))
+            out.dates.append(DateFact(
+                id=f"x-period-{len(out.dates) + 1}", label=label, role="period",
+                text=f"{label}自{begin}起至{finish}", cues=r.cues(label + m.group("start")),
+                source=r.quoted(clause, m.start(), m.end()), start=start, end=end))
+        for m in _DEADLINE.finditer(text):
+            day = _day(m.group(1), m.group(2), m.group(3), end=True)
+            if day is None or ("deadline", day, clause.id) in seen or any(d.end == day for d in out.dates if d.role == "period"):
+                continue
+            seen.add(("deadline", day, clause.id))
+            a, b = _part(text, m.start(), m.end())
+            what = clause.text[a:b].strip()
+            out.dates.append(DateFact(
+                id=f"x-deadline-{len(out.dates) + 1}", label="截止", role="deadline",
+                text=f"截止时间为{_cn_date(day, bool(m.group(3)))}前:{what}", cues=r.cues(what),
+                source=r.quoted(clause, a, b), date=day))
+    for clause in r.clauses:
+        text = _narrow(clause.text)
+        for m in _AFTER.finditer(text):
+            ref = m.group("ref").strip()
+            period = next((d for d in out.dates if d.role == "period" and d.end and ref in d.label), None)
+            if period is None:
+                continue
+            what = m.group("what").strip()
+            out.dates.append(DateFact(
+                id=f"x-after-{len(out.dates) + 1}", label=what, role="after",
+                text=f"{what}在{ref}结束({_cn_date(period.end, with_day=False)})后进行", cues=r.cues(what),
+                source=r.quoted(clause, m.start(), m.end()), after=period.end))
+        if clause.kind == "date":
+            m = _DATE_LINE.match(_narrow(clause.text))
+            day = m and _day(m.group(1), m.group(2), m.group(3))
+            if day:
+                out.dates.append(DateFact(
+                    id="x-issued", label="印发", role="event", text=f"通知于{_cn_date(day)}印发",
+                    cues=("印发", "发布", "发文", "落款", "出台"), source=Quoted(clause.text, clause.id), date=day))
+
+
+def _money(r: _Reader, out: Extracted) -> None:
+    for clause in r.clauses:
+        text = _narrow(clause.text)
+        for m in _AMOUNT_CAP.finditer(text):
+            if out.cap_amount is None:
+                out.cap_amount = int(float(m.group(1)) * _UNIT[m.group(2)])
+                a, b = _part(text, m.start(), m.end())
+                out.cap = r.quoted(clause, a, b)
+                out.cap_text = clause.text[a:b].strip()
+        for m in _SHARE.finditer(text):
+            rest = m.group("rest").strip()
+            if "资金" not in rest and "资金" not in text[: m.start()][-12:]:
+                continue  # a share of something other than the money (a count, a level)
+            label = re.sub(r"^(?:奖补|专项|补助|补贴)?资金", "", rest).strip()
+            if "以下" in label and clause.parent:
+                # "支持以下工作:一是……": the list that follows says what the share pays for
+                paragraph = r.notice.by_id[clause.parent].text
+                label_words = paragraph[paragraph.find(clause.text) + len(clause.text):][:200]
+            else:
+                label_words = label
+            out.shares.append(Share(
+                id=f"x-share-{len(out.shares) + 1}", bound=_BOUND[m.group(1)], ratio=float(m.group(2)) / 100,
+                label=label if label.startswith("用于") else f"用于{label.removeprefix('用于')}",
+                cues=r.cues(label_words), source=r.quoted(clause, m.start(), m.end())))
+        for m in _RATE.finditer(text):
+            out.shares.append(Share(
+                id=f"x-rate-{len(out.shares) + 1}", bound="rate", ratio=float(m.group(2)) / 100,
+                label=f"按{m.group('base').strip()}计算{m.group('what').strip()}",
+                cues=r.cues(m.group("base") + m.group("what")), source=r.quoted(clause, m.start(), m.end())))
+
+
+def _targets(r: _Reader, out: Extracted) -> None:
+    for clause in r.clauses:
+        text = _narrow(clause.text)
+        for m in _COUNT.finditer(text):
+            subject = re.sub(r"^(?:在[^,]*上|且|其中|并)", "", m.group("subject")).strip()
+            out.targets.append(Target(
+                id=f"x-count-{len(out.targets) + 1}", bound="min", label=subject, cues=r.cues(subject),
+                source=r.quoted(clause, m.start(), m.end()), count=int(m.group(2)), unit=m.group(3)))
+        for m in _RATIO.finditer(text):
+            subject = re.sub(r"^(?:即|且|其中|并)", "", m.group("subject")).strip()
+            out.targets.append(Target(
+                id=f"x-ratio-{len(out.targets) + 1}", bound="min", label=subject + "比例", cues=r.cues(subject),
+                source=r.quoted(clause, m.start(), m.end()), ratio=float(m.group(2)) / 100))
+
+
+def _items_below(notice: Notice, clause: Clause) -> list[Clause]:
+    """The numbered items directly under a clause's section: the list a "以下" introduces."""
+    section = next((s for s in notice.sections if s.id == clause.section), None)
+    if section is None:
+        return []
+    children = [s for s in notice.sections if s.id in section.children]
+    return [notice.by_id[s.clauses[0]] for s in children if s.clauses]
+
+
+def _share_near(out: Extracted, clause: Clause) -> str | None:
+    """The share that a use of the money belongs to: one stated in the same sentence or paragraph."""
+    for share in out.shares:
+        if share.source.clause_id in (clause.id, clause.parent):
+            return share.id
+    return None
+
+
+def _expenses(r: _Reader, out: Extracted) -> None:
+    for clause in r.clauses:
+        text = _narrow(clause.text)
+        for m in _ALLOWED.finditer(text):
+            if "以下" in m.group("items"):  # "可用于以下支出:" and the numbered items that follow
+                for item in _items_below(r.notice, clause):
+                    label = re.sub(r"[;。]$", "", _narrow(item.text)).strip()
+                    label = re.sub(r"^\(?\d+[).、]?", "", label).strip()
+                    out.expenses.append(Expense(
+                        terms=r.cues(label, specific=True), label=label, verdict="allowed",
+                        source=Quoted(item.text, item.id), share=_share_near(out, clause)))
+                continue
+            for piece in re.split(r",|以及", m.group("items")):
+                label = piece.strip().rstrip("等")
+                if len(label) >= 2:
+                    start = text.find(piece.strip(), m.start())
+                    out.expenses.append(Expense(
+                        terms=r.cues(re.sub(r"支出$", "", label), specific=True), label=label, verdict="allowed",
+                        source=r.quoted(clause, start, start + len(piece.strip())), share=_share_near(out, clause)))
+        for m in _FORBIDDEN.finditer(text):
+            for piece in m.group("items").split("、"):
+                label = piece.strip()
+                if len(label) >= 2:
+                    start = text.find(label, m.start())
+                    out.expenses.append(Expense(
+                        terms=r.cues(re.sub(r"等?支出$", "", label), specific=True), label=label, verdict="forbidden",
+                        source=r.quoted(clause, start, start + len(label))))
+        if clause.parent and any(s.bound == "max" for s in out.shares):
+            for m in _ORDINAL_ITEM.finditer(text):
+                share = next((s for s in out.shares if s.bound == "max"
+                              and s.source.clause_id.startswith(clause.parent)), None)
+                if share:
+                    label = m.group("item").strip()
+                    out.expenses.append(Expense(
+                        terms=r.cues(label, specific=True), label=label, verdict="allowed",
+                        source=r.quoted(clause, m.start("item"), m.end("item")), share=share.id))
+        if _EXCLUSION.search(text):
+            for m in re.finditer(r"(?:\d+\.)?([^,;。]*(?:" + _EXCLUSION.pattern + r"))", text):
+                out.exclusions.append(Exclusion(text=clause.text[m.start(1):m.end()].strip(),
+                                                source=r.quoted(clause, m.start(1), m.end())))
+
+
+def _contacts(r: _Reader, out: Extracted) -> None:
+    emails, phones, addresses = [], [], []
+    for clause in r.clauses:
+        text = _narrow(clause.text)
+        for m in _EMAIL.finditer(text):
+            emails.append((m.group(0), r.quoted(clause, m.start(), m.end())))
+        people = list(_PERSON.finditer(text))
+        for m in _PHONE.finditer(text):
+            who = next((p.group(1) for p in reversed(people) if p.start() < m.start()), "")
+            phones.append((who, m.group(1), r.quoted(clause, m.start(1), m.end(1))))
+        for m in _DELIVERY.finditer(text):
+            addresses.append((f"{m.group('office').strip()}({m.group('address').strip()})",
+                              r.quoted(clause, m.start("office"), m.end())))
+        if not any(a[1].clause_id == clause.id for a in addresses):
+            for m in _ADDRESS.finditer(text):
+                addresses.append((m.group(1).strip(), r.quoted(clause, m.start(1), m.end(1))))
+    out.contacts = Contacts(tuple(emails), tuple(phones), tuple(addresses))
+
+
+def _attachments(r: _Reader, out: Extracted) -> None:
+    named: dict[int, Attachment] = {}
+    for clause in r.clauses:
+        text = _narrow(clause.text)
+        if clause.section == "att":  # the list of attachments at the end: "1.实施方案模板"
+            m = _ATTACHMENT_ITEM.match(text)
+            if m:
+                named[int(m.group(1))] = Attachment(f"附件{m.group(1)}", m.group(2).strip(), Quoted(clause.text, clause.id))
+            continue
+        for m in _ATTACHMENT_REF.finditer(text):
+            number = int(m.group(1))
+            before = text[: m.start()]
+            if before.endswith(")") and "《" in before:  # a cited document: its title and number
+                desc = before[before.rfind("《"):]
+            else:
+                cut = max(before.rfind(p) for p in ",、:;。()") + 1
+                desc = re.split(r"编制|可在|应在|^在|^和|^及", before[cut:])[-1].strip()
+            if number not in named and desc:
+                named[number] = Attachment(f"附件{number}", desc, r.quoted(clause, m.start(), m.end()))
+    out.attachments = [named[n] for n in sorted(named)]
+
+
+def extract(notice: Notice, clauses: list[Clause], words) -> Extracted:
+    """Every fact the patterns find in the given clauses of a notice; `words` cuts text into cue words."""
+    r = _Reader(notice, clauses + [c for c in notice.clauses if c.section == "att" and c not in clauses], words)
+    out = Extracted()
+    _dates(r, out)
+    _money(r, out)
+    _targets(r, out)
+    _expenses(r, out)
+    _contacts(r, out)
+    _attachments(r, out)
+    return out
