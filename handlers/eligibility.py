@@ -63,9 +63,9 @@ def _option(cond: Condition, value: str) -> Option | None:
     return next((o for o in cond.options if o.value == value), None)
 
 
-def read_situation(asker: str, folded: str) -> dict[str, str]:
+def read_situation(asker: str, folded: str, kb=None) -> dict[str, str]:
     """The condition values a described situation states; a condition it does not mention stays out."""
-    knowledge = kb_module.get()
+    knowledge = kb or kb_module.get()
     stated: dict[str, str] = {}
     for cond in knowledge.facts.conditions.get(asker, []):
         if cond.requires and not has_any(folded, cond.requires):
@@ -93,9 +93,10 @@ def guess_asker(folded: str) -> str:
 
 
 def verdict(asker: str, answers: dict[str, str], question: str = "", ranked: list[str] = (),
-            now: dt.datetime | None = None) -> Answer:
+            now: dt.datetime | None = None, kb=None, day: dt.date | None = None) -> Answer:
     """符合 / 不符合 / 需进一步确认, with the reason and clause for each condition; unknown ones listed to check."""
-    knowledge = kb_module.get()
+    knowledge = kb or kb_module.get()
+    day = day or today(now)
     conds = knowledge.facts.conditions.get(asker, [])
     lines, results, sources, unknown = [], [], [], []
     for cond in conds:
@@ -120,8 +121,8 @@ def verdict(asker: str, answers: dict[str, str], question: str = "", ranked: lis
     for cond in conds:  # a condition tied to a date that has passed: say so, whatever was answered
         if cond.date_fact:
             fact = knowledge.facts.date(cond.date_fact)
-            if fact.date and today(now) > fact.date:
-                lines.append(f"注意:{fact.label}日期{cn_date(fact.date)}已过(按今天{cn_date(today(now))}计)。")
+            if fact.date and day > fact.date:
+                lines.append(f"注意:{fact.label}日期{cn_date(fact.date)}已过(按今天{cn_date(day)}计)。")
     who = knowledge.facts.askers.get(asker, asker)
     text = f"结论({who}):{VERDICT[overall]}。\n" + "\n".join(lines)
     sources.sort(key=lambda s: (s[0], s[1]))  # failing conditions first, then as the search ranked them
@@ -132,10 +133,11 @@ def verdict(asker: str, answers: dict[str, str], question: str = "", ranked: lis
     )
 
 
-def from_situation(folded: str, question: str, ranked: list[str] = (), now: dt.datetime | None = None) -> Answer | None:
+def from_situation(folded: str, question: str, ranked: list[str] = (), now: dt.datetime | None = None,
+                   kb=None, day: dt.date | None = None) -> Answer | None:
     """A verdict when a message asks whether a situation qualifies, or describes one in two facts or more."""
     asker = guess_asker(folded)
-    stated = read_situation(asker, folded)
+    stated = read_situation(asker, folded, kb)
     if not stated or (len(stated) < 2 and not has_any(folded, _ASKS_ELIGIBLE)):
         return None
-    return verdict(asker, stated, question, list(ranked), now)
+    return verdict(asker, stated, question, list(ranked), now, kb=kb, day=day)

@@ -25,6 +25,9 @@ class Answer:
     confidence: float = 0.0
     topic: str | None = None  # what a follow-up question ("那规下企业呢?") refers back to
     related: list[str] = field(default_factory=list)  # suggested next questions
+    # How the answer was made: computed (arithmetic, dates), verdict, outline, note (a hand-written
+    # answer), sentence (composed from the notice's sentences), not_covered, or message (no question).
+    kind: str = "note"
 
     def to_json(self) -> dict:
         """The stable JSON contract: question, answered, intent, answer, citations, confidence."""

@@ -1,44 +1,46 @@
-"""Question in, Answer out: not-covered topics, outlines, the fact handlers, then the best clause's answer."""
+"""Question in, Answer out: one first-match chain of deciders, each `(query, kb) -> Answer | None`.
+
+Order matters: what the notice does not say is checked first, so a near miss is never answered; computed
+answers (money, counts, verdicts, dates) come before the clause answer they would refine; the last decider
+always answers, from a hand-written note or from the notice's own sentences.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 
+from knowledge.base import KnowledgeBase
 from knowledge.cues import occurs, weight
-from knowledge.fold import fold, strip_invisible
-from knowledge.index import Hit
+from knowledge.fold import fold
 
-from . import deadline, eligibility, funding, requirements
+from . import coverage, deadline, eligibility, funding, requirements
 from . import kb as kb_module
-from .clock import today
 from .common import citations, found, has_any
+from .compose import compose
 from .context import Context
-from .kb import KnowledgeBase
 from .model import Answer
 from .numbers import dates
+from .query import Query, analyse
 
-MAX_QUESTION = 500  # longer messages are cut: the question is in the first sentences, not the tenth page
-# Below this share of the question found in its best clause, the notice is taken not to cover it.
-# Calibrated on the project's evaluation set (see benchmarks/accuracy.py).
-COVERAGE_THRESHOLD = 0.18
-SCORE_THRESHOLD = 4.5
-WEAK_MATCH_COVERAGE = 0.3  # a short question scores low, but may still be covered by its best clause
-PHRASE_VOUCHES = 4  # characters of keyword phrases that make a thin match count as covered
 FOLLOW_UP_ALONE = 0.3  # a follow-up covered this well by its best clause is answered on its own
 SECOND_ANSWER_SHARE = 0.8  # the runner-up clause answers too when it scores this close to the best
 SAME_TOPIC_SHARE = 0.6  # or this close, when its answer is on the same topic as the best one
-_CONTENT = re.compile(r"[0-9a-z\u4e00-\u9fff]")
 _PART_END = re.compile(r"[??!!;;。\n]+|,\s*and\s+")
+_CONTENT = re.compile(r"[0-9a-z\u4e00-\u9fff]")
 MIN_PART_LENGTH = 4  # characters of content for a part to count as a question of its own
 MAX_PARTS = 3
 PART_COVERAGE = 0.3  # a part must be this well covered by its own best clause to be answered apart
-EXTRACT_PREFIX = "通知相关规定:"
 MAX_CITATIONS = 5
-_MULTI_PART_TOPICS_SKIP = {"eligibility", "attachments", "expense"}
+_WHOLE_MESSAGE_KINDS = {"verdict", "outline"}  # these answer every part of a message at once
+_COMPUTED_KINDS = {"computed"}
+
+Decider = Callable[[Query, KnowledgeBase], "Answer | None"]
 
 
-def _not_covered(kb: KnowledgeBase, question: str, hits: list[Hit], say: str, near=()) -> Answer:
+def _not_covered(kb: KnowledgeBase, query: Query, say: str, near=()) -> Answer:
     """通知中未涉及: what it does say nearby, the two closest sections, and where to ask."""
+    hits = list(query.hits)
     sections = []
     for h in hits:
         top = h.clause.path.split(" › ")[0]
@@ -49,23 +51,49 @@ def _not_covered(kb: KnowledgeBase, question: str, hits: list[Hit], say: str, ne
         text += f"最接近的内容见:{'、'.join(sections[:2])}。"
     text += kb.facts.contact_channel
     sources = list(near) + ([kb.facts.contact] if kb.facts.contact else [])
-    return Answer(question, False, "out_of_scope", text, citations(kb, *sources, hits=hits[:2]), 0.0, "not_covered")
+    return Answer(query.asked, False, "out_of_scope", text, citations(kb, *sources, hits=hits[:2]), 0.0,
+                  "not_covered", kind="not_covered")
 
 
-def _gap(kb: KnowledgeBase, folded: str):
-    """The first not-covered topic whose every word group occurs in the question."""
-    for gap in kb.facts.gaps:
-        if all(has_any(folded, group) for group in gap.when) and not has_any(folded, gap.unless):
-            return gap
+def empty_message(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """A message with no words: say how to ask."""
+    if not query.empty:
+        return None
+    return Answer(query.asked, False, "out_of_scope",
+                  "没有看到文字问题。请用一句话描述您想了解的内容,例如:“申报截止时间是什么时候?”", [], 0.0, None,
+                  kind="message")
+
+
+def smalltalk(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """Greetings and thanks: what the bot can answer."""
+    facts = kb.facts
+    if len(query.folded) <= facts.smalltalk_max and has_any(query.folded, facts.smalltalk_cues):
+        return Answer(query.asked, False, "general", facts.smalltalk_reply, [], 0.0, None, kind="message")
     return None
 
 
-def _overview(kb: KnowledgeBase, folded: str, question: str) -> Answer | None:
+def gap(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """A not-covered topic of the notice (gaps.yaml) whose every word group occurs in the question."""
+    # An English question is matched through its Chinese synonyms too; a Chinese one only as written,
+    # so that a synonym never turns a covered question into a not-covered topic.
+    text = query.cues if query.english else query.folded
+    for entry in kb.facts.gaps:
+        if all(has_any(text, group) for group in entry.when) and not has_any(text, entry.unless):
+            return _not_covered(kb, query, entry.say, entry.near)
+    return None
+
+
+def overview(query: Query, kb: KnowledgeBase) -> Answer | None:
     """The outline of a part when the question asks for its items ("基本原则有哪几条")."""
+    folded = query.folded
     if not has_any(folded, kb.facts.overview_cues):
         return None
+    sections = dict(kb.facts.overview_sections)
+    if not sections:  # no hand-written words: each numbered part is named by its own label
+        sections = {s.id: (fold(re.sub(r"^[^\u4e00-\u9fff]*", "", s.label.split("。")[0])),)
+                    for s in kb.notice.sections if s.children and len(s.label) >= 3}
     best = max(
-        ((max((weight(w) for w in found(folded, words)), default=0), sid) for sid, words in kb.facts.overview_sections.items()),
+        ((max((weight(w) for w in found(folded, words)), default=0), sid) for sid, words in sections.items()),
         default=(0, None),
     )
     if not best[0]:
@@ -82,7 +110,139 @@ def _overview(kb: KnowledgeBase, folded: str, question: str) -> Answer | None:
         if whole or notes:
             cited.append(whole.id if whole else notes[0].clause_id)
     text = f"{section.label}共{len(children)}部分:\n" + "。\n".join(lines) + "。"
-    return Answer(question, True, "general", text, citations(kb, *cited, limit=len(cited)), 0.9, f"section:{section.id}")
+    return Answer(query.asked, True, "general", text, citations(kb, *cited, limit=len(cited)), 0.9,
+                  f"section:{section.id}", kind="outline")
+
+
+def attachments(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """What each attachment is, from the notice; their contents are not in it."""
+    items = kb.facts.attachments
+    if not items or not has_any(query.folded, kb.facts.attachment_cues):
+        return None
+    lines = [f"{a.label}:{a.description}" for a in items]
+    text = f"通知共提到{len(items)}个附件:" + ";".join(lines) + "。" + kb.facts.attachments_note
+    return Answer(query.asked, True, "general", text, citations(kb, *(a.source for a in items), limit=4), 0.9,
+                  "attachments", kind="outline")
+
+
+def money(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """Amounts from the cap and the shares: "1个亿里最少多少用于改造" -> 8000万元."""
+    facts = kb.facts
+    result = funding.arithmetic(facts, query.cues, query.amount_text)
+    if not result:
+        return None
+    text, share = result
+    sources = [share.source] + ([facts.cap] if facts.cap else [])
+    return Answer(query.asked, True, "funding", text, citations(kb, *sources, hits=list(query.hits)), 0.9,
+                  f"share:{share.id}", kind="computed")
+
+
+def expense(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """Whether the money may pay for a named expense: allowed, forbidden, or not named by the notice."""
+    facts = kb.facts
+    found_rule = funding.classify_expense(facts, query.cues, [h.clause.id for h in query.hits[:2]])
+    if not found_rule:
+        return None
+    verdict, rule, word = found_rule
+    sources = [rule.source] if rule else list(facts.unnamed_near)
+    return Answer(query.asked, True, "funding", funding.expense_text(facts, verdict, rule, word),
+                  citations(kb, *sources, hits=list(query.hits)), 0.85, "expense", kind="verdict")
+
+
+def counted(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """A planned count against the notice's minimum, or the share of a count that must qualify."""
+    result = requirements.answer(kb.facts, query.cues)
+    if not result:
+        return None
+    text, target = result
+    return Answer(query.asked, True, "requirement", text, citations(kb, target.source, hits=list(query.hits)), 0.9,
+                  f"target:{target.id}", kind="computed")
+
+
+def situation(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """A verdict on a described situation, from the eligibility rules."""
+    if deadline.asks_when(query.cues) and dates(query.cues, 2000):
+        return None  # a named day against a deadline is a date question, not a verdict
+    hits = list(query.hits)
+    result = eligibility.from_situation(query.cues, query.asked, [h.clause.id for h in hits], kb=kb,
+                                        day=query.today)
+    if not result:
+        return None
+    # The best clause, when no condition cites it, says what the verdict alone would miss.
+    lead = []
+    if hits and hits[0].clause.id not in {c.id for c in result.citations}:
+        note = best_note(kb, hits[0].clause.id, query.cues, query.words)
+        # Only a clause about who qualifies or what is required belongs before a verdict.
+        if note and note.intent in ("eligibility", "requirement") and hits[0].coverage >= coverage.COVERAGE_THRESHOLD:
+            result.text = note.answer + "\n" + result.text
+            lead = citations(kb, hits[0].clause.id)
+    result.citations = (lead + result.citations + citations(kb, hits=hits[:2]))[:5]
+    result.kind = "verdict"
+    return result
+
+
+def not_covered(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """The notice does not cover the question: no sentence holds what it is about."""
+    if coverage.covered(query, kb, list(query.hits)) or _date_fact(query, kb, strict=True):
+        return None
+    return _not_covered(kb, query, "通知中未涉及这个问题。")
+
+
+def _date_fact(query: Query, kb: KnowledgeBase, strict: bool = False):
+    """The date fact a when-question is about; strict: only one whose cue words the question names."""
+    if not deadline.asks_when(query.cues):
+        return None
+    fact = deadline.pick(kb.facts.dates, query.cues, [h.clause.id for h in query.hits[:3]])
+    if fact and strict and not found(query.cues, fact.cues):
+        return None
+    return fact
+
+
+def dated(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """A date the notice sets, and where today stands against it."""
+    fact = _date_fact(query, kb)
+    if not fact:
+        return None
+    hits = list(query.hits)
+    body = deadline.answer_text(fact, query.cues, query.today)
+    if hits and hits[0].clause.id == fact.source.clause_id:
+        note = best_note(kb, hits[0].clause.id, query.cues, query.words)
+        body += _second_note(kb, hits, query, body, note)
+    return Answer(query.asked, True, "deadline", body, citations(kb, fact.source, hits=hits), 0.9,
+                  f"date:{fact.id}", kind="computed")
+
+
+def detail_not_given(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """The question asks for a kind of detail that the clause answering it does not hold."""
+    top = query.hits[0]
+    note = best_note(kb, top.clause.id, query.cues, query.words)
+    evidence = top.clause.text + (note.answer if note else "")
+    if not note:  # composed answers rest on the best sentence and its neighbour: both may hold the detail
+        evidence += "".join(h.clause.text for h in query.hits[1:2])
+    if coverage.detail_missing(query, kb, evidence):
+        return _not_covered(kb, query, kb.facts.details_say)
+    return None
+
+
+def clause_answer(query: Query, kb: KnowledgeBase) -> Answer:
+    """The best clause's hand-written answer, or an answer composed from the notice's sentences."""
+    hits = list(query.hits)
+    top = hits[0]
+    note = best_note(kb, top.clause.id, query.cues, query.words)
+    intent = _intent(kb, query.cues, note)
+    confidence = min(0.95, 0.3 + top.coverage)
+    if note:
+        body = note.answer + _second_note(kb, hits, query, note.answer, note)
+        return Answer(query.asked, True, intent, body, citations(kb, hits=hits), confidence, note.topic)
+    body, cited = compose(query, kb, hits)
+    return Answer(query.asked, True, intent, body, citations(kb, *cited, hits=hits), confidence, top.clause.id,
+                  kind="sentence")
+
+
+DECIDERS: tuple[Decider, ...] = (
+    empty_message, smalltalk, gap, overview, attachments, money, expense, counted, situation,
+    not_covered, dated, detail_not_given, clause_answer,
+)
 
 
 def best_note(kb: KnowledgeBase, clause_id: str, cues: str, words=()):
@@ -102,89 +262,68 @@ def best_note(kb: KnowledgeBase, clause_id: str, cues: str, words=()):
     return max(notes, key=score)
 
 
-def _attachments(kb: KnowledgeBase, folded: str, question: str) -> Answer | None:
-    """What each attachment is, from the notice's metadata; their contents are not in the notice."""
-    items = kb.facts.attachments
-    if not items or not has_any(folded, kb.facts.attachment_cues):
-        return None
-    lines = [f"{a.label}:{a.description}" for a in items]
-    text = f"通知共提到{len(items)}个附件:" + ";".join(lines) + "。" + kb.facts.attachments_note
-    return Answer(question, True, "general", text, citations(kb, *(a.source for a in items), limit=4), 0.9,
-                  "attachments")
-
-
-def _intent(kb: KnowledgeBase, folded: str, note) -> str:
+def _intent(kb: KnowledgeBase, cues: str, note) -> str:
     """The kind of question: the best clause's note decides, cue words when there is none."""
     if note:
         return note.intent
-    scores = {name: sum(weight(w) for w in found(folded, cues)) for name, cues in kb.facts.intents.items()}
+    scores = {name: sum(weight(w) for w in found(cues, words)) for name, words in kb.facts.intents.items()}
     best = max(scores.items(), key=lambda kv: kv[1], default=("general", 0))
     return best[0] if best[1] else "general"
 
 
-def _extract(clause_text: str, words: list[str]) -> str:
-    """The parts of a clause (between commas) that share most words with the question, in order."""
-    parts = [p for p in re.split(r"(?<=[,;:。])", clause_text) if p.strip()]
-    if len(parts) <= 2:
-        return clause_text
-    scored = [(sum(len(w) for w in set(words) if w in fold(p)), i) for i, p in enumerate(parts)]
-    keep = sorted(i for s, i in sorted(scored, reverse=True)[:2] if s) or [0]
-    return "……".join(parts[i].rstrip(",;:") for i in keep) + "。"
+def _second_note(kb: KnowledgeBase, hits, query: Query, first: str, lead) -> str:
+    """The runner-up clause's answer too, when it scores nearly as well, or fairly well on the same topic.
+
+    lead: the note that gave the first answer (of the best clause).
+    """
+    if len(hits) < 2:
+        return ""
+    note = best_note(kb, hits[1].clause.id, query.cues, query.words)
+    share = SAME_TOPIC_SHARE if note and lead and note.topic == lead.topic else SECOND_ANSWER_SHARE
+    if hits[1].score < share * hits[0].score:
+        return ""
+    if not note or note.answer in first or len(first) + len(note.answer) > 400:
+        return ""
+    return note.answer
 
 
-def _covered(hits: list[Hit]) -> bool:
-    """Whether the best clause answers enough of the question: a weak match must at least cover much of it."""
-    if not hits:
-        return False
-    top = hits[0]
-    if top.coverage < COVERAGE_THRESHOLD:
-        # Users' own words for the clause, long enough to mean something, vouch for a thinly covered match.
-        return top.score >= SCORE_THRESHOLD * 2 or top.phrase >= PHRASE_VOUCHES
-    return top.score >= SCORE_THRESHOLD or top.coverage >= WEAK_MATCH_COVERAGE
+def answer(query: Query, kb: KnowledgeBase) -> Answer:
+    """Answer one analysed question from one knowledge base: the first decider that answers wins."""
+    if not query.hits and not query.empty:
+        # Nothing in the notice matches at all: only the deciders that need no evidence may answer.
+        for decide in (smalltalk, gap):
+            result = decide(query, kb)
+            if result is not None:
+                return result
+        return _not_covered(kb, query, "通知中未涉及这个问题。")
+    for decide in DECIDERS:
+        result = decide(query, kb)
+        if result is not None:
+            return result
+    raise AssertionError("the last decider always answers")  # pragma: no cover
 
 
-def _detail_missing(kb: KnowledgeBase, folded: str, evidence: str) -> bool:
-    """Whether the question asks for a kind of detail (a number of days, a date...) the answer does not hold."""
-    return any(has_any(folded, kind.asks) and not kind.evidence.search(evidence) for kind in kb.facts.details)
-
-
-def _follow_up(kb: KnowledgeBase, folded: str, context: Context | None) -> bool:
+def _follow_up(kb: KnowledgeBase, query: Query, context: Context | None) -> bool:
     """A short question that leans on the previous one ("那规下企业呢?")."""
     if not context or not context.question:
         return False
-    return len(folded) <= kb.facts.follow_up_max and has_any(folded, kb.facts.follow_up_cues)
+    return len(query.folded) <= kb.facts.follow_up_max and has_any(query.folded, kb.facts.follow_up_cues)
 
 
-def answer_question(question: str, context: Context | None = None, now: dt.datetime | None = None) -> Answer:
-    """Answer one question about the notice, with citations best first."""
-    kb = kb_module.get()
-    original = question if isinstance(question, str) else str(question)
-    text = strip_invisible(original)[:MAX_QUESTION]
-    folded = fold(text)
-    if not _CONTENT.search(folded):
-        return Answer(original, False, "out_of_scope",
-                      "没有看到文字问题。请用一句话描述您想了解的内容,例如:“申报截止时间是什么时候?”", [], 0.0, None)
-
-    if len(folded) <= kb.facts.smalltalk_max and has_any(folded, kb.facts.smalltalk_cues):
-        return Answer(original, False, "general", kb.facts.smalltalk_reply, [], 0.0, None)
-
-    search_text = text
-    _, words = kb.index.analyse(search_text)
-    hits = kb.index.search(search_text, k=5, words=words)
-    if _follow_up(kb, folded, context) and (not hits or hits[0].coverage < FOLLOW_UP_ALONE):
+def answer_question(question: str, context: Context | None = None, now: dt.datetime | None = None,
+                    kb: KnowledgeBase | None = None) -> Answer:
+    """Answer one message about the notice, with citations best first; several questions part by part."""
+    kb = kb or kb_module.get()
+    query = analyse(kb, question, now)
+    if _follow_up(kb, query, context) and (not query.hits or query.hits[0].coverage < FOLLOW_UP_ALONE):
         # Too thin alone: read it together with the question it follows.
-        search_text = f"{context.question} {text}"
-        _, words = kb.index.analyse(search_text)
-        hits = kb.index.search(search_text, k=5, words=words)
-
-    result = _answer(kb, original, folded, fold(search_text), words, hits, now)
-    # A verdict, an outline or a list already answers the whole message; anything else may have parts.
-    whole_message = result.topic in _MULTI_PART_TOPICS_SKIP or str(result.topic).startswith("section:")
-    if result.answered and not whole_message:
-        _add_parts(kb, result, text, now)
-    result.related = _related(kb, result, folded)
+        query = analyse(kb, question, now, context_text=context.question)
+    result = answer(query, kb)
+    if result.answered and result.kind not in _WHOLE_MESSAGE_KINDS and result.topic != "expense":
+        _add_parts(kb, result, query, now)
+    result.related = _related(kb, result, query.folded)
     if context is not None and result.answered:
-        context.remember(search_text, result.intent, result.topic, result.citations[0].id if result.citations else None)
+        context.remember(query.text, result.intent, result.topic, result.citations[0].id if result.citations else None)
     return result
 
 
@@ -194,25 +333,24 @@ def _parts(text: str) -> list[str]:
     return [p for p in parts if len(_CONTENT.findall(fold(p))) >= MIN_PART_LENGTH]
 
 
-def _add_parts(kb: KnowledgeBase, result: Answer, text: str, now: dt.datetime | None) -> None:
+def _add_parts(kb: KnowledgeBase, result: Answer, query: Query, now: dt.datetime | None) -> None:
     """Answer each part of a several-part question too, adding what the whole answer left out."""
-    parts = _parts(text)
+    parts = _parts(query.text)
     if len(parts) < 2:
         return
-    whole = fold(text)
     for part in parts[:MAX_PARTS]:
-        part_folded = fold(part)
-        _, words = kb.index.analyse(part)
-        hits = kb.index.search(part, k=5, words=words)
-        extra = _answer(kb, part, part_folded, part_folded, words, hits, now, amount_text=whole)
+        sub = analyse(kb, part, now, amount_text=query.folded)
+        extra = answer(sub, kb)
         if not extra.answered or not extra.citations or extra.text in result.text:
             continue
-        computed = str(extra.topic).startswith(("share:", "target:", "date:", "expense"))
-        clear = hits and (hits[0].coverage >= PART_COVERAGE or hits[0].phrase)
-        if not computed and (not clear or extra.text.startswith(EXTRACT_PREFIX)):
-            continue  # "它们起啥作用" leans on the rest of the message: the whole answer stands for it
-        result.text += "\n" + extra.text
+        clear = sub.hits and (sub.hits[0].coverage >= PART_COVERAGE or sub.hits[0].phrase)
+        computed = extra.kind in _COMPUTED_KINDS or extra.topic == "expense"
         known = {c.id for c in result.citations}
+        if not computed and (not clear or (extra.kind == "sentence" and (kb.curated or extra.citations[0].id in known))):
+            # "它们起啥作用" leans on the rest of the message: the whole answer stands for it; and a part whose
+            # best sentence the answer already cites adds nothing.
+            continue
+        result.text += "\n" + extra.text
         result.citations = (result.citations[:1] + [c for c in extra.citations[:1] if c.id not in known]
                             + result.citations[1:])[:MAX_CITATIONS]
 
@@ -221,100 +359,3 @@ def _related(kb: KnowledgeBase, answer: Answer, folded: str) -> list[str]:
     """Up to three curated questions on the same topic, for buttons under the answer."""
     same = [str(f["q"]) for f in kb.facts.faq if isinstance(f, dict) and f.get("topic") == answer.intent]
     return [q for q in same if fold(q) != folded][:3]
-
-
-def _answer(kb: KnowledgeBase, question: str, folded: str, search_folded: str, words: list[str],
-            hits: list[Hit], now: dt.datetime | None, amount_text: str = "") -> Answer:
-    """The first handler that recognises the question answers it; the best clause's answer is the last resort.
-
-    Order matters: what the notice does not say is checked first, so a near miss is never answered;
-    computed answers (money, counts, verdicts) come before the clause answer they would refine.
-    """
-    # An English question is matched through its Chinese synonyms too; a Chinese one only as written,
-    # so that a synonym never turns a covered question into a not-covered topic.
-    latin = sum(ch.isascii() and ch.isalpha() for ch in folded)
-    gap = _gap(kb, folded + (" " + " ".join(words) if latin * 2 > len(folded) else ""))
-    if gap:
-        return _not_covered(kb, question, hits, gap.say, gap.near)
-
-    overview = _overview(kb, folded, question)
-    if overview:
-        return overview
-
-    attachments = _attachments(kb, folded, question)
-    if attachments:
-        return attachments
-
-    facts = kb.facts
-    # Cue words are looked for in the question as written plus its restored typos and synonyms.
-    cues = search_folded + " " + " ".join(words)
-    money = funding.arithmetic(facts, cues, amount_text)
-    if money:
-        text, share = money
-        sources = [share.source] + ([facts.cap] if facts.cap else [])
-        return Answer(question, True, "funding", text, citations(kb, *sources, hits=hits), 0.9, f"share:{share.id}")
-
-    expense = funding.classify_expense(facts, cues, [h.clause.id for h in hits[:2]])
-    if expense:
-        verdict, rule, word = expense
-        sources = [rule.source] if rule else list(facts.unnamed_near)
-        return Answer(question, True, "funding", funding.expense_text(facts, verdict, rule, word),
-                      citations(kb, *sources, hits=hits), 0.85, "expense")
-
-    counted = requirements.answer(facts, cues)
-    if counted:
-        text, target = counted
-        return Answer(question, True, "requirement", text, citations(kb, target.source, hits=hits), 0.9, f"target:{target.id}")
-
-    asks_when = deadline.asks_when(cues)
-    names_a_day = asks_when and bool(dates(cues, 2000))
-    situation = None if names_a_day else eligibility.from_situation(cues, question, [h.clause.id for h in hits], now)
-    if situation:
-        # The best clause, when no condition cites it, says what the verdict alone would miss.
-        lead = []
-        if hits and hits[0].clause.id not in {c.id for c in situation.citations}:
-            note = best_note(kb, hits[0].clause.id, cues, words)
-            # Only a clause about who qualifies or what is required belongs before a verdict.
-            if note and note.intent in ("eligibility", "requirement") and hits[0].coverage >= COVERAGE_THRESHOLD:
-                situation.text = note.answer + "\n" + situation.text
-                lead = citations(kb, hits[0].clause.id)
-        situation.citations = (lead + situation.citations + citations(kb, hits=hits[:2]))[:5]
-        return situation
-
-    top_ids = [h.clause.id for h in hits[:3]]
-    if not _covered(hits):
-        return _not_covered(kb, question, hits, "通知中未涉及这个问题。")
-
-    top = hits[0]
-    note = best_note(kb, top.clause.id, cues, words)
-    intent = _intent(kb, cues, note)
-    if asks_when:
-        fact = deadline.pick(facts.dates, cues, top_ids)
-        if fact:
-            body = deadline.answer_text(fact, cues, today(now))
-            if hits[0].clause.id == fact.source.clause_id:
-                body += _second_note(kb, hits, cues, body, words, note)
-            return Answer(question, True, "deadline", body, citations(kb, fact.source, hits=hits),
-                          0.9, f"date:{fact.id}")
-    if _detail_missing(kb, folded, top.clause.text + (note.answer if note else "")):
-        return _not_covered(kb, question, hits, kb.facts.details_say)
-    body = note.answer if note else EXTRACT_PREFIX + _extract(top.clause.text, words)
-    body += _second_note(kb, hits, cues, body, words, note)
-    confidence = min(0.95, 0.3 + top.coverage)
-    return Answer(question, True, intent, body, citations(kb, hits=hits), confidence, note.topic if note else top.clause.id)
-
-
-def _second_note(kb: KnowledgeBase, hits: list[Hit], folded: str, first: str, words, lead) -> str:
-    """The runner-up clause's answer too, when it scores nearly as well, or fairly well on the same topic.
-
-    lead: the note that gave the first answer (of the best clause).
-    """
-    if len(hits) < 2:
-        return ""
-    note = best_note(kb, hits[1].clause.id, folded, words)
-    share = SAME_TOPIC_SHARE if note and lead and note.topic == lead.topic else SECOND_ANSWER_SHARE
-    if hits[1].score < share * hits[0].score:
-        return ""
-    if not note or note.answer in first or len(first) + len(note.answer) > 400:
-        return ""
-    return note.answer

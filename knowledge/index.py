@@ -89,6 +89,7 @@ class ClauseIndex:
                 _Doc(clause, words, frozenset(label_words), frozenset(bigrams(folded)), max(1, sum(words.values())))
             )
         self.ranked_ids = {d.clause.id for d in self.docs}
+        self._doc_by_id = {d.clause.id: d for d in self.docs}
         n = len(self.docs)
         df: Counter = Counter()
         pair_df: Counter = Counter()
@@ -99,6 +100,10 @@ class ClauseIndex:
         self.pair_idf = {p: math.log(1 + (n - f + 0.5) / (f + 0.5)) for p, f in pair_df.items()}
         self.unknown_idf = math.log(1 + (n + 0.5) / 0.5) * 0.5  # a word no clause has: weighty, but half
         self.avg_len = sum(d.length for d in self.docs) / max(1, n)
+
+    def doc(self, clause_id: str) -> _Doc | None:
+        """The indexed words of one citable clause."""
+        return self._doc_by_id.get(clause_id)
 
     @staticmethod
     def ranked(notice: Notice) -> list[Clause]:
@@ -175,6 +180,10 @@ class ClauseIndex:
         folded = fold(question)
         if words is None:
             folded, words = self.analyse(question)
+        return self.rank(folded, words, k)
+
+    def rank(self, folded: str, words, k: int = 5) -> list[Hit]:
+        """The k best clauses for an analysed question (folded text and its words), best first."""
         # A variant ("啥时候", "补贴") speaks through its canonical word, which the words hold as well.
         q_words = {w for w in words if w not in self.lexicon.synonyms} or set(words)
         q_pairs = set(bigrams(folded))

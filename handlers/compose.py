@@ -1,0 +1,83 @@
+"""Answers composed from the notice's sentences: lead with what was asked, cite the sentences that hold it.
+
+Used when no hand-written note answers the best clause: the sentence itself is the fact, so the answer is
+that sentence (or the parts of it that hold the question's words), with the asked detail put first when a
+pattern can find it (who leads, where to send, which items).
+"""
+from __future__ import annotations
+
+import re
+
+from knowledge.base import KnowledgeBase
+from knowledge.fold import fold
+from knowledge.index import Hit
+from knowledge.model import Clause
+
+from .query import Query
+
+MAX_SENTENCE = 150  # a sentence longer than this is cut to the parts that hold the question's words
+KEEP_PARTS = 3
+SECOND_SHARE = 0.75  # a second sentence is added when it scores this close to the best and is its neighbour
+_PARTS = re.compile(r"(?<=[,;:。])")
+_ACTOR = re.compile(r"由([^,;。]{2,24}?)(牵头|负责|组织|统筹)")
+_RESPONSIBLE = re.compile(r"^([^,;。]{2,20}?)(负责|做好|承担|发挥)")
+_DEFINED = r"“{term}”\s*\(([^)]{{2,40}})\)"
+
+
+def _weight(kb: KnowledgeBase, words) -> dict[str, float]:
+    return {w: kb.index.idf.get(w, 0.0) for w in set(words)}
+
+
+def shorten(text: str, weights: dict[str, float]) -> str:
+    """A long sentence cut to the comma parts that hold most of the question's words, in reading order."""
+    if len(text) <= MAX_SENTENCE:
+        return text
+    parts = [p for p in _PARTS.split(text) if p.strip()]
+    folded = [fold(p) for p in parts]
+    scored = sorted(((sum(v for w, v in weights.items() if w in f), i) for i, f in enumerate(folded)), reverse=True)
+    keep = sorted(i for s, i in scored[:KEEP_PARTS] if s) or [0]
+    return "……".join(parts[i].rstrip(",;:") for i in keep).rstrip("。") + "。"
+
+
+def _neighbours(a: Clause, b: Clause) -> bool:
+    """Sentences of one paragraph or items of one section: read together, they answer together."""
+    return (a.parent is not None and a.parent == b.parent) or a.section == b.section
+
+
+def evidence(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> list[Clause]:
+    """The sentences the answer rests on: the best, and its neighbour when that scores nearly as well."""
+    if not hits:
+        return []
+    out = [hits[0].clause]
+    for h in hits[1:3]:
+        if h.score >= SECOND_SHARE * hits[0].score and _neighbours(h.clause, hits[0].clause):
+            out.append(h.clause)
+            break
+    return out
+
+
+def _lead(query: Query, kb: KnowledgeBase, clause: Clause) -> str:
+    """The asked detail stated first, when a pattern finds it in the sentence."""
+    text = clause.text
+    if query.slot == "who":
+        m = _ACTOR.search(text) or _RESPONSIBLE.search(text)
+        if m:
+            return f"{m.group(1)}{m.group(2)}。" if m.re is _RESPONSIBLE else f"由{m.group(1)}{m.group(2)}。"
+    if query.slot == "definition":
+        for term in query.focus:
+            for c in kb.notice.clauses:
+                m = re.search(_DEFINED.format(term=re.escape(term)), fold(c.text))
+                if m:
+                    return f"“{term}”指{m.group(1)}。"
+    return ""
+
+
+def compose(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> tuple[str, list[str]]:
+    """The answer text and the ids of the sentences it states, best first."""
+    chosen = evidence(query, kb, hits)
+    weights = _weight(kb, query.words)
+    lead = _lead(query, kb, chosen[0]) if chosen else ""
+    body = "".join(shorten(c.text, weights) for c in chosen)
+    if lead and fold(lead.rstrip("。")) in fold(body):
+        lead = ""
+    return lead + body, [c.id for c in chosen]

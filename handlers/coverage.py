@@ -1,0 +1,60 @@
+"""Whether the notice covers a question, decided from the evidence: what the question is about and what it asks.
+
+A question is covered when a sentence holds what it is about (its focus, or a synonym) well enough, and,
+when it asks for a kind of detail (a number of days, a phone number, a date), when a sentence that answers it
+holds such a detail. Gap entries of a notice only explain a refusal; this module decides it.
+"""
+from __future__ import annotations
+
+from knowledge.base import KnowledgeBase
+from knowledge.cues import occurs
+from knowledge.index import Hit
+
+from .query import Query
+
+# Below this share of the question found in its best clause, the notice is taken not to cover it.
+COVERAGE_THRESHOLD = 0.18
+SCORE_THRESHOLD = 4.5
+WEAK_MATCH_COVERAGE = 0.3  # a short question scores low, but may still be covered by its best clause
+PHRASE_VOUCHES = 4  # characters of keyword phrases that make a thin match count as covered
+FOCUS_VOUCHES = 0.5  # share of the question's focus (by weight) found in one sentence that makes it covered
+FOCUS_MIN_IDF = 1.5  # a focus word this rare in the notice names its subject
+
+
+def focus_share(query: Query, kb: KnowledgeBase, hit: Hit) -> float:
+    """Share of the question's focus words (weighted by rarity in the notice) that the hit's sentence holds."""
+    doc = kb.index.doc(hit.clause.id)
+    weights = {w: kb.index.idf.get(w, kb.index.unknown_idf) for w in query.focus}
+    total = sum(weights.values())
+    if not total or doc is None:
+        return 0.0
+    return sum(v for w, v in weights.items() if w in doc.words or w in doc.path_words) / total
+
+
+def _rare_focus_found(query: Query, kb: KnowledgeBase, hit: Hit) -> bool:
+    doc = kb.index.doc(hit.clause.id)
+    return doc is not None and any(
+        kb.index.idf.get(w, 0.0) >= FOCUS_MIN_IDF and w in doc.words for w in query.focus
+    )
+
+
+def covered(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> bool:
+    """Whether the best clause answers enough of the question."""
+    if not hits:
+        return False
+    top = hits[0]
+    if top.coverage < COVERAGE_THRESHOLD:
+        # Users' own words for the clause, long enough to mean something, vouch for a thinly covered match;
+        # so does a sentence holding most of what the question is about, in the notice's rarer words.
+        if top.score >= SCORE_THRESHOLD * 2 or top.phrase >= PHRASE_VOUCHES:
+            return True
+        return focus_share(query, kb, top) >= FOCUS_VOUCHES and _rare_focus_found(query, kb, top)
+    return top.score >= SCORE_THRESHOLD or top.coverage >= WEAK_MATCH_COVERAGE
+
+
+def detail_missing(query: Query, kb: KnowledgeBase, evidence: str) -> bool:
+    """Whether the question asks for a kind of detail (a number of days, a date...) the evidence does not hold."""
+    return any(
+        any(occurs(w, query.folded) for w in kind.asks) and not kind.evidence.search(evidence)
+        for kind in kb.facts.details
+    )

@@ -1,0 +1,123 @@
+"""One question, analysed once: its folded text, words, the slot it asks for, its focus and what the asker states.
+
+Every decider reads the same frozen `Query`; nothing downstream folds or segments the question again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from knowledge.base import KnowledgeBase
+from knowledge.cues import occurs, weight
+from knowledge.fold import fold, strip_invisible
+from knowledge.index import Hit
+
+from .clock import today
+from .numbers import amounts, counts, dates
+
+MAX_QUESTION = 500  # longer messages are cut: the question is in the first sentences, not the tenth page
+_CONTENT = re.compile(r"[0-9a-z\u4e00-\u9fff]")
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%|百分之([零一二两三四五六七八九十]+)")
+_LATIN = re.compile(r"[a-z]")
+# Places a message may name: a province, city or district of China, for location rules.
+_PLACE = re.compile(r"([\u4e00-\u9fff]{2,3}?(?:省|市|区|县|自治区))|(河北|天津|上海|广东|江苏|浙江|山东|河南|燕郊|廊坊|雄安)")
+
+
+@dataclass(frozen=True)
+class Stated:
+    """What the asker says about themselves or their plan: facts to hold against the notice's rules."""
+
+    role: str | None = None  # district | enterprise | provider, from 我们区 / 我们公司 / 服务商
+    places: tuple[str, ...] = ()
+    counts: tuple[int, ...] = ()
+    amounts: tuple[int, ...] = ()  # yuan
+    shares: tuple[float, ...] = ()  # 0.3 for 30%
+    dates: tuple[dt.date, ...] = ()
+
+
+@dataclass(frozen=True)
+class Query:
+    """A message as the deciders see it."""
+
+    asked: str  # the message as sent (for the Answer)
+    text: str  # what is searched: the message, or a follow-up read with the question it follows
+    folded: str  # text folded (simplified, half-width, lower case)
+    words: tuple[str, ...]  # jieba words, typos restored, synonyms expanded
+    cues: str  # folded text plus its words: where cue words are looked for
+    slot: str | None  # the kind of fact asked for first (deadline, amount, who, where ...)
+    slots: tuple[str, ...]  # every kind asked for, in the vocabulary's order
+    focus: tuple[str, ...]  # the words that name what is asked about (not question words, not the asker)
+    stated: Stated = field(default_factory=Stated)
+    hits: tuple[Hit, ...] = ()  # the clauses that best match, best first: the evidence to answer from
+    today: dt.date = field(default_factory=lambda: today())
+    english: bool = False
+    amount_text: str = ""  # the whole message, when this query is one part of it
+
+    @property
+    def empty(self) -> bool:
+        return not _CONTENT.search(self.folded)
+
+
+def _slots(kb: KnowledgeBase, cues: str) -> tuple[str, ...]:
+    return tuple(slot for slot, words in kb.facts.slots.items() if any(occurs(w, cues) for w in words))
+
+
+def _role(kb: KnowledgeBase, folded: str) -> str | None:
+    """The role the asker speaks for: the longest role word in the message decides."""
+    best, size = None, 0
+    for role, words in kb.facts.roles.items():
+        for w in words:
+            if occurs(w, folded) and weight(w) > size:
+                best, size = role, weight(w)
+    return best
+
+
+def _shares(folded: str) -> tuple[float, ...]:
+    out = []
+    for digits, chinese in _PERCENT.findall(folded):
+        if digits:
+            out.append(float(digits) / 100)
+        elif chinese:
+            from .numbers import to_number
+
+            out.append(to_number(chinese) / 100)
+    return tuple(out)
+
+
+def _focus(kb: KnowledgeBase, words: tuple[str, ...]) -> tuple[str, ...]:
+    """Words that name the subject: no stop word, no question word, no synonym variant (its canonical stays)."""
+    asking = {fold(w) for ws in kb.facts.slots.values() for w in ws}
+    lexicon = kb.lexicon
+    return tuple(dict.fromkeys(
+        w for w in words
+        if w not in lexicon.stopwords and w not in asking and w not in lexicon.synonyms and len(w) >= 2
+    ))
+
+
+def analyse(kb: KnowledgeBase, message: str, now: dt.datetime | None = None, context_text: str = "",
+            amount_text: str = "") -> Query:
+    """The Query of a message; `context_text`: the question a follow-up leans on, read with it."""
+    asked = message if isinstance(message, str) else str(message)
+    text = strip_invisible(asked)[:MAX_QUESTION]
+    if context_text:
+        text = f"{context_text} {text}"
+    folded = fold(text)
+    _, words = kb.index.analyse(text)
+    cues = folded + " " + " ".join(words)
+    slots = _slots(kb, cues)
+    latin = len(_LATIN.findall(folded))
+    stated = Stated(
+        role=_role(kb, folded),
+        places=tuple(dict.fromkeys(a or b for a, b in _PLACE.findall(folded))),
+        counts=tuple(counts(folded)),
+        amounts=tuple(amounts(folded)),
+        shares=_shares(folded),
+        dates=tuple(dates(folded, today(now).year)),
+    )
+    return Query(
+        asked=asked, text=text, folded=folded, words=tuple(words), cues=cues,
+        slot=slots[0] if slots else None, slots=slots, focus=_focus(kb, tuple(words)), stated=stated,
+        hits=tuple(kb.index.rank(folded, words, k=5)),
+        today=today(now), english=latin * 2 > len(folded), amount_text=amount_text,
+    )
