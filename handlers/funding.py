@@ -13,7 +13,7 @@ from .numbers import amounts, percent, yuan
 _ASKS_CAN = ("能", "可以", "可否", "行不行", "行吗", "允许", "补吗", "出吗", "报销", "用于", "用来", "支持", "算不算",
              "can", "allowed", "cover", "pay for", "有依据", "依据")
 _ASKS_HOW_MUCH = ("多少", "几成", "百分之", "比例", "how much", "多大", "amount", "what share")
-_ASKS_SHARE = ("比例", "几成", "百分之", "多大比例", "what share", "what percentage", "how much of")
+_ASKS_SHARE = ("比例", "几成", "百分之", "多大比例", "占多少", "占比", "what share", "what percentage", "how much of")
 _MONEY = ("资金", "钱", "补贴", "补助", "奖补", "经费", "报销", "出钱", "money", "fund")
 
 
@@ -66,7 +66,8 @@ def pick_share(facts: Facts, folded: str) -> Share | None:
     """The share the question is about, by its cue words; "最少/至少" leans to the minimum share."""
     best, best_score = None, 0
     for share in facts.shares:
-        score = sum(weight(w) for w in found(folded, share.cues))
+        # "企业改造" inside "不用于企业改造" speaks for the share whose cue is the longer one.
+        score = sum(weight(w) for w in found(folded, share.cues) if _owns(w, share, facts.shares, folded))
         if share.bound == "min" and has_any(folded, ("至少", "最少", "不低于", "起码", "最低")):
             score += 2
         if share.bound == "max" and has_any(folded, ("最多", "不超过", "不高于", "顶多", "最高", "上限")):
@@ -74,6 +75,11 @@ def pick_share(facts: Facts, folded: str) -> Share | None:
         if score > best_score:
             best, best_score = share, score
     return best
+
+
+def _owns(cue: str, share: Share, shares: list[Share], folded: str) -> bool:
+    """Whether no longer cue of another share, found in the question, contains this one."""
+    return not any(cue != c and cue in c and c in folded for s in shares if s is not share for c in s.cues)
 
 
 def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, Share] | None:
@@ -87,7 +93,9 @@ def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, S
     given = amounts(folded) or amounts(amount_text)
     whole_cap = facts.cap_amount and (has_any(folded, facts.cap_cues) or has_any(amount_text, facts.cap_cues))
     if not given and not whole_cap:
-        share = pick_share(facts, folded) if has_any(folded, _ASKS_SHARE) else None
+        # A share of the money: "比例" alone may be the share of enterprises that must reach a level.
+        asks = has_any(folded, _ASKS_SHARE) and has_any(folded, (*_MONEY, *facts.spending_words))
+        share = pick_share(facts, folded) if asks else None
         if share is None:
             return None
         bound = "不低于" if share.bound == "min" else "不高于"

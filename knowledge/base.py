@@ -92,9 +92,10 @@ def build(folder: Path = NOTICES_DIR / DEFAULT_NOTICE, lexicon_dir: Path = LEXIC
     ranked = ClauseIndex.ranked(bundle.notice)
     facts = load_facts(bundle, {c.id for c in ranked}, vocabulary(lexicon_dir))
 
-    def words(text: str) -> list[str]:
+    def words(text: str, sub_words: bool = False) -> list[str]:
         folded = fold(text)
-        return [w for w in lexicon.tokenizer.lcut_for_search(folded) if w not in lexicon.stopwords]
+        cut = lexicon.tokenizer.lcut_for_search if sub_words else lexicon.tokenizer.lcut
+        return [w for w in cut(folded) if w not in lexicon.stopwords]
 
     facts = enrich(facts, extract(bundle.notice, ranked, words))
     notes_by_clause: dict[str, list[ClauseNote]] = {}

@@ -131,7 +131,7 @@ class _Reader:
     def __init__(self, notice: Notice, clauses: list[Clause], words):
         self.notice = notice
         self.clauses = clauses
-        self.words = words  # text -> its meaningful words (the lexicon's cut), for cue lists
+        self.words = words  # (text, with sub-words) -> its meaningful words (the lexicon's cut), for cue lists
         self._folded = [_narrow(c.text).lower() for c in clauses]
         self._spread: dict[str, int] = {}
 
@@ -139,8 +139,12 @@ class _Reader:
         return Quoted(clause.text[start:end], clause.id)
 
     def cues(self, text: str, specific: bool = False) -> tuple[str, ...]:
-        """The words of a phrase that can name it in a question; `specific`: only words few clauses share."""
-        words = (w for w in self.words(text) if len(w) >= 2 and not _NUMERIC.fullmatch(w))
+        """The words of a phrase that can name it in a question.
+
+        specific: the sub-words of long words too ("软件" of "工业软件"), but only those few clauses share,
+        since a word every clause has ("企业", "服务") names nothing in particular.
+        """
+        words = (w for w in self.words(text, specific) if len(w) >= 2 and not _NUMERIC.fullmatch(w))
         if specific:
             words = (w for w in words if self.spread(w) <= _SPECIFIC_MAX)
         return tuple(dict.fromkeys(words))
@@ -234,7 +238,7 @@ def _money(r: _Reader, out: Extracted) -> None:
             out.shares.append(Share(
                 id=f"x-share-{len(out.shares) + 1}", bound=_BOUND[m.group(1)], ratio=float(m.group(2)) / 100,
                 label=label if label.startswith("用于") else f"用于{label.removeprefix('用于')}",
-                cues=r.cues(label_words), source=r.quoted(clause, m.start(), m.end())))
+                cues=r.cues(label_words, specific=True), source=r.quoted(clause, m.start(), m.end())))
         for m in _RATE.finditer(text):
             out.shares.append(Share(
                 id=f"x-rate-{len(out.shares) + 1}", bound="rate", ratio=float(m.group(2)) / 100,
