@@ -14,7 +14,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.cues import occurs, weight
 from knowledge.fold import fold
 
-from . import coverage, deadline, eligibility, funding, requirements
+from . import coverage, deadline, eligibility, funding, requirements, slots
 from . import kb as kb_module
 from .common import citations, found, has_any
 from .compose import compose
@@ -240,7 +240,8 @@ def clause_answer(query: Query, kb: KnowledgeBase) -> Answer:
 
 
 DECIDERS: tuple[Decider, ...] = (
-    empty_message, smalltalk, gap, overview, attachments, money, expense, counted, situation,
+    empty_message, smalltalk, gap, overview, attachments, slots.issuer, money, expense, counted, situation,
+    slots.only_deadline, slots.how_many, slots.cap, slots.contact,
     not_covered, dated, detail_not_given, clause_answer,
 )
 

@@ -31,6 +31,7 @@ _AMOUNT_CAP = re.compile(r"(?:最高)?(?:不超过|不高于|最高|上限为?)\
 _SHARE = re.compile(r"(不低于|不少于|至少|不高于|不超过|最高)\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?P<rest>[^,;。:]{0,40})")
 _RATE = re.compile(r"按(?:照)?(?P<base>[^,;。]{2,16}?)的\s*(\d+(?:\.\d+)?)\s*%\s*(?:给予|予以)?(?P<what>[^,;。]{0,12})")
 _COUNT = re.compile(r"(?P<subject>[^,;。]{2,24}?)(?:数量)?(?:应当|应|须|需|要)?(?:不少于|不低于|至少)\s*(\d+)\s*(家|个|项|户|人)")
+_SELECT = re.compile(r"(?:遴选|选定|择优选定|择优遴选|推荐)\s*(\d+)\s*个(?P<what>[^,;。]{0,30}?)(区|城市|项目|企业|单位)")
 _RATIO = re.compile(r"(?P<subject>[^,;。]{2,40}?)比例(?:应当?|须|要)?达到\s*(\d+(?:\.\d+)?)\s*%\s*以上")
 _ALLOWED = re.compile(r"可用于(?P<items>[^。;]+)")
 _FORBIDDEN = re.compile(r"不得用于(?P<items>[^,;。]+)")
@@ -45,6 +46,7 @@ _ATTACHMENT_REF = re.compile(r"\((?:模板)?见?附件\s*(\d+)\)")
 _ATTACHMENT_ITEM = re.compile(r"^(\d+)\s*[.、]\s*(.+)$")
 _BOUND = {"不低于": "min", "不少于": "min", "至少": "min", "不高于": "max", "不超过": "max", "最高": "max"}
 _NUMERIC = re.compile(r"[\d.%]+|.*日前|.*年|.*月")
+_GENERIC = frozenset("用于 支持 开展 工作 以下 相关 进行 二是 三是 四是 一是 通过 方式 等等".split())  # name nothing
 _SPECIFIC_MAX = 3  # a word in more clauses than this names no single expense ("企业", "服务")
 _UNIT = {"亿": 100_000_000, "万": 10_000}
 _PHRASE_CUT = re.compile(r"[,、;:。]|以及|和|及")
@@ -138,15 +140,17 @@ class _Reader:
     def quoted(self, clause: Clause, start: int, end: int) -> Quoted:
         return Quoted(clause.text[start:end], clause.id)
 
-    def cues(self, text: str, specific: bool = False) -> tuple[str, ...]:
+    def cues(self, text: str, specific: bool = False, spread: int = 0) -> tuple[str, ...]:
         """The words of a phrase that can name it in a question.
 
         specific: the sub-words of long words too ("软件" of "工业软件"), but only those few clauses share,
         since a word every clause has ("企业", "服务") names nothing in particular.
         """
-        words = (w for w in self.words(text, specific) if len(w) >= 2 and not _NUMERIC.fullmatch(w))
+        words = (w for w in self.words(text, specific)
+                 if len(w) >= 2 and not _NUMERIC.fullmatch(w) and w not in _GENERIC)
         if specific:
-            words = (w for w in words if self.spread(w) <= _SPECIFIC_MAX)
+            limit = spread or _SPECIFIC_MAX
+            words = (w for w in words if self.spread(w) <= limit)
         return tuple(dict.fromkeys(words))
 
     def spread(self, word: str) -> int:
@@ -238,7 +242,8 @@ def _money(r: _Reader, out: Extracted) -> None:
             out.shares.append(Share(
                 id=f"x-share-{len(out.shares) + 1}", bound=_BOUND[m.group(1)], ratio=float(m.group(2)) / 100,
                 label=label if label.startswith("用于") else f"用于{label.removeprefix('用于')}",
-                cues=r.cues(label_words, specific=True), source=r.quoted(clause, m.start(), m.end())))
+                cues=r.cues(label_words, specific=True, spread=max(_SPECIFIC_MAX, len(r.clauses) // 5)),
+                source=r.quoted(clause, m.start(), m.end())))
         for m in _RATE.finditer(text):
             out.shares.append(Share(
                 id=f"x-rate-{len(out.shares) + 1}", bound="rate", ratio=float(m.group(2)) / 100,
@@ -254,6 +259,13 @@ def _targets(r: _Reader, out: Extracted) -> None:
             out.targets.append(Target(
                 id=f"x-count-{len(out.targets) + 1}", bound="min", label=subject, cues=r.cues(subject),
                 source=r.quoted(clause, m.start(), m.end()), count=int(m.group(2)), unit=m.group(3)))
+        for m in _SELECT.finditer(text):
+            what = m.group(3)
+            if any(t.count == int(m.group(1)) and t.unit == f"个{what}" for t in out.targets):
+                continue
+            out.targets.append(Target(
+                id=f"x-select-{len(out.targets) + 1}", bound="exact", label=f"遴选的{what}", cues=r.cues(what),
+                source=r.quoted(clause, m.start(), m.end()), count=int(m.group(1)), unit=f"个{what}"))
         for m in _RATIO.finditer(text):
             subject = re.sub(r"^(?:即|且|其中|并)", "", m.group("subject")).strip()
             out.targets.append(Target(

@@ -139,6 +139,8 @@ class Facts:
     intents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     slots: dict[str, tuple[str, ...]] = field(default_factory=dict)  # slot -> question words, in order
     roles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # asker role -> words that state it
+    channels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # email | address | phone | person -> words
+    issuer_cues: tuple[str, ...] = ()  # words that ask who issued the notice
     exclusions: list = field(default_factory=list)  # extract.Exclusion: what the notice rules out
     contacts: object = None  # extract.Contacts: the channels the notice gives
     overview_cues: tuple[str, ...] = ()
@@ -310,6 +312,8 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | N
     facts.intents = {str(k): _words(v) for k, v in (intents.get("intents") or {}).items()}
     facts.slots = {str(k): _words(v) for k, v in (intents.get("slots") or {}).items()}
     facts.roles = {str(k): _words(v) for k, v in (intents.get("roles") or {}).items()}
+    facts.channels = {str(k): _words(v) for k, v in (intents.get("channels") or {}).items()}
+    facts.issuer_cues = _words(intents.get("issuer"))
     overview = intents.get("overview") or {}
     facts.overview_cues = _words(overview.get("cues"))
     facts.attachment_cues = _words((intents.get("attachments") or {}).get("cues"))

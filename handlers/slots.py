@@ -1,0 +1,165 @@
+"""Deciders that answer a typed slot from the notice's facts: who issued it, where to send, how many, how much.
+
+Each answers only when the question asks for that slot and the notice states such a fact; otherwise it
+passes the question on. The facts come from extraction (any notice) or hand-written files (corrections).
+"""
+from __future__ import annotations
+
+import re
+
+from knowledge.base import KnowledgeBase
+from knowledge.fold import fold
+
+from .common import citations, found, has_any
+from .model import Answer
+from .numbers import cn_date, yuan
+from .query import Query
+
+_ASKED_UNIT = re.compile(r"(?:几|多少)\s*个?\s*([\u4e00-\u9fff])")
+FOCUS_SHARE = 0.5  # share of the question's focus words a fact's sentence must hold to answer it
+_MONEY = ("资金", "钱", "补贴", "补助", "奖补", "经费", "money", "fund", "subsidy", "grant")
+
+
+def _about(query: Query, kb: KnowledgeBase, clause_id: str) -> bool:
+    """Whether a fact's sentence (or its section path) holds enough of what the question is about."""
+    clause = kb.clause(clause_id)
+    if clause is None:
+        return False
+    if not query.focus:
+        return True
+    place = fold(clause.text + clause.path)
+    return sum(w in place for w in query.focus) >= FOCUS_SHARE * len(query.focus)
+
+
+def _noted(query: Query, kb: KnowledgeBase) -> bool:
+    """Whether a hand-written answer exists for the best clause: then it answers, not a generic pattern."""
+    return bool(query.hits) and bool(kb.notes_for(query.hits[0].clause.id))
+
+
+def _rank(query: Query, clause_id: str) -> int:
+    ids = [h.clause.id for h in query.hits]
+    return ids.index(clause_id) if clause_id in ids else len(ids)
+
+
+def issuer(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """Who issued the notice and when: its closing lines."""
+    if not has_any(query.folded, kb.facts.issuer_cues):
+        return None
+    sig, date = kb.clause("sig"), kb.clause("date")
+    if sig is None:
+        return None
+    text = f"通知由{sig.text}印发" + (f",落款日期{date.text}" if date else "") + "。"
+    if query.english:
+        text = f"Issued by {sig.text}" + (f", dated {date.text}" if date else "") + ". " + text
+    return Answer(query.asked, True, "general", text, citations(kb, "sig", *(["date"] if date else [])), 0.9,
+                  "issuer", kind="computed")
+
+
+def _channel(query: Query, kb: KnowledgeBase) -> str | None:
+    """Which channel a where-question names (email, address, phone, person), the most specific word first."""
+    best, size = None, 0
+    for name, words in kb.facts.channels.items():
+        for w in found(query.cues, words):
+            if len(w) > size:
+                best, size = name, len(w)
+    return best
+
+
+def contact(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """Where and how to send, or whom to call: the channels the notice gives, with the sentence that gives them."""
+    if _noted(query, kb):
+        return None
+    contacts = kb.facts.contacts
+    if contacts is None or "where" not in query.slots:
+        return None
+    channel = _channel(query, kb)
+    options = {
+        "email": [(f"邮箱:{e}", q) for e, q in contacts.emails],
+        "address": [(f"地址:{a}", q) for a, q in contacts.addresses],
+        "phone": [(f"电话:{n}" + (f"(联系人:{who})" if who else ""), q) for who, n, q in contacts.phones],
+    }
+    options["person"] = options["phone"]
+    if channel is None:
+        # No channel named: the channel whose sentence holds what the question is about.
+        pool = [o for group in options.values() for o in group if _about(query, kb, o[1].clause_id)]
+        pool.sort(key=lambda o: _rank(query, o[1].clause_id))
+        if not pool or _rank(query, pool[0][1].clause_id) > 1:
+            return None
+        chosen = [pool[0]]
+    else:
+        chosen = options.get(channel) or []
+        if not chosen:
+            return None  # the notice gives no such channel: the not-covered check says so
+        chosen = sorted(chosen, key=lambda o: _rank(query, o[1].clause_id))[:3]
+    lines = [label for label, _ in chosen]
+    sources = [q.clause_id for _, q in chosen]
+    sentence = kb.clause(sources[0])
+    text = ";".join(lines) + "。" + (sentence.text if sentence and len(sentence.text) <= 160 else "")
+    return Answer(query.asked, True, "contact", text, citations(kb, *sources, hits=list(query.hits)[:1]), 0.85,
+                  f"contact:{channel or 'any'}", kind="computed")
+
+
+def how_many(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """A count the notice sets (不少于500家, 遴选1个区), when the question asks how many of that thing."""
+    if _noted(query, kb):
+        return None
+    if "count" not in query.slots or query.stated.counts:
+        return None  # a stated count is checked against the target by the count decider
+    asked_units = set(_ASKED_UNIT.findall(query.folded))
+    best, score = None, 0.0
+    for target in kb.facts.targets:
+        # The thing counted must be the thing asked: "几批" is no question about "500家".
+        if target.count is None or not target.unit or target.unit[-1] not in asked_units:
+            continue
+        if not _about(query, kb, target.source.clause_id):
+            continue
+        hit = sum(len(w) for w in found(query.cues, target.cues)) + 2
+        hit += 3 - min(3, _rank(query, target.source.clause_id))
+        if hit > score:
+            best, score = target, hit
+    if best is None or score < 4:
+        return None
+    bound = {"min": "不少于", "max": "不超过"}.get(best.bound, "")
+    text = f"{best.label}{bound}{best.count}{best.unit}。"
+    clause = kb.clause(best.source.clause_id)
+    if clause and len(clause.text) <= 160:
+        text += clause.text
+    return Answer(query.asked, True, "requirement", text, citations(kb, best.source, hits=list(query.hits)[:1]),
+                  0.85, f"target:{best.id}", kind="computed")
+
+
+def cap(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """The money cap, when the question asks how much money in all and is about what the cap is about."""
+    if _noted(query, kb):
+        return None
+    facts = kb.facts
+    if facts.cap_amount is None or "amount" not in query.slots or not has_any(query.cues, _MONEY):
+        return None
+    clause = kb.clause(facts.cap.clause_id)
+    # Every word the question is about must be in the cap's sentence or section: "单个企业最多多少" is
+    # not a question about the fund's total.
+    place = fold(clause.text + clause.path) if clause else ""
+    money_words = {fold(w) for w in _MONEY}
+    if any(w not in place and w not in money_words and kb.index.idf.get(w) for w in query.focus):
+        return None
+    text = f"{facts.cap_text}(上限{yuan(facts.cap_amount)})。"
+    if query.english:
+        text = f"At most {facts.cap_amount / 1_000_000:g} million yuan. " + text
+    return Answer(query.asked, True, "funding", text, citations(kb, facts.cap, hits=list(query.hits)[:1]), 0.85,
+                  "cap", kind="computed")
+
+
+def only_deadline(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """A bare deadline question ("截止?", "ddl") when the notice sets deadlines: all of them, earliest first."""
+    if _noted(query, kb):
+        return None
+    if query.slot != "deadline" or len(query.focus) > 1:
+        return None
+    deadlines = sorted((d for d in kb.facts.dates if d.role == "deadline" and d.date), key=lambda d: d.date)
+    if not deadlines:
+        return None
+    lines = [f"{cn_date(d.date)}前:{d.text.split(':', 1)[-1]}" if d.id.startswith("x-") else d.text for d in deadlines]
+    past = all(query.today > d.date for d in deadlines)
+    text = "截止时间:" + ";".join(lines) + "。" + (f"(按今天{cn_date(query.today)}计,已过。)" if past else "")
+    return Answer(query.asked, True, "deadline", text, citations(kb, *(d.source for d in deadlines)), 0.85,
+                  f"date:{deadlines[0].id}", kind="computed")
