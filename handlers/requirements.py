@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from knowledge.facts import Facts, Target
 
@@ -10,14 +11,22 @@ from knowledge.cues import weight
 from .common import found, has_any
 from .numbers import counts, percent
 
+_STATED = re.compile(r"\d+\s*(家|个区|个|户|项)")
 _ASKS_HOW_MANY = ("多少家", "几家", "多少个", "how many")
 
 
-def _pick(facts: Facts, folded: str, want_ratio: bool) -> Target | None:
+def _stated_unit(folded: str) -> str:
+    """The unit of the first count the question states ("430家" -> "家")."""
+    m = _STATED.search(folded)
+    return m.group(1) if m else ""
+
+
+def _pick(facts: Facts, folded: str, want_ratio: bool, unit: str = "") -> Target | None:
+    """The target the question is about: its cue words, and for a count its unit ("家" is no "个区")."""
     scored = [
-        (sum(weight(w) for w in found(folded, t.cues)), t)
+        (sum(weight(w) for w in found(folded, t.cues)) + (2 if unit and t.unit == unit else 0), t)
         for t in facts.targets
-        if (t.ratio is not None) == want_ratio
+        if (t.ratio is not None) == want_ratio and (want_ratio or not unit or not t.unit or t.unit == unit)
     ]
     scored = [s for s in scored if s[0]]
     return max(scored, key=lambda s: s[0])[1] if scored else None
@@ -30,12 +39,12 @@ def answer(facts: Facts, folded: str) -> tuple[str, Target] | None:
         return None
     n = numbers[0]
     ratio_target = _pick(facts, folded, want_ratio=True)
-    if ratio_target and has_any(folded, _ASKS_HOW_MANY) and has_any(folded, ratio_target.asks):
+    if ratio_target and has_any(folded, _ASKS_HOW_MANY) and has_any(folded, ratio_target.asks or facts.ratio_checks):
         need = math.ceil(n * ratio_target.ratio - 1e-9)
         return (f"按{percent(ratio_target.ratio)}以上计算,{n}家中至少{need}家要达到要求"
                 f"({ratio_target.label}应达到{percent(ratio_target.ratio)}以上)。"), ratio_target
-    count_target = _pick(facts, folded, want_ratio=False)
-    if count_target and count_target.count and has_any(folded, count_target.asks):
+    count_target = _pick(facts, folded, want_ratio=False, unit=_stated_unit(folded))
+    if count_target and count_target.count and has_any(folded, count_target.asks or facts.count_checks):
         if n >= count_target.count:
             return f"够。{count_target.label}应不少于{count_target.count}{count_target.unit},{n}{count_target.unit}满足要求。", count_target
         return (f"不够。{count_target.label}应当不少于{count_target.count}{count_target.unit},"

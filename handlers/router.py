@@ -240,7 +240,7 @@ def clause_answer(query: Query, kb: KnowledgeBase) -> Answer:
 
 
 DECIDERS: tuple[Decider, ...] = (
-    empty_message, smalltalk, gap, overview, attachments, slots.issuer, money, expense, counted, situation,
+    empty_message, smalltalk, gap, overview, attachments, slots.issuer, money, expense, counted, slots.location, situation,
     slots.only_deadline, slots.how_many, slots.cap, slots.contact,
     not_covered, dated, detail_not_given, clause_answer,
 )

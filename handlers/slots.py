@@ -163,3 +163,36 @@ def only_deadline(query: Query, kb: KnowledgeBase) -> Answer | None:
     text = "截止时间:" + ";".join(lines) + "。" + (f"(按今天{cn_date(query.today)}计,已过。)" if past else "")
     return Answer(query.asked, True, "deadline", text, citations(kb, *(d.source for d in deadlines)), 0.85,
                   f"date:{deadlines[0].id}", kind="computed")
+
+
+def _region_of(kb: KnowledgeBase, place: str) -> str | None:
+    for region, names in kb.facts.places.items():
+        if place in names:
+            return region
+    return None
+
+
+def location(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """Whether a stated place meets the notice's location rule: a place outside its region never does."""
+    rules = kb.facts.regions
+    if not rules or not ({"permission", "eligibility"} & set(query.slots)):
+        return None
+    names = {name: region for region, group in kb.facts.places.items() for name in group}
+    stated = sorted({n for n in names if n in query.cues}, key=len, reverse=True)
+    if not stated:
+        return None
+    rule = rules[0]
+    region = fold(rule.region)
+    outside = [n for n in stated if names[n] != region and not region.startswith(n)]
+    if outside:
+        place = outside[0]
+        text = f"不符合地域条件:通知规定“{rule.text}”,{place}不属于{rule.region}。"
+        if query.english:
+            text = f"No: the notice requires {rule.region} ({place} is not in it). " + text
+    elif kb.facts.conditions:
+        return None  # inside the region: the hand-written rules weigh every other condition too
+    else:
+        place = stated[0]
+        text = f"{place}属于{rule.region},符合地域条件(“{rule.text}”);其他条件仍需对照通知逐条确认。"
+    return Answer(query.asked, True, "eligibility", text, citations(kb, rule.source, hits=list(query.hits)[:1]),
+                  0.9, "eligibility", kind="verdict")

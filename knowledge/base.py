@@ -19,6 +19,7 @@ from .model import Clause, Notice
 from .notes import ClauseNote
 
 QUESTIONS = "questions.yaml"  # the general question vocabulary of the lexicon
+PLACES = "places.yaml"  # regions and the places within them
 CURATED_FILES = ("clauses", "facts", "eligibility", "gaps", "intents", "faq")
 
 
@@ -61,6 +62,7 @@ def enrich(facts: Facts, found: Extracted) -> Facts:
         if not any(c.verdict == e.verdict and _overlaps(c.source.quote, e.source.quote) for c in facts.expenses)
     ]
     facts.exclusions = list(found.exclusions)
+    facts.regions = list(found.regions)
     facts.contacts = found.contacts
     if not facts.attachments:
         facts.attachments = list(found.attachments)
@@ -72,9 +74,11 @@ def enrich(facts: Facts, found: Extracted) -> Facts:
 
 
 def vocabulary(lexicon_dir: Path = LEXICON_DIR) -> dict:
-    """The lexicon's general question words (questions.yaml), or nothing when the folder has none."""
-    path = lexicon_dir / QUESTIONS
-    return (read_yaml(path) or {}) if path.is_file() else {}
+    """The lexicon's general question words (questions.yaml) and places, or nothing when the folder has none."""
+    path, places = lexicon_dir / QUESTIONS, lexicon_dir / PLACES
+    words = dict((read_yaml(path) or {}) if path.is_file() else {})
+    words["places"] = (read_yaml(places) or {}) if places.is_file() else {}
+    return words
 
 
 def build(folder: Path = NOTICES_DIR / DEFAULT_NOTICE, lexicon_dir: Path = LEXICON_DIR, curated: bool = True,

@@ -32,6 +32,11 @@ _SHARE = re.compile(r"(不低于|不少于|至少|不高于|不超过|最高)\s*
 _RATE = re.compile(r"按(?:照)?(?P<base>[^,;。]{2,16}?)的\s*(\d+(?:\.\d+)?)\s*%\s*(?:给予|予以)?(?P<what>[^,;。]{0,12})")
 _COUNT = re.compile(r"(?P<subject>[^,;。]{2,24}?)(?:数量)?(?:应当|应|须|需|要)?(?:不少于|不低于|至少)\s*(\d+)\s*(家|个|项|户|人)")
 _SELECT = re.compile(r"(?:遴选|选定|择优选定|择优遴选|推荐)\s*(\d+)\s*个(?P<what>[^,;。]{0,30}?)(区|城市|项目|企业|单位)")
+_REGION = re.compile(
+    r"(?:应为|须为|应当为|主体为|属于|位于|注册在|注册地在|登记注册在|在)\s*(?P<region>本市|[\u4e00-\u9fff]{2,5}?[市省])"
+    r"\s*(?:所属辖区|所辖区|行政区域内|行政区域|辖区内|范围内|注册|登记注册)"
+)
+_TITLE_PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?[市省]")
 _RATIO = re.compile(r"(?P<subject>[^,;。]{2,40}?)比例(?:应当?|须|要)?达到\s*(\d+(?:\.\d+)?)\s*%\s*以上")
 _ALLOWED = re.compile(r"可用于(?P<items>[^。;]+)")
 _FORBIDDEN = re.compile(r"不得用于(?P<items>[^,;。]+)")
@@ -88,6 +93,15 @@ class Exclusion:
 
 
 @dataclass(frozen=True)
+class Region:
+    """A location rule: who or what must be in a region ("试点区应为北京市所属辖区")."""
+
+    region: str  # "北京市"
+    text: str  # the part of the sentence that states it
+    source: Quoted
+
+
+@dataclass(frozen=True)
 class Contacts:
     """The channels a notice gives: e-mail, telephone numbers, contact persons, a delivery address."""
 
@@ -123,6 +137,7 @@ class Extracted:
     targets: list[Target] = field(default_factory=list)
     expenses: list[Expense] = field(default_factory=list)
     exclusions: list[Exclusion] = field(default_factory=list)
+    regions: list[Region] = field(default_factory=list)
     contacts: Contacts = field(default_factory=Contacts)
     attachments: list[Attachment] = field(default_factory=list)
 
@@ -332,6 +347,20 @@ def _expenses(r: _Reader, out: Extracted) -> None:
                                                 source=r.quoted(clause, m.start(1), m.end())))
 
 
+def _regions(r: _Reader, out: Extracted) -> None:
+    home = _TITLE_PLACE.search(r.notice.meta.get("title", "") or "")
+    for clause in r.clauses:
+        text = _narrow(clause.text)
+        for m in _REGION.finditer(text):
+            region = m.group("region")
+            if region == "本市":
+                if not home:
+                    continue
+                region = home.group(0)
+            a, b = _part(text, m.start(), m.end())
+            out.regions.append(Region(region, clause.text[a:b].strip(), r.quoted(clause, a, b)))
+
+
 def _contacts(r: _Reader, out: Extracted) -> None:
     emails, phones, addresses = [], [], []
     for clause in r.clauses:
@@ -381,6 +410,7 @@ def extract(notice: Notice, clauses: list[Clause], words) -> Extracted:
     _money(r, out)
     _targets(r, out)
     _expenses(r, out)
+    _regions(r, out)
     _contacts(r, out)
     _attachments(r, out)
     return out

@@ -141,6 +141,10 @@ class Facts:
     roles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # asker role -> words that state it
     channels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # email | address | phone | person -> words
     issuer_cues: tuple[str, ...] = ()  # words that ask who issued the notice
+    places: dict[str, tuple[str, ...]] = field(default_factory=dict)  # region -> the places within it
+    regions: list = field(default_factory=list)  # extract.Region: location rules of the notice
+    count_checks: tuple[str, ...] = ()  # words that hold a stated count against a minimum
+    ratio_checks: tuple[str, ...] = ()  # words that ask how many of a count must reach a share
     exclusions: list = field(default_factory=list)  # extract.Exclusion: what the notice rules out
     contacts: object = None  # extract.Contacts: the channels the notice gives
     overview_cues: tuple[str, ...] = ()
@@ -314,6 +318,9 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | N
     facts.roles = {str(k): _words(v) for k, v in (intents.get("roles") or {}).items()}
     facts.channels = {str(k): _words(v) for k, v in (intents.get("channels") or {}).items()}
     facts.issuer_cues = _words(intents.get("issuer"))
+    facts.count_checks = _words(intents.get("count_checks"))
+    facts.places = {fold(str(k)): _words([k, *(v or ())]) for k, v in (intents.get("places") or {}).items()}
+    facts.ratio_checks = _words(intents.get("ratio_checks"))
     overview = intents.get("overview") or {}
     facts.overview_cues = _words(overview.get("cues"))
     facts.attachment_cues = _words((intents.get("attachments") or {}).get("cues"))
