@@ -45,6 +45,8 @@ def issuer(query: Query, kb: KnowledgeBase) -> Answer | None:
     """Who issued the notice and when: its closing lines."""
     if not has_any(query.folded, kb.facts.issuer_cues):
         return None
+    if "who" not in query.slots and query.slot in ("date", "deadline", "period"):
+        return None  # "哪天印发的" asks when: the date decider answers with the date first
     sig, date = kb.clause("sig"), kb.clause("date")
     if sig is None:
         return None
