@@ -188,11 +188,20 @@ def not_covered(query: Query, kb: KnowledgeBase) -> Answer | None:
     return _not_covered(kb, query, "通知中未涉及这个问题。")
 
 
+def _dates_for(query: Query, kb: KnowledgeBase) -> list:
+    """The date facts of the kind asked: a question about a period ("一共几年", "到哪年结束") is about periods."""
+    if query.slot == "period":
+        periods = [d for d in kb.facts.dates if d.role == "period"]
+        if periods:
+            return periods
+    return kb.facts.dates
+
+
 def _date_fact(query: Query, kb: KnowledgeBase, strict: bool = False):
     """The date fact a when-question is about; strict: only one whose cue words the question names."""
-    if not deadline.asks_when(query.cues):
+    if not deadline.asks_when(query.cues) and query.slot != "period":
         return None
-    fact = deadline.pick(kb.facts.dates, query.cues, [h.clause.id for h in query.hits[:3]])
+    fact = deadline.pick(_dates_for(query, kb), query.cues, [h.clause.id for h in query.hits[:3]])
     if fact and strict and not found(query.cues, fact.cues):
         return None
     return fact
@@ -205,6 +214,14 @@ def dated(query: Query, kb: KnowledgeBase) -> Answer | None:
         return None
     hits = list(query.hits)
     body = deadline.answer_text(fact, query.cues, query.today)
+    periods = [d for d in _dates_for(query, kb) if d.role == "period"]
+    if fact.role == "period" and len(periods) > 1 and not found(query.cues, fact.cues):
+        # No words pick one part of the period: the whole of it, part by part, and the sentence that sets it.
+        fact = max(periods, key=lambda d: d.end)
+        body = ";".join(d.text for d in periods) + "。" + deadline.status(fact, query.today)
+        clause = kb.clause(fact.source.clause_id)
+        if clause and len(clause.text) <= 160 and not kb.notes_for(clause.id):
+            body += clause.text
     if hits and hits[0].clause.id == fact.source.clause_id:
         note = best_note(kb, hits[0].clause.id, query.cues, query.words)
         body += _second_note(kb, hits, query, body, note)

@@ -60,8 +60,9 @@ def issuer(query: Query, kb: KnowledgeBase) -> Answer | None:
 def _channel(query: Query, kb: KnowledgeBase) -> str | None:
     """Which channel a where-question names (email, address, phone, person), the most specific word first."""
     best, size = None, 0
+    text = query.cues if query.english else query.folded  # "哪里" is no address, though a synonym of one
     for name, words in kb.facts.channels.items():
-        for w in found(query.cues, words):
+        for w in found(text, words):
             if len(w) > size:
                 best, size = name, len(w)
     return best
