@@ -161,8 +161,8 @@ class _Reader:
         specific: the sub-words of long words too ("软件" of "工业软件"), but only those few clauses share,
         since a word every clause has ("企业", "服务") names nothing in particular.
         """
-        words = (w for w in self.words(text, specific)
-                 if len(w) >= 2 and not _NUMERIC.fullmatch(w) and w not in _GENERIC)
+        words = (w.strip("及和与的等") for w in self.words(text, specific))  # a mis-cut edge: "存储及"
+        words = (w for w in words if len(w) >= 2 and not _NUMERIC.fullmatch(w) and w not in _GENERIC)
         if specific:
             limit = spread or _SPECIFIC_MAX
             words = (w for w in words if self.spread(w) <= limit)

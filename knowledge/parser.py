@@ -28,6 +28,7 @@ _ATTACHMENT_LINE = re.compile(r"^附\s*件\s*[:\uff1a]?\s*(.*)$")
 _SENTENCE_END = re.compile(r"(?<=[\u3002!?;\uff01\uff1f\uff1b])")
 # A label is the short phrase before the first full stop of an item ("(一)指导思想。坚持……").
 _LABEL_MAX = 24
+_ITEM_ENDS = ("。", ";", "\uff1b", ":", "\uff1a", "!", "\uff01", "?", "\uff1f")
 # Paragraphs longer than this are also indexed sentence by sentence.
 SENTENCE_SPLIT_MIN = 60
 
@@ -152,8 +153,9 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
         nodes[node_id] = node
         parent.children.append(node_id)
         stack.append(node)
-        if body:
-            # The numbered line itself, label included, is the item's first paragraph.
+        if body or rest.endswith(_ITEM_ENDS):
+            # The numbered line itself, label included, is the item's first paragraph; a short item that
+            # ends like a sentence ("(2)营业执照复印件;") is content too, not a heading.
             add_paragraph(node, line, "item", inline_id=node_id)
         else:
             add(Clause(f"{node_id}.h", path, line, "heading", node_id), node)
