@@ -2,23 +2,21 @@
 from __future__ import annotations
 
 import math
-import re
 
 from knowledge.facts import Facts, Target
 
 from knowledge.cues import weight
 
 from .common import found, has_any
-from .numbers import counts, percent
+from .numbers import counted_units, counts, percent
 
-_STATED = re.compile(r"\d+\s*(家|个区|个|户|项)")
 _ASKS_HOW_MANY = ("多少家", "几家", "多少个", "how many")
 
 
 def _stated_unit(folded: str) -> str:
     """The unit of the first count the question states ("430家" -> "家")."""
-    m = _STATED.search(folded)
-    return m.group(1) if m else ""
+    units = counted_units(folded)
+    return units[0].replace("个企业", "家").replace("个项目", "个") if units else ""
 
 
 def _pick(facts: Facts, folded: str, want_ratio: bool, unit: str = "") -> Target | None:
@@ -44,6 +42,11 @@ def answer(facts: Facts, folded: str) -> tuple[str, Target] | None:
         return (f"按{percent(ratio_target.ratio)}以上计算,{n}家中至少{need}家要达到要求"
                 f"({ratio_target.label}应达到{percent(ratio_target.ratio)}以上)。"), ratio_target
     count_target = _pick(facts, folded, want_ratio=False, unit=_stated_unit(folded))
+    if count_target and count_target.count and count_target.bound == "max":
+        if n > count_target.count:
+            return (f"不可以。{count_target.label}最多{count_target.count}{count_target.unit},"
+                    f"{n}{count_target.unit}超出了限额。"), count_target
+        return f"可以。{count_target.label}最多{count_target.count}{count_target.unit}。", count_target
     if count_target and count_target.count and has_any(folded, count_target.asks or facts.count_checks):
         if n >= count_target.count:
             return f"够。{count_target.label}应不少于{count_target.count}{count_target.unit},{n}{count_target.unit}满足要求。", count_target

@@ -190,10 +190,11 @@ def not_covered(query: Query, kb: KnowledgeBase) -> Answer | None:
 
 def _dates_for(query: Query, kb: KnowledgeBase) -> list:
     """The date facts of the kind asked: a question about a period ("一共几年", "到哪年结束") is about periods."""
-    if query.slot == "period":
-        periods = [d for d in kb.facts.dates if d.role == "period"]
-        if periods:
-            return periods
+    wanted = {"period": ("period",), "deadline": ("deadline", "period")}.get(query.slot or "")
+    if wanted:
+        chosen = [d for d in kb.facts.dates if d.role in wanted]
+        if chosen:
+            return chosen
     return kb.facts.dates
 
 
@@ -215,7 +216,8 @@ def dated(query: Query, kb: KnowledgeBase) -> Answer | None:
     hits = list(query.hits)
     body = deadline.answer_text(fact, query.cues, query.today)
     periods = [d for d in _dates_for(query, kb) if d.role == "period"]
-    if fact.role == "period" and len(periods) > 1 and not found(query.cues, fact.cues):
+    shared = set.intersection(*(set(d.cues) for d in periods)) if periods else set()
+    if fact.role == "period" and len(periods) > 1 and not set(found(query.cues, fact.cues)) - shared:
         # No words pick one part of the period: the whole of it, part by part, and the sentence that sets it.
         fact = max(periods, key=lambda d: d.end)
         body = ";".join(d.text for d in periods) + "。" + deadline.status(fact, query.today)
@@ -258,7 +260,7 @@ def clause_answer(query: Query, kb: KnowledgeBase) -> Answer:
 
 DECIDERS: tuple[Decider, ...] = (
     empty_message, smalltalk, gap, overview, attachments, slots.issuer, money, expense, counted, slots.location, situation,
-    slots.only_deadline, slots.how_many, slots.cap, slots.contact,
+    slots.only_deadline, slots.how_many, slots.cap, slots.contact, slots.excluded, slots.listing,
     not_covered, dated, detail_not_given, clause_answer,
 )
 

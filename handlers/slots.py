@@ -199,3 +199,47 @@ def location(query: Query, kb: KnowledgeBase) -> Answer | None:
         text = f"{place}属于{rule.region},符合地域条件(“{rule.text}”);其他条件仍需对照通知逐条确认。"
     return Answer(query.asked, True, "eligibility", text, citations(kb, rule.source, hits=list(query.hits)[:1]),
                   0.9, "eligibility", kind="verdict")
+
+
+def excluded(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """A may-we question that meets one of the notice's exclusions ("不得重复申报"): the rule, as its condition."""
+    if not ({"permission", "eligibility"} & set(query.slots)) or not kb.facts.exclusions or _noted(query, kb):
+        return None
+    top = {h.clause.id for h in query.hits[:2]}
+    best, share = None, 0.0
+    for rule in kb.facts.exclusions:
+        place = fold(rule.text)
+        held = [w for w in query.focus if w in place]
+        if not held or rule.source.clause_id not in top:
+            continue
+        if len(held) / max(1, len(query.focus)) > share:
+            best, share = rule, len(held) / max(1, len(query.focus))
+    if best is None or share < FOCUS_SHARE:
+        return None
+    text = (f"按通知规定:“{best.text}”。属于这一情形的,不能申报或不再支持;"
+            f"不属于这一情形的,不受此条限制。")
+    return Answer(query.asked, True, "eligibility", text, citations(kb, best.source, hits=list(query.hits)[:1]),
+                  0.85, "eligibility", kind="verdict")
+
+
+def listing(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """Which items: the numbered list a sentence introduces ("须提交以下材料:"), item by item."""
+    if "items" not in query.slots or _noted(query, kb):
+        return None
+    for hit in query.hits[:3]:
+        clause = hit.clause
+        text = fold(clause.text)
+        if "以下" not in text and not text.endswith(":"):
+            continue
+        section = next((s for s in kb.notice.sections if s.id == clause.section), None)
+        children = [s for s in kb.notice.sections if section and s.id in section.children]
+        items = [kb.clause(s.clauses[0]) for s in children if s.clauses]
+        items = [c for c in items if c is not None and c.kind in ("item", "paragraph")]
+        if len(items) < 2:
+            continue
+        lines = "\n".join(c.text for c in items)
+        text = f"{clause.text}\n{lines}"
+        return Answer(query.asked, True, "materials" if "材料" in fold(clause.text) else "general", text,
+                      citations(kb, clause.id, *(c.id for c in items), limit=len(items) + 1), 0.85,
+                      f"section:{clause.section}", kind="outline")
+    return None

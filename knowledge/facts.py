@@ -319,6 +319,8 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | N
     facts.channels = {str(k): _words(v) for k, v in (intents.get("channels") or {}).items()}
     facts.issuer_cues = _words(intents.get("issuer"))
     facts.count_checks = _words(intents.get("count_checks"))
+    general_cap = _words(intents.get("cap_cues"))
+    facts.cap_cues = tuple(dict.fromkeys((*facts.cap_cues, *general_cap)))
     facts.places = {fold(str(k)): _words([k, *(v or ())]) for k, v in (intents.get("places") or {}).items()}
     facts.ratio_checks = _words(intents.get("ratio_checks"))
     overview = intents.get("overview") or {}
