@@ -105,6 +105,11 @@ def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, S
     if share is None:
         return None
     value = math.floor(base * share.ratio)
+    if share.bound == "rate":  # a subsidy at a rate of what was spent, up to the cap
+        text = f"按{share.label}的{percent(share.ratio)}计算:{yuan(base)}×{percent(share.ratio)}={yuan(value)}"
+        if facts.cap_amount and value > facts.cap_amount:
+            text += f",超过上限,按上限{yuan(facts.cap_amount)}计({facts.cap_text})"
+        return text + "。", share
     word = "至少" if share.bound == "min" else "最多"
     note = ""
     if facts.cap_amount and base > facts.cap_amount:

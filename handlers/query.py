@@ -92,6 +92,7 @@ def _focus(kb: KnowledgeBase, words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(
         w for w in words
         if w not in lexicon.stopwords and w not in asking and w not in lexicon.synonyms and len(w) >= 2
+        and not w.startswith("<")  # a marker token such as <日期> names no subject
     ))
 
 

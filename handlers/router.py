@@ -35,6 +35,7 @@ MAX_CITATIONS = 5
 _WHOLE_MESSAGE_KINDS = {"verdict", "outline"}  # these answer every part of a message at once
 _COMPUTED_KINDS = {"computed"}
 
+_WINDOW = re.compile(r"申报|报送|提交|受理|申请|报名")
 Decider = Callable[[Query, KnowledgeBase], "Answer | None"]
 
 
@@ -190,12 +191,13 @@ def not_covered(query: Query, kb: KnowledgeBase) -> Answer | None:
 
 def _dates_for(query: Query, kb: KnowledgeBase) -> list:
     """The date facts of the kind asked: a question about a period ("一共几年", "到哪年结束") is about periods."""
-    wanted = {"period": ("period",), "deadline": ("deadline", "period")}.get(query.slot or "")
-    if wanted:
-        chosen = [d for d in kb.facts.dates if d.role in wanted]
-        if chosen:
-            return chosen
-    return kb.facts.dates
+    if query.slot == "period":
+        chosen = [d for d in kb.facts.dates if d.role == "period"]
+    elif query.slot == "deadline":  # a deadline, or the end of a window to apply in ("申报时间自…至…")
+        chosen = [d for d in kb.facts.dates if d.role == "deadline" or d.role == "period" and _WINDOW.search(d.label)]
+    else:
+        chosen = []
+    return chosen or kb.facts.dates
 
 
 def _date_fact(query: Query, kb: KnowledgeBase, strict: bool = False):
@@ -233,6 +235,8 @@ def dated(query: Query, kb: KnowledgeBase) -> Answer | None:
 
 def detail_not_given(query: Query, kb: KnowledgeBase) -> Answer | None:
     """The question asks for a kind of detail that the clause answering it does not hold."""
+    if not query.hits:
+        return _not_covered(kb, query, "通知中未涉及这个问题。")
     top = query.hits[0]
     note = best_note(kb, top.clause.id, query.cues, query.words)
     evidence = top.clause.text + (note.answer if note else "")
@@ -309,13 +313,6 @@ def _second_note(kb: KnowledgeBase, hits, query: Query, first: str, lead) -> str
 
 def answer(query: Query, kb: KnowledgeBase) -> Answer:
     """Answer one analysed question from one knowledge base: the first decider that answers wins."""
-    if not query.hits and not query.empty:
-        # Nothing in the notice matches at all: only the deciders that need no evidence may answer.
-        for decide in (smalltalk, gap):
-            result = decide(query, kb)
-            if result is not None:
-                return result
-        return _not_covered(kb, query, "通知中未涉及这个问题。")
     for decide in DECIDERS:
         result = decide(query, kb)
         if result is not None:

@@ -263,7 +263,7 @@ def _money(r: _Reader, out: Extracted) -> None:
         for m in _RATE.finditer(text):
             out.shares.append(Share(
                 id=f"x-rate-{len(out.shares) + 1}", bound="rate", ratio=float(m.group(2)) / 100,
-                label=f"按{m.group('base').strip()}计算{m.group('what').strip()}",
+                label=m.group("base").strip(),  # what the rate applies to: "项目实际投资额"
                 cues=r.cues(m.group("base") + m.group("what")), source=r.quoted(clause, m.start(), m.end())))
 
 

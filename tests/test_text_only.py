@@ -1,0 +1,235 @@
+"""A notice folder with notice.txt alone is answered from its text: structure, facts and answers by method.
+
+The shipped notice is read here with its hand-written files ignored, and the two fictional notices of
+tests/fixtures/notices have none; every answer is a Chinese question in, the fact and the cited sentence out.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from handlers import answer_question
+from handlers.query import analyse
+from knowledge.base import build
+from knowledge.loader import DEFAULT_NOTICE, NOTICES_DIR
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notices"
+NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The shipped notice from its text alone."""
+    return build(NOTICES_DIR / DEFAULT_NOTICE, curated=False)
+
+
+@pytest.fixture(scope="module")
+def guide():
+    """A fictional enterprise application guide: conditions, a rate with a cap, a list of materials, phones."""
+    return build(FIXTURES / "fic-qyzn-2025")
+
+
+@pytest.fixture(scope="module")
+def batch2():
+    """A fictional second-batch district-selection notice."""
+    return build(FIXTURES / "fic-dierpi-2024")
+
+
+def ask(kb, question: str):
+    return answer_question(question, now=NOW, kb=kb)
+
+
+def quotes(answer) -> str:
+    return " ".join(c.quote for c in answer.citations)
+
+
+# --- a folder with notice.txt alone -------------------------------------------------------------------------
+
+
+def test_a_folder_with_only_the_text_is_a_complete_notice(tmp_path):
+    folder = tmp_path / "only-text"
+    folder.mkdir()
+    shutil.copy(NOTICES_DIR / DEFAULT_NOTICE / "notice.txt", folder / "notice.txt")
+    kb = build(folder)
+    assert kb.notice.meta["title"].startswith("北京市关于开展中小企业数字化转型首批试点区遴选工作的通知")
+    a = ask(kb, "申报截止是哪天?")
+    assert "2023年7月10日" in a.text and "2023年7月10日前" in a.citations[0].quote
+
+
+# --- facts extracted from the text --------------------------------------------------------------------------
+
+
+def test_the_deadline_and_periods_are_read_from_the_text(shipped):
+    deadlines = [d for d in shipped.facts.dates if d.role == "deadline"]
+    assert [d.date for d in deadlines] == [dt.date(2023, 7, 10)]
+    assert "申报试点的区应于2023年7月10日前" in deadlines[0].source.quote
+    periods = {d.label: d.end for d in shipped.facts.dates if d.role == "period"}
+    assert periods == {"实施期第一年": dt.date(2024, 12, 31), "实施期第二年": dt.date(2025, 12, 31)}
+    midterm = next(d for d in shipped.facts.dates if d.role == "after" and "中期" in d.label)
+    assert midterm.after == dt.date(2024, 12, 31)
+
+
+def test_the_money_is_read_from_the_text(shipped):
+    facts = shipped.facts
+    assert facts.cap_amount == 100_000_000 and facts.cap.quote == "奖补资金总额不超过1亿元"
+    assert {(s.bound, s.ratio) for s in facts.shares} == {("min", 0.8), ("max", 0.2)}
+    forbidden = {e.label for e in facts.expenses if e.verdict == "forbidden"}
+    assert {"楼堂馆所等基建工程支出", "平衡本级预算"} <= forbidden
+
+
+def test_counts_exclusions_contacts_and_attachments_are_read_from_the_text(shipped):
+    facts = shipped.facts
+    assert {t.count for t in facts.targets if t.count} >= {500, 1}
+    assert any(t.ratio == 0.9 for t in facts.targets)
+    assert any("不得重复申报" in x.text for x in facts.exclusions)
+    assert [e for e, _ in facts.contacts.emails] == ["shuzifuneng@jxj.beijing.gov.cn"]
+    assert "通州区运河东大街57号院5号楼537" in facts.contacts.addresses[0][0]
+    assert facts.contacts.phones == ()  # the notice gives no telephone number
+    assert [a.label for a in facts.attachments] == ["附件1", "附件2", "附件3", "附件4"]
+    assert facts.regions[0].region == "北京市"
+
+
+def test_which_hand_written_facts_extraction_also_finds(shipped):
+    """The hand-written facts that the text alone yields too; the list should grow toward all of them."""
+    curated = build(NOTICES_DIR / DEFAULT_NOTICE)
+    hand = curated.facts
+    found = shipped.facts
+    dates = {d.id for d in hand.dates if not d.id.startswith("x-") and any(
+        (x.role, x.date, x.end, x.after) == (d.role, d.date, d.end, d.after) for x in found.dates)}
+    shares = {s.id for s in hand.shares if not s.id.startswith("x-") and any(
+        (x.bound, x.ratio) == (s.bound, s.ratio) for x in found.shares)}
+    targets = {t.id for t in hand.targets if not t.id.startswith("x-") and any(
+        (x.count, x.ratio) == (t.count, t.ratio) for x in found.targets)}
+    forbidden = {e.label for e in hand.expenses if e.verdict == "forbidden" and any(
+        x.verdict == "forbidden" and (x.source.quote in e.source.quote or e.source.quote in x.source.quote)
+        for x in found.expenses)}
+    assert dates == {"application", "issued", "year1", "year2", "midterm", "final_evaluation"}
+    assert shares == {"transform", "other"}
+    assert targets == {"enterprises", "above_scale"}
+    assert forbidden == {"财政供养单位人员福利", "公用经费、机构运转经费等支出", "楼堂馆所等基建工程支出", "平衡本级预算"}
+    assert found.cap_amount == hand.cap_amount
+
+
+# --- the query, analysed once -------------------------------------------------------------------------------
+
+
+def test_a_query_holds_what_the_asker_states(shipped):
+    q = analyse(shipped, "我们区计划改造420家企业,够不够?", NOW)
+    assert q.stated.role == "district" and q.stated.counts == (420,)
+    assert "count" not in q.slots or q.stated.counts
+    q = analyse(shipped, "我们公司在天津,投了300万,能申请吗", NOW)
+    assert q.stated.role == "enterprise" and q.stated.amounts == (3_000_000,)
+    assert "permission" in q.slots
+    with pytest.raises(AttributeError):
+        q.text = "changed"  # frozen: nothing downstream rewrites the question
+
+
+# --- answers from the shipped notice's text alone -----------------------------------------------------------
+
+
+def test_deadline_from_the_text(shipped):
+    a = ask(shipped, "申报材料最晚哪天交?")
+    assert a.answered and "2023年7月10日" in a.text
+    assert "2023年7月10日前" in a.citations[0].quote
+
+
+def test_a_bare_deadline_question(shipped):
+    a = ask(shipped, "ddl?")
+    assert a.answered and "2023年7月10日" in a.text
+
+
+def test_the_cap_from_the_text(shipped):
+    a = ask(shipped, "奖补资金最多能给多少钱?")
+    assert "1亿" in a.text and "奖补资金总额不超过1亿元" in quotes(a)
+
+
+def test_share_arithmetic_from_the_text(shipped):
+    a = ask(shipped, "拿满1个亿的话,至少多少要用于企业改造?")
+    assert "8000万元" in a.text and "不低于80%" in a.citations[0].quote
+
+
+def test_a_stated_count_against_the_target(shipped):
+    a = ask(shipped, "我们区摸底能改造450家,够数吗?")
+    assert "不够" in a.text and "500" in a.text and "不少于500家" in quotes(a)
+
+
+def test_a_forbidden_use_from_the_text(shipped):
+    a = ask(shipped, "这笔钱能不能拿来翻修区里的办公楼?")
+    assert a.text.startswith("不可以") and "楼堂馆所" in quotes(a)
+
+
+def test_a_place_outside_the_region(shipped):
+    a = ask(shipped, "我们是天津的区,能申报这个试点吗?")
+    assert a.intent == "eligibility" and "不符合" in a.text and "北京市" in a.text
+    assert "试点区应为北京市所属辖区" in quotes(a)
+
+
+def test_where_to_deliver_the_paper_copies(shipped):
+    a = ask(shipped, "盖章的纸质材料送到哪个地址?")
+    assert "运河东大街57号院5号楼537" in a.text
+
+
+def test_a_phone_number_the_notice_does_not_give(shipped):
+    a = ask(shipped, "经信局联系电话是多少?")
+    assert not a.answered and "shuzifuneng@jxj.beijing.gov.cn" in a.text
+
+
+def test_an_answer_is_the_sentence_that_holds_it(shipped):
+    a = ask(shipped, "数字化服务商由谁牵头遴选?")
+    assert a.answered and "中小企业主管部门牵头" in a.text
+    assert "由试点区中小企业主管部门牵头" in a.citations[0].quote
+
+
+# --- a fictional enterprise guide, text only ----------------------------------------------------------------
+
+
+def test_guide_window(guide):
+    a = ask(guide, "申报时间从什么时候到什么时候?")
+    assert "2025年4月1日" in a.text and "2025年5月31日" in a.text
+
+
+def test_guide_rate_and_cap(guide):
+    a = ask(guide, "项目投资200万,能补多少?")
+    assert "60万元" in a.text and "50万元" in a.text
+    assert "按项目实际投资额的30%给予补贴" in quotes(a)
+
+
+def test_guide_allowed_use_from_a_numbered_list(guide):
+    a = ask(guide, "补贴能用来付云服务的费用吗?")
+    assert a.text.startswith("可以") and "云服务、数据存储及算力租用费用" in quotes(a)
+
+
+def test_guide_materials_listed(guide):
+    a = ask(guide, "申报要交哪些材料?")
+    assert "营业执照复印件" in a.text and "企业信用承诺书" in a.text
+
+
+def test_guide_phone_number(guide):
+    a = ask(guide, "申报系统技术咨询电话是多少?")
+    assert "0571-88889999" in a.text
+
+
+# --- a fictional second batch, text only --------------------------------------------------------------------
+
+
+def test_batch2_deadline(batch2):
+    a = ask(batch2, "第二批啥时候截止?")
+    assert "2024年8月15日" in a.text and "2024年8月15日前" in quotes(a)
+
+
+def test_batch2_limit_of_one_plan(batch2):
+    a = ask(batch2, "一个区能报两份实施方案吗?")
+    assert a.text.startswith("不可以") and "每区限报1份实施方案" in quotes(a)
+
+
+def test_batch2_exclusion_stated_as_its_condition(batch2):
+    a = ask(batch2, "首批已纳入试点的区还能申报第二批吗?")
+    assert "首批已纳入试点的区不得申报" in a.text and "不受此条限制" in a.text
+
+
+def test_batch2_number_of_districts(batch2):
+    a = ask(batch2, "这批一共遴选几个区?")
+    assert "2个" in a.text and "择优遴选2个试点区" in quotes(a)
