@@ -55,6 +55,6 @@ def covered(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> bool:
 def detail_missing(query: Query, kb: KnowledgeBase, evidence: str) -> bool:
     """Whether the question asks for a kind of detail (a number of days, a date...) the evidence does not hold."""
     return any(
-        any(occurs(w, query.folded) for w in kind.asks) and not kind.evidence.search(evidence)
+        any(occurs(w, query.asking) for w in kind.asks) and not kind.evidence.search(evidence)
         for kind in kb.facts.details
     )

@@ -45,6 +45,7 @@ class Query:
     folded: str  # text folded (simplified, half-width, lower case)
     words: tuple[str, ...]  # jieba words, typos restored, synonyms expanded
     cues: str  # folded text plus its words: where cue words are looked for
+    asking: str  # folded text with the asker's own situation blanked ("十几家"): where question words count
     slot: str | None  # the kind of fact asked for first (deadline, amount, who, where ...)
     slots: tuple[str, ...]  # every kind asked for, in the vocabulary's order
     focus: tuple[str, ...]  # the words that name what is asked about (not question words, not the asker)
@@ -106,7 +107,11 @@ def analyse(kb: KnowledgeBase, message: str, now: dt.datetime | None = None, con
     folded = fold(text)
     _, words = kb.index.analyse(text)
     cues = folded + " " + " ".join(words)
-    slots = _slots(kb, cues)
+    asking = folded
+    for phrase in kb.facts.not_asking:  # "十几家店" asks no count, "打电话问过" no phone number
+        asking = asking.replace(phrase, " " * len(phrase))
+    # Question words as written (less the situation), and the synonyms of words the message has ("ddl").
+    slots = _slots(kb, asking + " " + " ".join(w for w in words if w not in folded))
     latin = len(_LATIN.findall(folded))
     stated = Stated(
         role=_role(kb, folded),
@@ -117,7 +122,7 @@ def analyse(kb: KnowledgeBase, message: str, now: dt.datetime | None = None, con
         dates=tuple(dates(folded, today(now).year)),
     )
     return Query(
-        asked=asked, text=text, folded=folded, words=tuple(words), cues=cues,
+        asked=asked, text=text, folded=folded, words=tuple(words), cues=cues, asking=asking,
         slot=slots[0] if slots else None, slots=slots, focus=_focus(kb, tuple(words)), stated=stated,
         hits=tuple(kb.index.rank(folded, words, k=5)),
         today=today(now), english=latin * 2 > len(folded), amount_text=amount_text,

@@ -14,7 +14,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.cues import occurs, weight
 from knowledge.fold import fold
 
-from . import coverage, deadline, eligibility, funding, requirements, slots
+from . import coverage, deadline, eligibility, english, funding, requirements, slots
 from . import kb as kb_module
 from .common import citations, found, has_any
 from .compose import compose
@@ -316,7 +316,7 @@ def answer(query: Query, kb: KnowledgeBase) -> Answer:
     for decide in DECIDERS:
         result = decide(query, kb)
         if result is not None:
-            return result
+            return english.in_english(query, kb, result)
     raise AssertionError("the last decider always answers")  # pragma: no cover
 
 

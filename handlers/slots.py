@@ -188,7 +188,7 @@ def location(query: Query, kb: KnowledgeBase) -> Answer | None:
     region = fold(rule.region)
     outside = [n for n in stated if names[n] != region and not region.startswith(n)]
     if outside:
-        place = outside[0]
+        place = outside[0] if not outside[0].isascii() else names[outside[0]]  # "tianjin" -> 天津市
         text = f"不符合地域条件:通知规定“{rule.text}”,{place}不属于{rule.region}。"
         if query.english:
             text = f"No: the notice requires {rule.region} ({place} is not in it). " + text

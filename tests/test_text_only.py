@@ -233,3 +233,11 @@ def test_batch2_exclusion_stated_as_its_condition(batch2):
 def test_batch2_number_of_districts(batch2):
     a = ask(batch2, "这批一共遴选几个区?")
     assert "2个" in a.text and "择优遴选2个试点区" in quotes(a)
+
+
+def test_the_askers_situation_asks_nothing(shipped):
+    """"十几家" states a count, "打电话问过" a call made: neither asks 几家 or a phone number."""
+    q = analyse(shipped, "我们区有十几家企业,打电话问过区里,改造完要达到什么水平?", NOW)
+    assert "count" not in q.slots
+    a = ask(shipped, "我们区有十几家企业打电话问过,改造完以后数字化水平要达到几级?")
+    assert a.answered and "二级" in a.text
