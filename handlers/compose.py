@@ -25,7 +25,7 @@ _DEFINED = r"“{term}”\s*\(([^)]{{2,40}})\)"
 
 
 def _weight(kb: KnowledgeBase, words) -> dict[str, float]:
-    return {w: kb.index.idf.get(w, 0.0) for w in set(words)}
+    return {w: kb.index.idf.get(w, 0.0) for w in sorted(set(words))}
 
 
 def shorten(text: str, weights: dict[str, float]) -> str:

@@ -277,7 +277,7 @@ def best_note(kb: KnowledgeBase, clause_id: str, cues: str, words=()):
     notes = kb.notes_for(clause_id)
     if len(notes) <= 1:
         return notes[0] if notes else None
-    words = set(words)
+    words = sorted(set(words))  # ordered: a float sum must not depend on PYTHONHASHSEED
 
     def score(note) -> float:
         phrases = sum(weight(k) for k in note.folded_keywords if occurs(k, cues))

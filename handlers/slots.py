@@ -181,7 +181,7 @@ def location(query: Query, kb: KnowledgeBase) -> Answer | None:
     if not rules or not ({"permission", "eligibility"} & set(query.slots)):
         return None
     names = {name: region for region, group in kb.facts.places.items() for name in group}
-    stated = sorted({n for n in names if n in query.cues}, key=len, reverse=True)
+    stated = sorted({n for n in names if n in query.cues}, key=lambda n: (query.cues.find(n), -len(n)))
     if not stated:
         return None
     rule = rules[0]

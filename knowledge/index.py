@@ -185,8 +185,9 @@ class ClauseIndex:
     def rank(self, folded: str, words, k: int = 5) -> list[Hit]:
         """The k best clauses for an analysed question (folded text and its words), best first."""
         # A variant ("啥时候", "补贴") speaks through its canonical word, which the words hold as well.
-        q_words = {w for w in words if w not in self.lexicon.synonyms} or set(words)
-        q_pairs = set(bigrams(folded))
+        # Ordered, never sets: floating-point sums must not depend on PYTHONHASHSEED.
+        q_words = sorted({w for w in words if w not in self.lexicon.synonyms} or set(words))
+        q_pairs = sorted(set(bigrams(folded)))
         phrase_text = folded + " " + " ".join(q_words)  # restored typos and synonyms count as written
         if not q_words and not q_pairs:
             return []
@@ -206,7 +207,7 @@ class ClauseIndex:
                 elif idf and w in doc.path_words:
                     bm25 += idf * _PATH_WEIGHT
                     covered += idf * _PATH_WEIGHT
-            pair_cov = sum(self.pair_idf[p] for p in q_pairs & doc.pairs) / pair_mass
+            pair_cov = sum(self.pair_idf[p] for p in q_pairs if p in doc.pairs) / pair_mass
             # A keyword phrase found whole in the question is the strongest sign of what it asks.
             phrase = sum(weight(k) for k in self.phrases.get(doc.clause.id, ()) if occurs(k, phrase_text))
             coverage = 0.6 * covered / word_mass + 0.4 * pair_cov
