@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from knowledge.base import KnowledgeBase
 from knowledge.cues import occurs
+from knowledge.fold import fold
 from knowledge.index import Hit
 
 from .query import Query
@@ -19,6 +20,27 @@ WEAK_MATCH_COVERAGE = 0.3  # a short question scores low, but may still be cover
 PHRASE_VOUCHES = 4  # characters of keyword phrases that make a thin match count as covered
 FOCUS_VOUCHES = 0.5  # share of the question's focus (by weight) found in one sentence that makes it covered
 FOCUS_MIN_IDF = 1.5  # a focus word this rare in the notice names its subject
+
+
+ABOUT_SHARE = 0.5  # share of the question's focus words a fact's sentence must hold to answer it
+
+
+def about(query: Query, kb: KnowledgeBase, clause_id: str, share: float = ABOUT_SHARE) -> bool:
+    """Whether a sentence (with its section path) holds enough of what the question is about.
+
+    A focus word counts when the sentence has it, or its canonical synonym among its words.
+    """
+    clause = kb.clause(clause_id)
+    if clause is None:
+        return False
+    if not query.focus:
+        return True
+    place = fold(clause.text + clause.path)
+    doc = kb.index.doc(clause_id)
+    words = set(doc.words) | set(doc.path_words) if doc else set()
+    synonyms = kb.lexicon.synonyms
+    held = sum(w in place or w in words or synonyms.get(w, "\0") in words for w in query.focus)
+    return held >= share * len(query.focus)
 
 
 def focus_share(query: Query, kb: KnowledgeBase, hit: Hit) -> float:

@@ -18,6 +18,7 @@ from . import coverage, deadline, eligibility, english, funding, requirements, s
 from . import kb as kb_module
 from .common import citations, found, has_any
 from .compose import compose
+from .compose import evidence as compose_evidence
 from .context import Context
 from .model import Answer
 from .numbers import dates
@@ -84,6 +85,26 @@ def gap(query: Query, kb: KnowledgeBase) -> Answer | None:
     return None
 
 
+def outcome(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """What followed the notice (who was selected, how many applied): no notice holds its own results."""
+    if kb.facts.outcome_say and has_any(query.asking, kb.facts.outcome_cues):
+        return _not_covered(kb, query, kb.facts.outcome_say)
+    return None
+
+
+def elsewhere(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """A question about another region's policy ("上海的试点怎么申报"): the notice is about its own region."""
+    rules = kb.facts.regions
+    if not rules or {"permission", "eligibility"} & set(query.slots):
+        return None  # whether a place outside may apply is the location rule's verdict
+    region = fold(rules[0].region)
+    names = {name: r for r, group in kb.facts.places.items() for name in group}
+    others = [n for n in names if n in query.folded and names[n] != region]
+    if not others:
+        return None
+    return _not_covered(kb, query, f"通知只涉及{rules[0].region}的工作,未涉及{others[0]}的政策。")
+
+
 def overview(query: Query, kb: KnowledgeBase) -> Answer | None:
     """The outline of a part when the question asks for its items ("基本原则有哪几条")."""
     folded = query.folded
@@ -133,6 +154,10 @@ def money(query: Query, kb: KnowledgeBase) -> Answer | None:
     if not result:
         return None
     text, share = result
+    if not share.id.startswith("x-") or query.stated.amounts:
+        pass  # a hand-written share, or arithmetic on a stated amount: its cue words chose it
+    elif not coverage.about(query, kb, share.source.clause_id, share=0.34):
+        return None  # "SaaS服务补贴百分之多少" is no question about the fund's shares
     sources = [share.source] + ([facts.cap] if facts.cap else [])
     return Answer(query.asked, True, "funding", text, citations(kb, *sources, hits=list(query.hits)), 0.9,
                   f"share:{share.id}", kind="computed")
@@ -215,6 +240,8 @@ def dated(query: Query, kb: KnowledgeBase) -> Answer | None:
     fact = _date_fact(query, kb)
     if not fact:
         return None
+    if not kb.notes_for(fact.source.clause_id) and not coverage.about(query, kb, fact.source.clause_id, share=0.34):
+        return None  # "现场答辩定在哪天" is no question about the deadline, whatever date is nearest
     hits = list(query.hits)
     body = deadline.answer_text(fact, query.cues, query.today)
     periods = [d for d in _dates_for(query, kb) if d.role == "period"]
@@ -240,8 +267,8 @@ def detail_not_given(query: Query, kb: KnowledgeBase) -> Answer | None:
     top = query.hits[0]
     note = best_note(kb, top.clause.id, query.cues, query.words)
     evidence = top.clause.text + (note.answer if note else "")
-    if not note:  # composed answers rest on the best sentence and its neighbour: both may hold the detail
-        evidence += "".join(h.clause.text for h in query.hits[1:2])
+    if not note:  # a composed answer rests on the sentences it would quote: they must hold the detail
+        evidence = "".join(c.text for c in compose_evidence(query, kb, list(query.hits)))
     if coverage.detail_missing(query, kb, evidence):
         return _not_covered(kb, query, kb.facts.details_say)
     return None
@@ -263,8 +290,8 @@ def clause_answer(query: Query, kb: KnowledgeBase) -> Answer:
 
 
 DECIDERS: tuple[Decider, ...] = (
-    empty_message, smalltalk, gap, overview, attachments, slots.issuer, money, expense, counted, slots.location, situation,
-    slots.only_deadline, slots.how_many, slots.cap, slots.contact, slots.excluded, slots.listing,
+    empty_message, smalltalk, gap, outcome, elsewhere, overview, attachments, slots.issuer, money, expense, counted, slots.location, situation,
+    slots.only_deadline, slots.how_many, slots.minimum_amount, slots.cap, slots.contact, slots.excluded, slots.listing,
     not_covered, dated, detail_not_given, clause_answer,
 )
 

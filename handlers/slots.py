@@ -10,25 +10,19 @@ import re
 from knowledge.base import KnowledgeBase
 from knowledge.fold import fold
 
+from . import coverage
 from .common import citations, found, has_any
 from .model import Answer
 from .numbers import cn_date, yuan
 from .query import Query
 
-_ASKED_UNIT = re.compile(r"(?:几|多少)\s*个?\s*([\u4e00-\u9fff])")
-FOCUS_SHARE = 0.5  # share of the question's focus words a fact's sentence must hold to answer it
+_ASKED_UNIT = re.compile(r"(?:几|多少)\s*(个)?\s*([\u4e00-\u9fff])")
+_DELIVERS = re.compile(r"(?:报送|送|寄|发送|提交|递交)至")
 _MONEY = ("资金", "钱", "补贴", "补助", "奖补", "经费", "money", "fund", "subsidy", "grant")
 
 
 def _about(query: Query, kb: KnowledgeBase, clause_id: str) -> bool:
-    """Whether a fact's sentence (or its section path) holds enough of what the question is about."""
-    clause = kb.clause(clause_id)
-    if clause is None:
-        return False
-    if not query.focus:
-        return True
-    place = fold(clause.text + clause.path)
-    return sum(w in place for w in query.focus) >= FOCUS_SHARE * len(query.focus)
+    return coverage.about(query, kb, clause_id)
 
 
 def _noted(query: Query, kb: KnowledgeBase) -> bool:
@@ -73,9 +67,9 @@ def contact(query: Query, kb: KnowledgeBase) -> Answer | None:
     if _noted(query, kb):
         return None
     contacts = kb.facts.contacts
-    if contacts is None or "where" not in query.slots:
-        return None
     channel = _channel(query, kb)
+    if contacts is None or not ("where" in query.slots or channel and "who" in query.slots):
+        return None
     options = {
         "email": [(f"邮箱:{e}", q) for e, q in contacts.emails],
         "address": [(f"地址:{a}", q) for a, q in contacts.addresses],
@@ -94,6 +88,11 @@ def contact(query: Query, kb: KnowledgeBase) -> Answer | None:
         if not chosen:
             return None  # the notice gives no such channel: the not-covered check says so
         chosen = sorted(chosen, key=lambda o: _rank(query, o[1].clause_id))[:3]
+        top = query.hits[0].clause if query.hits else None
+        every = {q.clause_id for group in options.values() for _, q in group}
+        if (top and top.id not in every and _DELIVERS.search(top.text)
+                and not _about(query, kb, chosen[0][1].clause_id) and _about(query, kb, top.id)):
+            return None  # "纸质材料交到哪里" answered by the sentence that says where, not by the contacts list
     lines = [label for label, _ in chosen]
     sources = [q.clause_id for _, q in chosen]
     sentence = kb.clause(sources[0])
@@ -108,7 +107,7 @@ def how_many(query: Query, kb: KnowledgeBase) -> Answer | None:
         return None
     if "count" not in query.slots or query.stated.counts:
         return None  # a stated count is checked against the target by the count decider
-    asked_units = set(_ASKED_UNIT.findall(query.folded))
+    asked_units = {u for pair in _ASKED_UNIT.findall(query.folded) for u in pair if u}  # "几个项目": 个 and 项
     best, score = None, 0.0
     for target in kb.facts.targets:
         # The thing counted must be the thing asked: "几批" is no question about "500家".
@@ -214,7 +213,7 @@ def excluded(query: Query, kb: KnowledgeBase) -> Answer | None:
             continue
         if len(held) / max(1, len(query.focus)) > share:
             best, share = rule, len(held) / max(1, len(query.focus))
-    if best is None or share < FOCUS_SHARE:
+    if best is None or share < coverage.ABOUT_SHARE:
         return None
     text = (f"按通知规定:“{best.text}”。属于这一情形的,不能申报或不再支持;"
             f"不属于这一情形的,不受此条限制。")
@@ -243,3 +242,36 @@ def listing(query: Query, kb: KnowledgeBase) -> Answer | None:
                       citations(kb, clause.id, *(c.id for c in items), limit=len(items) + 1), 0.85,
                       f"section:{clause.section}", kind="outline")
     return None
+
+
+def minimum_amount(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """A minimum amount the notice sets (营业收入不低于500万元), and a stated amount held against it."""
+    if _noted(query, kb):
+        return None
+    minimums = [t for t in kb.facts.targets if t.unit == "万元" and t.bound == "min" and t.count]
+    asks = bool(query.stated.amounts) or "amount" in query.slots
+    if not minimums or not asks:
+        return None
+    scored = []
+    for t in minimums:
+        named = sum(len(w) for w in found(query.cues, t.cues))
+        rank = _rank(query, t.source.clause_id)
+        if named or rank <= 1:
+            scored.append((named, -rank, t))
+    if not scored:
+        return None
+    target = max(scored, key=lambda s: (s[0], s[1]))[2]
+    rule = f"{target.label}应不低于{target.count:g}万元"
+    if query.stated.amounts:
+        stated = query.stated.amounts[0] / 10_000
+        if stated < target.count:
+            text = f"不符合:{rule},{stated:g}万元低于这一要求。"
+        else:
+            text = f"这一条件符合:{rule},{stated:g}万元已达到;其他条件仍需对照通知逐条确认。"
+        kind = "verdict"
+    else:
+        if not coverage.about(query, kb, target.source.clause_id, share=0.34):
+            return None
+        text, kind = f"{rule}。", "computed"
+    return Answer(query.asked, True, "eligibility", text, citations(kb, target.source, hits=list(query.hits)[:1]),
+                  0.85, f"target:{target.id}", kind=kind)

@@ -37,6 +37,7 @@ _REGION = re.compile(
     r"\s*(?:所属辖区|所辖区|行政区域内|行政区域|辖区内|范围内|注册|登记注册)"
 )
 _TITLE_PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?[市省]")
+_MINIMUM_AMOUNT = re.compile(r"(?P<subject>[^,;。]{2,16}?)(?:应|须)?(?:不低于|不少于|达到)\s*(\d+(?:\.\d+)?)\s*(万元|亿元)")
 _LIMIT = re.compile(r"(?P<subject>[^,;。]{0,12}?)(?:限报|只能申报|只能报|最多申报|最多报|限申报)\s*(\d+)\s*(份|个|项)(?P<what>[\u4e00-\u9fff]{0,4})")
 _RATIO = re.compile(r"(?P<subject>[^,;。]{2,40}?)比例(?:应当?|须|要)?达到\s*(\d+(?:\.\d+)?)\s*%\s*以上")
 _ALLOWED = re.compile(r"可用于(?P<items>[^。;]+)")
@@ -282,6 +283,14 @@ def _targets(r: _Reader, out: Extracted) -> None:
             out.targets.append(Target(
                 id=f"x-select-{len(out.targets) + 1}", bound="exact", label=f"遴选的{what}", cues=r.cues(what),
                 source=r.quoted(clause, m.start(), m.end()), count=int(m.group(1)), unit=f"个{what}"))
+        for m in _MINIMUM_AMOUNT.finditer(text):
+            subject = re.sub(r"^(?:\d+[.、]|且|并|其中)", "", m.group("subject")).strip()
+            if "资金" in subject or "补贴" in subject:
+                continue  # a share or cap of the money, read above
+            out.targets.append(Target(
+                id=f"x-amount-{len(out.targets) + 1}", bound="min", label=subject, cues=r.cues(subject, specific=True,
+                spread=len(r.clauses)), source=r.quoted(clause, m.start(), m.end()),
+                count=int(float(m.group(2)) * (10_000 if m.group(3) == "亿元" else 1)), unit="万元"))
         for m in _LIMIT.finditer(text):
             what = m.group("what")
             subject = re.sub(r"^\d+[.、]", "", (m.group("subject") or "").strip()) or what

@@ -143,6 +143,8 @@ class Facts:
     issuer_cues: tuple[str, ...] = ()  # words that ask who issued the notice
     places: dict[str, tuple[str, ...]] = field(default_factory=dict)  # region -> the places within it
     regions: list = field(default_factory=list)  # extract.Region: location rules of the notice
+    outcome_cues: tuple[str, ...] = ()  # questions about what followed the notice (who was selected)
+    outcome_say: str = ""
     not_asking: tuple[str, ...] = ()  # phrases whose question words ask nothing ("十几家")
     count_checks: tuple[str, ...] = ()  # words that hold a stated count against a minimum
     ratio_checks: tuple[str, ...] = ()  # words that ask how many of a count must reach a share
@@ -320,6 +322,8 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | N
     facts.channels = {str(k): _words(v) for k, v in (intents.get("channels") or {}).items()}
     facts.issuer_cues = _words(intents.get("issuer"))
     facts.count_checks = _words(intents.get("count_checks"))
+    facts.outcome_cues = _words((intents.get("outcomes") or {}).get("cues"))
+    facts.outcome_say = str((intents.get("outcomes") or {}).get("say", ""))
     facts.not_asking = tuple(sorted(_words(intents.get("not_asking")), key=len, reverse=True))
     general_cap = _words(intents.get("cap_cues"))
     facts.cap_cues = tuple(dict.fromkeys((*facts.cap_cues, *general_cap)))
