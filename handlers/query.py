@@ -86,14 +86,22 @@ def _shares(folded: str) -> tuple[float, ...]:
     return tuple(out)
 
 
+_NUMERIC = re.compile(r"^[\d.%]+|^[零一二两三四五六七八九十百千万]+[^\u4e00-\u9fff]*$|来号")
+
+
 def _focus(kb: KnowledgeBase, words: tuple[str, ...]) -> tuple[str, ...]:
-    """Words that name the subject: no stop word, no question word, no synonym variant (its canonical stays)."""
-    asking = {fold(w) for ws in kb.facts.slots.values() for w in ws}
+    """Words that name the subject: no stop word, no question word, no synonym variant (its canonical stays).
+
+    The asker's own situation is no subject either: a place ("顺义"), a figure ("四十来号人").
+    """
+    asking = {fold(w) for ws in kb.facts.slots.values() for w in ws} | kb.facts.not_focus
+    asking |= {name for names in kb.facts.places.values() for name in names}
     lexicon = kb.lexicon
     return tuple(dict.fromkeys(
         w for w in words
         if w not in lexicon.stopwords and w not in asking and w not in lexicon.synonyms and len(w) >= 2
         and not w.startswith("<")  # a marker token such as <日期> names no subject
+        and not _NUMERIC.search(w)
     ))
 
 

@@ -31,13 +31,14 @@ _AMOUNT_CAP = re.compile(r"(?:最高)?(?:不超过|不高于|最高|上限为?)\
 _SHARE = re.compile(r"(不低于|不少于|至少|不高于|不超过|最高)\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?P<rest>[^,;。:]{0,40})")
 _RATE = re.compile(r"按(?:照)?(?P<base>[^,;。]{2,16}?)的\s*(\d+(?:\.\d+)?)\s*%\s*(?:给予|予以)?(?P<what>[^,;。]{0,12})")
 _COUNT = re.compile(r"(?P<subject>[^,;。]{2,24}?)(?:数量)?(?:应当|应|须|需|要)?(?:不少于|不低于|至少)\s*(\d+)\s*(家|个|项|户|人)")
-_SELECT = re.compile(r"(?:遴选|选定|择优选定|择优遴选|推荐)\s*(\d+)\s*个(?P<what>[^,;。]{0,30}?)(区|城市|项目|企业|单位)")
+_SELECT = re.compile(r"(遴选|选定|择优选定|择优遴选|推荐)\s*(\d+)\s*个(?P<what>[^,;。]{0,30}?)(区|城市|项目|企业|单位)")
 _REGION = re.compile(
     r"(?:应为|须为|应当为|主体为|属于|位于|注册在|注册地在|登记注册在|在)\s*(?P<region>本市|[\u4e00-\u9fff]{2,5}?[市省])"
     r"\s*(?:所属辖区|所辖区|行政区域内|行政区域|辖区内|范围内|注册|登记注册)"
 )
 _TITLE_PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?[市省]")
 _MINIMUM_AMOUNT = re.compile(r"(?P<subject>[^,;。]{2,16}?)(?:应|须)?(?:不低于|不少于|达到)\s*(\d+(?:\.\d+)?)\s*(万元|亿元)")
+_BATCHES = re.compile(r"分\s*([一二两三四五六七八九十]|\d+)\s*(批|期|轮|个阶段)")
 _LIMIT = re.compile(r"(?P<subject>[^,;。]{0,12}?)(?:限报|只能申报|只能报|最多申报|最多报|限申报)\s*(\d+)\s*(份|个|项)(?P<what>[\u4e00-\u9fff]{0,4})")
 _RATIO = re.compile(r"(?P<subject>[^,;。]{2,40}?)比例(?:应当?|须|要)?达到\s*(\d+(?:\.\d+)?)\s*%\s*以上")
 _ALLOWED = re.compile(r"可用于(?P<items>[^。;]+)")
@@ -66,6 +67,11 @@ def _narrow(text: str) -> str:
         n = unicodedata.normalize("NFKC", ch)
         out.append(n if len(n) == 1 else ch)
     return "".join(out)
+
+
+def _count(token: str) -> int:
+    """A small count written in digits or in Chinese ("三" -> 3)."""
+    return int(token) if token.isdigit() else "零一二三四五六七八九十".find(token) if token != "两" else 2
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -277,12 +283,12 @@ def _targets(r: _Reader, out: Extracted) -> None:
                 id=f"x-count-{len(out.targets) + 1}", bound="min", label=subject, cues=r.cues(subject),
                 source=r.quoted(clause, m.start(), m.end()), count=int(m.group(2)), unit=m.group(3)))
         for m in _SELECT.finditer(text):
-            what = m.group(3)
-            if any(t.count == int(m.group(1)) and t.unit == f"个{what}" for t in out.targets):
+            what = m.group(4)
+            if any(t.count == int(m.group(2)) and t.unit == f"个{what}" for t in out.targets):
                 continue
             out.targets.append(Target(
-                id=f"x-select-{len(out.targets) + 1}", bound="exact", label=f"遴选的{what}", cues=r.cues(what),
-                source=r.quoted(clause, m.start(), m.end()), count=int(m.group(1)), unit=f"个{what}"))
+                id=f"x-select-{len(out.targets) + 1}", bound="exact", label=m.group(1), cues=r.cues(what),
+                source=r.quoted(clause, m.start(), m.end()), count=int(m.group(2)), unit=f"个{what}"))
         for m in _MINIMUM_AMOUNT.finditer(text):
             subject = re.sub(r"^(?:\d+[.、]|且|并|其中)", "", m.group("subject")).strip()
             if "资金" in subject or "补贴" in subject:
@@ -291,6 +297,11 @@ def _targets(r: _Reader, out: Extracted) -> None:
                 id=f"x-amount-{len(out.targets) + 1}", bound="min", label=subject, cues=r.cues(subject, specific=True,
                 spread=len(r.clauses)), source=r.quoted(clause, m.start(), m.end()),
                 count=int(float(m.group(2)) * (10_000 if m.group(3) == "亿元" else 1)), unit="万元"))
+        for m in _BATCHES.finditer(text):
+            a, b = _part(text, m.start(), m.end())
+            out.targets.append(Target(
+                id=f"x-parts-{len(out.targets) + 1}", bound="exact", label=clause.text[a:m.start() + 1].strip(),
+                cues=r.cues(clause.text[a:b]), source=r.quoted(clause, a, b), count=_count(m.group(1)), unit=m.group(2)))
         for m in _LIMIT.finditer(text):
             what = m.group("what")
             subject = re.sub(r"^\d+[.、]", "", (m.group("subject") or "").strip()) or what

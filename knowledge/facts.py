@@ -145,6 +145,7 @@ class Facts:
     regions: list = field(default_factory=list)  # extract.Region: location rules of the notice
     outcome_cues: tuple[str, ...] = ()  # questions about what followed the notice (who was selected)
     outcome_say: str = ""
+    not_focus: frozenset[str] = frozenset()  # words that bound a figure or ask leave, not a subject
     not_asking: tuple[str, ...] = ()  # phrases whose question words ask nothing ("十几家")
     count_checks: tuple[str, ...] = ()  # words that hold a stated count against a minimum
     ratio_checks: tuple[str, ...] = ()  # words that ask how many of a count must reach a share
@@ -322,6 +323,7 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | N
     facts.channels = {str(k): _words(v) for k, v in (intents.get("channels") or {}).items()}
     facts.issuer_cues = _words(intents.get("issuer"))
     facts.count_checks = _words(intents.get("count_checks"))
+    facts.not_focus = frozenset(_words(intents.get("not_focus")))
     facts.outcome_cues = _words((intents.get("outcomes") or {}).get("cues"))
     facts.outcome_say = str((intents.get("outcomes") or {}).get("say", ""))
     facts.not_asking = tuple(sorted(_words(intents.get("not_asking")), key=len, reverse=True))
