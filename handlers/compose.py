@@ -56,28 +56,32 @@ def evidence(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> list[Clause]:
     return out
 
 
-def _lead(query: Query, kb: KnowledgeBase, clause: Clause) -> str:
-    """The asked detail stated first, when a pattern finds it in the sentence."""
+def _lead(query: Query, kb: KnowledgeBase, clause: Clause) -> tuple[str, str | None]:
+    """The asked detail stated first, when a pattern finds it, and the clause it was found in."""
     text = clause.text
     if query.slot == "who":
         m = _ACTOR.search(text) or _RESPONSIBLE.search(text)
         if m:
-            return f"{m.group(1)}{m.group(2)}。" if m.re is _RESPONSIBLE else f"由{m.group(1)}{m.group(2)}。"
+            lead = f"{m.group(1)}{m.group(2)}。" if m.re is _RESPONSIBLE else f"由{m.group(1)}{m.group(2)}。"
+            return lead, clause.id
     if query.slot == "definition":
         for term in query.focus:
             for c in kb.notice.clauses:
                 m = re.search(_DEFINED.format(term=re.escape(term)), fold(c.text))
-                if m:
-                    return f"“{term}”指{m.group(1)}。"
-    return ""
+                if m and c.id in kb.index.ranked_ids:
+                    return f"“{term}”指{m.group(1)}。", c.id
+    return "", None
 
 
 def compose(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> tuple[str, list[str]]:
     """The answer text and the ids of the sentences it states, best first."""
     chosen = evidence(query, kb, hits)
     weights = _weight(kb, query.words)
-    lead = _lead(query, kb, chosen[0]) if chosen else ""
+    lead, source = _lead(query, kb, chosen[0]) if chosen else ("", None)
     body = "".join(shorten(c.text, weights) for c in chosen)
     if lead and fold(lead.rstrip("。")) in fold(body):
         lead = ""
-    return lead + body, [c.id for c in chosen]
+    ids = [c.id for c in chosen]
+    if lead and source and source not in ids:  # the definition stands in another sentence: it is cited first
+        ids.insert(0, source)
+    return lead + body, ids

@@ -45,6 +45,13 @@ def classify_expense(facts: Facts, folded: str, top_clauses: list[str] = ()) -> 
     return None
 
 
+def main_uses(facts: Facts) -> list[Expense]:
+    """The uses the notice lists for its main share of the money (the one with a floor), or all it lists."""
+    main = next((s.id for s in facts.shares if s.bound == "min"), None)
+    allowed = [e for e in facts.expenses if e.verdict == "allowed"]
+    return [e for e in allowed if e.share == main] or allowed
+
+
 def expense_text(facts: Facts, verdict: str, expense: Expense | None, word: str) -> str:
     """Yes, no, or "the notice names neither", with the rule that decides."""
     if verdict == "forbidden":
@@ -56,7 +63,7 @@ def expense_text(facts: Facts, verdict: str, expense: Expense | None, word: str)
         return f"可以。{expense.label}属于通知列明的奖补资金支持范围{part}。"
     if verdict == "partial":
         return expense.note
-    allowed = "、".join(e.label for e in facts.expenses if e.verdict == "allowed" and e.share == "transform")
+    allowed = "、".join(e.label for e in main_uses(facts))
     what = f"“{word}”" if word else "这项支出"
     return (f"通知未明确{what}能否使用奖补资金:通知既没有把它列为可用范围,也没有列为禁止用途。"
             f"通知列明用于企业改造的支出是{allowed}。具体请以试点区实施方案和主管部门口径为准。")

@@ -99,7 +99,7 @@ def elsewhere(query: Query, kb: KnowledgeBase) -> Answer | None:
         return None  # whether a place outside may apply is the location rule's verdict
     region = fold(rules[0].region)
     names = {name: r for r, group in kb.facts.places.items() for name in group}
-    others = [n for n in names if n in query.folded and names[n] != region]
+    others = [n for n in names if (n in query.folded or n in query.words) and names[n] != region]
     if not others:
         return None
     return _not_covered(kb, query, f"通知只涉及{rules[0].region}的工作,未涉及{others[0]}的政策。")
@@ -170,7 +170,8 @@ def expense(query: Query, kb: KnowledgeBase) -> Answer | None:
     if not found_rule:
         return None
     verdict, rule, word = found_rule
-    sources = [rule.source] if rule else list(facts.unnamed_near)
+    # An expense no list names: the lists of what the money may pay for are the evidence.
+    sources = [rule.source] if rule else list(facts.unnamed_near) or [e.source for e in funding.main_uses(facts)][:2]
     return Answer(query.asked, True, "funding", funding.expense_text(facts, verdict, rule, word),
                   citations(kb, *sources, hits=list(query.hits)), 0.85, "expense", kind="verdict")
 
