@@ -243,6 +243,9 @@ def dated(query: Query, kb: KnowledgeBase) -> Answer | None:
         return None
     if not kb.notes_for(fact.source.clause_id) and not coverage.about(query, kb, fact.source.clause_id, share=0.34):
         return None  # "现场答辩定在哪天" is no question about the deadline, whatever date is nearest
+    clause = kb.clause(fact.source.clause_id)
+    if clause and coverage.detail_missing(query, kb, clause.text + fact.text):
+        return _not_covered(kb, query, kb.facts.details_say)  # "过了截止还能补交吗": the notice sets no such rule
     hits = list(query.hits)
     body = deadline.answer_text(fact, query.cues, query.today)
     periods = [d for d in _dates_for(query, kb) if d.role == "period"]
