@@ -15,6 +15,7 @@ punctuation and white space dropped. It cites its top three paragraphs and uses 
 its answer text. It never refuses unless --bm25-threshold is given, in which case it refuses when the
 best paragraph scores below the threshold.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -107,8 +108,9 @@ def table(columns: dict[str, EvalReport]) -> str:
     lines += ["", f"{'kind (accuracy)':<16}" + "".join(f"{n:>11}" for n in names) + f"{'n':>5}"]
     first = columns[names[0]]
     for kind, k in first.per_kind.items():
-        lines.append(f"{kind:<16}" + "".join(f"{columns[n].per_kind[kind].accuracy:>11.3f}" for n in names)
-                     + f"{k.total:>5}")
+        lines.append(
+            f"{kind:<16}" + "".join(f"{columns[n].per_kind[kind].accuracy:>11.3f}" for n in names) + f"{k.total:>5}"
+        )
     return "\n".join(lines)
 
 
@@ -128,9 +130,11 @@ def run(paths: list[Path], failures: bool, as_json: bool, threshold: float | Non
         seconds = 0.0
         curated = build(folder)
         # A folder with no hand-written file answers the same either way: one column says so.
-        modes = {"curated": curated, "text-only": build(folder, curated=False)} if any(
-            (folder / f"{name}.yaml").is_file() for name in ("clauses", "facts", "gaps", "eligibility")
-        ) else {"text-only": curated}
+        modes = (
+            {"curated": curated, "text-only": build(folder, curated=False)}
+            if any((folder / f"{name}.yaml").is_file() for name in ("clauses", "facts", "gaps", "eligibility"))
+            else {"text-only": curated}
+        )
         for name, kb in modes.items():
             t0 = time.perf_counter()
             columns[name] = score(items, partial(answer_question, kb=kb), source=str(path))
@@ -141,10 +145,14 @@ def run(paths: list[Path], failures: bool, as_json: bool, threshold: float | Non
         if as_json:
             continue
         first = columns[next(iter(columns))]
-        print(f"== {path.name} : {len(items)} items ({len(first.in_scope)} in scope, {len(first.out_of_scope)} out "
-              f"of scope), notice {folder.name}")
-        print(f"   bot answered all in {seconds:.2f} s per mode; baseline: BM25Okapi over {len(baseline.paragraphs)} "
-              f"paragraphs, jieba default dictionary, {refusal_note}, top paragraph as answer text")
+        print(
+            f"== {path.name} : {len(items)} items ({len(first.in_scope)} in scope, {len(first.out_of_scope)} out "
+            f"of scope), notice {folder.name}"
+        )
+        print(
+            f"   bot answered all in {seconds:.2f} s per mode; baseline: BM25Okapi over {len(baseline.paragraphs)} "
+            f"paragraphs, jieba default dictionary, {refusal_note}, top paragraph as answer text"
+        )
         print()
         print(table(columns))
         print()
@@ -164,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--failures", action="store_true", help="also print the bot's full report with its failures")
     parser.add_argument("--json", action="store_true", help="print the metrics as one JSON object instead")
     parser.add_argument("--bm25-threshold", type=float, default=None, help="let the baseline refuse below this score")
-    parser.add_argument("--notice", type=Path, default=None, help="the notice folder the sets ask about (default: by set)")
+    parser.add_argument(
+        "--notice", type=Path, default=None, help="the notice folder the sets ask about (default: by set)"
+    )
     args = parser.parse_args(argv)
     paths = args.paths or default_sets()
     missing = [p for p in paths if not p.is_file()]

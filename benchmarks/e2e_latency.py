@@ -8,6 +8,7 @@ the bot's first reply to that chat arrived, so polling by this script adds nothi
 
 Run: python benchmarks/e2e_latency.py [--users 20] [--sequential 30]   (needs node; see tests/e2e)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -114,8 +115,10 @@ def main() -> int:
     exactly_once = sum(1 for c in counts.values() if c == 1)
     print(describe("sequential", seq))
     print(describe(f"concurrent ({args.users} users at once)", conc))
-    print(f"exactly one reply: {exactly_once}/{args.users}; none: "
-          f"{sum(1 for c in counts.values() if c == 0)}; more than one: {sum(1 for c in counts.values() if c > 1)}")
+    print(
+        f"exactly one reply: {exactly_once}/{args.users}; none: "
+        f"{sum(1 for c in counts.values() if c == 0)}; more than one: {sum(1 for c in counts.values() if c > 1)}"
+    )
     print(f"reply carries the expected fact: {right}/{args.users}")
     return 0 if exactly_once == args.users else 1
 

@@ -19,6 +19,7 @@ Run: python benchmarks/load.py [--users 50] [--questions 20] [--restart-after 0.
 (needs node and npm; see tests/e2e/README.md). The exit status is 1 when an answer or row is missing
 or doubled, or a SIGTERM did not end in exit 0 within 10 seconds, so a load run can serve as a check too.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -155,7 +156,7 @@ def run(users: int, per_user: int, restart_after: float | None) -> dict[str, Any
                 if len(got) != per_user:
                     wrong_chats[person.id] = len(got)
                 # A chat's updates are handled in order, so the i-th answer is to the i-th question.
-                latencies += [a.sent_at - q for a, q in zip(got, asked_at.get(person.id, []))]
+                latencies += [a.sent_at - q for a, q in zip(got, asked_at.get(person.id, []), strict=False)]
             all_answers = [a for p in people for a in answers.get(p.id, [])]
             first_question = min(t for p in people for t in asked_at.get(p.id, []))
             span = max(a.sent_at for a in all_answers) - first_question if all_answers else float("nan")
@@ -203,8 +204,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--questions", type=int, default=20, help="questions per user (the flood limit is 20 a minute)")
-    parser.add_argument("--restart-after", type=float, default=None, metavar="FRACTION",
-                        help="SIGTERM the bot once this share of the answers arrived, then start it again")
+    parser.add_argument(
+        "--restart-after",
+        type=float,
+        default=None,
+        metavar="FRACTION",
+        help="SIGTERM the bot once this share of the answers arrived, then start it again",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     reason = node_missing_reason()
@@ -223,7 +229,10 @@ def main() -> int:
         and result["stored_rows"] == result["expected_answers"]
         and not result["chats_with_wrong_rows"]
         and result["final_exit_code"] == 0
-        and (result["restart"] is None or (result["restart"]["exit_code"] == 0 and result["restart"]["exit_seconds"] <= 10))
+        and (
+            result["restart"] is None
+            or (result["restart"]["exit_code"] == 0 and result["restart"]["exit_seconds"] <= 10)
+        )
     )
     return 0 if ok else 1
 

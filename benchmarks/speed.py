@@ -12,6 +12,7 @@
 
 Targets (issue 2): cold start of ask below jieba's initialisation, p99 <= 5 ms, peak memory of ask <= 80 MB.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -202,7 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  target p99 <= {TARGET_P99_MS:g} ms: {'met' if lat['p99'] <= TARGET_P99_MS else 'NOT met'}")
     print()
     print("Peak memory, max RSS of the child process (MB):")
-    print(f"  ask {rss['ask']:.1f}   jieba initialise {rss['jieba_initialize']:.1f}   python -c pass {rss['bare_python']:.1f}")
+    print(
+        f"  ask {rss['ask']:.1f}   jieba initialise {rss['jieba_initialize']:.1f}   "
+        f"python -c pass {rss['bare_python']:.1f}"
+    )
     print(f"  target ask <= {TARGET_RSS_MB:g} MB: {'met' if rss['ask'] <= TARGET_RSS_MB else 'NOT met'}")
     print()
     if telegram:

@@ -2,6 +2,7 @@
 
 Answering from the command line never imports `telegram`: it costs start-up time and is not needed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -84,7 +85,8 @@ def evaluate(path: Path) -> int:
 
 
 def check_knowledge(folder: Path | None) -> int:
-    from handlers.kb import KnowledgeError, build
+    from knowledge.base import build
+    from knowledge.loader import KnowledgeError
 
     try:
         kb = build(folder) if folder else build()
@@ -92,9 +94,11 @@ def check_knowledge(folder: Path | None) -> int:
         print(f"knowledge 校验失败 / knowledge is invalid:\n{exc}", file=sys.stderr)
         return 1
     f = kb.facts
-    print(f"OK: {kb.notice.key}: {len(kb.notice.clauses)} clauses, {len(f.notes)} clause notes, {len(f.dates)} dates, "
-          f"{len(f.expenses)} expense rules, {sum(len(c) for c in f.conditions.values())} eligibility conditions, "
-          f"{len(f.gaps)} not-covered topics")
+    print(
+        f"OK: {kb.notice.key}: {len(kb.notice.clauses)} clauses, {len(f.notes)} clause notes, {len(f.dates)} dates, "
+        f"{len(f.expenses)} expense rules, {sum(len(c) for c in f.conditions.values())} eligibility conditions, "
+        f"{len(f.gaps)} not-covered topics"
+    )
     return 0
 
 

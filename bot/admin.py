@@ -3,6 +3,7 @@
 Only user ids in ADMIN_IDS may use them; anyone else gets the normal help instead, so the commands
 are invisible to the public. The formatting functions are pure, the handlers thin.
 """
+
 from __future__ import annotations
 
 import html
@@ -191,13 +192,10 @@ def _pack(lines: list[str], limit: int = MAX_MESSAGE) -> str:
 
 
 def _default_reload() -> None:
-    """handlers.reload_knowledge, looked up at call time so the lead's module can land later."""
-    import handlers
+    """Rebuild the bot's knowledge from disk (bot/library.py); the old stays in use if the new is broken."""
+    from . import library
 
-    reload_knowledge = getattr(handlers, "reload_knowledge", None)
-    if reload_knowledge is None:
-        raise NotImplementedError
-    reload_knowledge()
+    library.reload()
 
 
 class AdminTools:

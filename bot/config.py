@@ -1,4 +1,5 @@
 """Settings read from the environment, and the means to keep the bot token out of every log line."""
+
 from __future__ import annotations
 
 import logging
@@ -138,9 +139,7 @@ class TokenRedactingFilter(logging.Filter):
 
 def configure_logging(config: Config) -> None:
     """Set up logging at the configured level with the token filtered from every handler."""
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=config.log_level
-    )
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=config.log_level)
     root = logging.getLogger()
     root.setLevel(config.log_level)
     # httpx logs each request URL at INFO, and Bot API URLs contain the token.

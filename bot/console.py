@@ -1,9 +1,12 @@
 """The local console chat: the embedded default front end when no Telegram token is set."""
+
 from __future__ import annotations
 
 import sys
 
 from handlers import Answer, Context, answer_question
+
+from . import library
 
 PROMPT = "问> "
 WELCOME = """\
@@ -41,9 +44,9 @@ def reply(line: str, context: Context) -> str | None:
     if text.startswith("/source"):
         from handlers.browse import clause_card
 
-        card = clause_card(text.removeprefix("/source").strip())
+        card = clause_card(text.removeprefix("/source").strip(), library.current())
         return format_answer(card) if card else "没有这个条款编号。条款编号见回答里“条款”后的编号,例如 /source 6.1.p2"
-    return format_answer(answer_question(text, context))
+    return format_answer(answer_question(text, context, kb=library.current()))
 
 
 def run_console(stdin=None, stdout=None) -> int:
@@ -52,9 +55,7 @@ def run_console(stdin=None, stdout=None) -> int:
     interactive = stdin.isatty()
     context = Context()
     if interactive:
-        from handlers.kb import get
-
-        print(WELCOME.format(title=get().notice.meta.get("title", "")), file=stdout, flush=True)
+        print(WELCOME.format(title=library.current().notice.meta.get("title", "")), file=stdout, flush=True)
     while True:
         if interactive:
             print(PROMPT, end="", file=stdout, flush=True)

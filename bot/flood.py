@@ -3,6 +3,7 @@
 FloodLimiter is pure and takes its clock as an argument, so tests need no sleeping; flood_guard()
 wraps it as a python-telegram-bot callback for a handler group that runs before all others.
 """
+
 from __future__ import annotations
 
 import enum
@@ -90,9 +91,7 @@ class FloodLimiter:
             del self._senders[user]
 
 
-def flood_guard(
-    limiter: FloodLimiter, notice: str = FLOOD_NOTICE
-) -> Callable[[Any, Any], Awaitable[None]]:
+def flood_guard(limiter: FloodLimiter, notice: str = FLOOD_NOTICE) -> Callable[[Any, Any], Awaitable[None]]:
     """A TypeHandler callback for handler group -1: stops flooding updates before any other handler.
 
     Only private chats get the notice; in groups the bot stays silent, as it does for noise there.

@@ -4,6 +4,7 @@ The Application hands us user_data, chat_data, bot_data, callback data and Conve
 states every `update_interval` seconds and once more on shutdown; each is pickled into the store's
 key-value table. Pickle is fine here because only this process ever writes the database.
 """
+
 from __future__ import annotations
 
 import io
@@ -170,10 +171,7 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
 
     async def get_conversations(self, name: str) -> ConversationDict:
         """The states of one named ConversationHandler, by conversation key."""
-        return {
-            tuple(json.loads(key)): state
-            for key, state in self._read_all(CONVERSATION_PREFIX + name).items()
-        }
+        return {tuple(json.loads(key)): state for key, state in self._read_all(CONVERSATION_PREFIX + name).items()}
 
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
         """Save one conversation's state; None means the conversation ended."""

@@ -2,6 +2,7 @@
 
 Kept free of `telegram` imports so the console and tests can use it cheaply.
 """
+
 from __future__ import annotations
 
 import html
@@ -151,7 +152,7 @@ def _pieces(block: _Block, limit: int) -> list[str]:
         if not chunk:  # the tags alone leave no room; never expected with real paths
             chunk = rest[: max(1, room)]
         pieces.append(f"{prefix}{esc(chunk)}{block.suffix}")
-        rest = rest[len(chunk):].lstrip("\n")
+        rest = rest[len(chunk) :].lstrip("\n")
         prefix = block.cont_prefix if block.cont_prefix is not None else block.prefix
     return pieces
 

@@ -4,6 +4,7 @@ One connection guarded by a lock serves every caller: the bot's handlers run on 
 each statement takes well under a millisecond in WAL mode, so a lock is simpler and no slower than
 a thread pool. Chat ids are stored only as salted hashes; names and usernames are never stored.
 """
+
 from __future__ import annotations
 
 import csv
@@ -199,9 +200,7 @@ class Store:
         with self._lock:
             current = self.schema_version
             if current > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path} has schema version {current}, newer than this bot's {SCHEMA_VERSION}"
-                )
+                raise StoreError(f"{self.path} has schema version {current}, newer than this bot's {SCHEMA_VERSION}")
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 with self._transaction() as conn:
                     for statement in MIGRATIONS[version - 1]:
@@ -306,8 +305,7 @@ class Store:
             raise ValueError(f"feedback value must be +1 or -1, not {value!r}")
         with self._transaction() as conn:
             cur = conn.execute(
-                "INSERT INTO feedback (ts, chat_hash, question, answer, value, top_clause)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO feedback (ts, chat_hash, question, answer, value, top_clause) VALUES (?, ?, ?, ?, ?, ?)",
                 (time.time() if ts is None else ts, self.chat_hash(chat_id), question, answer, value, top_clause),
             )
             return int(cur.lastrowid)
@@ -318,7 +316,8 @@ class Store:
         Fits the Telegram app's on_feedback hook, which knows only the chat, question and vote.
         """
         rows = self._query(
-            "SELECT answer, top_clause FROM questions WHERE chat_hash = ? AND text = ? ORDER BY ts DESC, id DESC LIMIT 1",
+            "SELECT answer, top_clause FROM questions WHERE chat_hash = ? AND text = ?"
+            " ORDER BY ts DESC, id DESC LIMIT 1",
             (self.chat_hash(chat_id), question),
         )
         answer, clause = rows[0] if rows else (None, None)
@@ -375,9 +374,7 @@ class Store:
                 " GROUP BY top_section ORDER BY n DESC, top_section LIMIT ?",
                 (top,),
             )
-            up, down = self._query(
-                "SELECT COALESCE(SUM(value = 1), 0), COALESCE(SUM(value = -1), 0) FROM feedback"
-            )[0]
+            up, down = self._query("SELECT COALESCE(SUM(value = 1), 0), COALESCE(SUM(value = -1), 0) FROM feedback")[0]
         return Stats(
             today=today,
             week=this_week,

@@ -4,6 +4,7 @@ The handlers live in the tg_* modules: tg_commands (/start, /help, topic shortcu
 and their buttons, free text, groups), tg_browse (/sections, /faq, /source), tg_eligibility (the guided
 check), tg_inline (inline mode); tg_updates orders and paces the updates.
 """
+
 from __future__ import annotations
 
 import logging
@@ -89,8 +90,13 @@ def _error_handler(token: str) -> Callable[[object, ContextTypes.DEFAULT_TYPE], 
             transient = isinstance(error, NetworkError) and not isinstance(error, BadRequest)
             level = logging.WARNING if transient else logging.ERROR
             update_id = update.update_id if isinstance(update, Update) else None
-            logger.log(level, "Bot API call failed while handling update %s: %s: %s",
-                       update_id, type(error).__name__, redact(str(error), token))
+            logger.log(
+                level,
+                "Bot API call failed while handling update %s: %s: %s",
+                update_id,
+                type(error).__name__,
+                redact(str(error), token),
+            )
         else:
             details = "".join(traceback.format_exception(error)) if error else "unknown error"
             logger.error("error while handling an update:\n%s", redact(details, token))

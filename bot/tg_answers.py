@@ -1,4 +1,5 @@
 """Answering questions in chats: the reply and the buttons under it, free text in private chats and groups."""
+
 from __future__ import annotations
 
 import inspect
@@ -18,6 +19,7 @@ import handlers
 from handlers import browse
 from handlers.model import Answer
 
+from . import library
 from .render import render_answer
 from .tg_markup import base36, button, send_html, short
 from .tg_outline import section_for_citation
@@ -74,7 +76,7 @@ def _ask(question: str, chat_data: dict | None, *, fresh: bool = False) -> Answe
     """Answer a question, carrying the chat's follow-up context; fresh starts a new topic."""
     ctx = handlers.Context() if fresh or chat_data is None else _context_of(chat_data)
     # PerChatUpdateProcessor runs one update per chat at a time, so this read-modify-write is safe.
-    answer = handlers.answer_question(question, ctx, now=datetime.now().astimezone())
+    answer = handlers.answer_question(question, ctx, now=datetime.now().astimezone(), kb=library.current())
     if chat_data is not None:
         chat_data["ctx"] = ctx.to_dict()
     return answer
@@ -195,9 +197,7 @@ def _addressed_question(message: Message, bot_id: int, username: str | None) -> 
             mentioned = True
             text = text.replace(value, " ")
     replied = message.reply_to_message
-    replying_to_us = (
-        replied is not None and replied.from_user is not None and replied.from_user.id == bot_id
-    )
+    replying_to_us = replied is not None and replied.from_user is not None and replied.from_user.id == bot_id
     if not (mentioned or replying_to_us):
         return None
     return " ".join(text.split())
@@ -242,9 +242,9 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hook
         await _feedback(query, target, entry, action, hooks)
     elif action == ACT_SECTION:
         await query.answer()
-        card = browse.section_card(entry["section"]) if entry.get("section") else None
+        card = browse.section_card(entry["section"], library.current()) if entry.get("section") else None
         if card is None and entry.get("clause"):
-            card = browse.clause_card(entry["clause"])
+            card = browse.clause_card(entry["clause"], library.current())
         if card is None:
             await target.reply_text(NOT_FOUND_TEXT)
             return

@@ -1,4 +1,5 @@
 """Browsing the notice: /sections (the table of contents as buttons), /faq and /source, and their buttons."""
+
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -7,6 +8,7 @@ from telegram.ext import ContextTypes
 
 from handlers import browse
 
+from . import library
 from .render import esc, render_answer
 from .tg_answers import NO_HOOKS, Hooks, answer_and_send, send_answer
 from .tg_markup import NO_PREVIEW, button, send_html, short
@@ -26,12 +28,12 @@ from .tg_texts import (
 # Callback data
 CB_SECTION = "s:"  # s:<section id>; "s:" alone is the table of contents
 CB_SECTION_TEXT = "st:"  # st:<section id>, send the section's text as a card
-CB_FAQ = "f:"  # f:<index into browse.faq()>
+CB_FAQ = "f:"  # f:<index into browse.faq(library.current())>
 
 
 def _toc_screen() -> tuple[str, InlineKeyboardMarkup]:
     """The table of contents: one button per top-level section."""
-    rows = [[button(short(s.label), f"{CB_SECTION}{s.id}")] for s in browse.toc()]
+    rows = [[button(short(s.label), f"{CB_SECTION}{s.id}")] for s in browse.toc(library.current())]
     return TOC_TITLE, InlineKeyboardMarkup(rows)
 
 
@@ -43,7 +45,7 @@ async def reply_toc(message: Message) -> None:
 
 async def reply_faq(message: Message) -> None:
     """Reply with the curated questions as buttons, or say there are none."""
-    questions = browse.faq()
+    questions = browse.faq(library.current())
     if not questions:
         await message.reply_text(FAQ_EMPTY)
         return
@@ -73,7 +75,7 @@ async def source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(SOURCE_USAGE_TEXT.format(example=esc(example)))
         return
     clause_id = context.args[0].strip()
-    card = browse.clause_card(clause_id)
+    card = browse.clause_card(clause_id, library.current())
     if card is None:
         await message.reply_text(
             SOURCE_MISSING_TEXT.format(clause=esc(short(clause_id, 64))), parse_mode=ParseMode.HTML
@@ -88,8 +90,8 @@ async def source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def faq_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
     """Open the answer card of one curated question."""
     query = update.callback_query
-    index = (query.data or "")[len(CB_FAQ):]
-    questions = browse.faq()
+    index = (query.data or "")[len(CB_FAQ) :]
+    questions = browse.faq(library.current())
     target = query.message
     if not index.isdigit() or int(index) >= len(questions) or not isinstance(target, Message):
         await query.answer(STALE_TEXT, show_alert=True)
@@ -101,13 +103,13 @@ async def faq_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: 
 async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Move through the table of contents; a section without subsections shows its text."""
     query = update.callback_query
-    section_id = (query.data or "")[len(CB_SECTION):]
+    section_id = (query.data or "")[len(CB_SECTION) :]
     if not section_id:
         text, markup = _toc_screen()
         await query.answer()
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
         return
-    node = browse.section(section_id)
+    node = browse.section(section_id, library.current())
     if node is None:
         await query.answer(NOT_FOUND_TEXT, show_alert=True)
         return
@@ -117,7 +119,7 @@ async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if node.children:
         rows = []
         for child_id in node.children:
-            child = browse.section(child_id)
+            child = browse.section(child_id, library.current())
             if child is not None:
                 rows.append([button(short(child.label), f"{CB_SECTION}{child.id}")])
         rows.append([button(SECTION_TEXT_BUTTON, f"{CB_SECTION_TEXT}{node.id}")])
@@ -126,7 +128,7 @@ async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             f"<b>{esc(node.path)}</b>", parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(rows)
         )
         return
-    card = browse.section_card(section_id)
+    card = browse.section_card(section_id, library.current())
     parts = render_answer(card) if card is not None else [f"<b>{esc(node.path)}</b>"]
     # The text replaces the menu so browsing stays in one message; overflow goes below it.
     await query.edit_message_text(
@@ -142,8 +144,8 @@ async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def section_text_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send a whole section's text as a forwardable card."""
     query = update.callback_query
-    section_id = (query.data or "")[len(CB_SECTION_TEXT):]
-    card = browse.section_card(section_id) if section_id else None
+    section_id = (query.data or "")[len(CB_SECTION_TEXT) :]
+    card = browse.section_card(section_id, library.current()) if section_id else None
     if card is None or not isinstance(query.message, Message):
         await query.answer(NOT_FOUND_TEXT, show_alert=True)
         return

@@ -1,5 +1,6 @@
 """Where every chat starts: /start and its topic buttons, /help, /deadline, /funding, and polite replies
 to unknown commands and buttons nobody handles any more."""
+
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Message, Update

@@ -1,4 +1,5 @@
 """The guided /eligibility check: a ConversationHandler that asks one condition per step, then gives a verdict."""
+
 from __future__ import annotations
 
 import warnings
@@ -10,6 +11,7 @@ from telegram.warnings import PTBUserWarning
 
 from handlers import eligibility
 
+from . import library
 from .render import esc, render_verdict
 from .tg_markup import NO_PREVIEW, base36, button, send_html
 from .tg_texts import (
@@ -37,7 +39,7 @@ GO_ELIGIBILITY = "go:elig"
 def askers() -> dict[str, str]:
     """Who the guided check can be for (value -> label), read from the eligibility handler."""
     read = getattr(eligibility, "askers", None)
-    return dict(read()) if callable(read) else dict(eligibility.ASKERS)
+    return dict(read()) if callable(read) else eligibility.askers(library.current())
 
 
 def _elig_data(session: str, step: int, action: str) -> str:
@@ -57,16 +59,14 @@ def _elig_screen(state: dict) -> tuple[str, InlineKeyboardMarkup]:
     session, step = state["session"], state["step"]
     if step == 0:
         rows = [
-            [button(label, _elig_data(session, 0, f"{ELIG_ASKER}{i}"))]
-            for i, label in enumerate(askers().values())
+            [button(label, _elig_data(session, 0, f"{ELIG_ASKER}{i}"))] for i, label in enumerate(askers().values())
         ]
         rows.append(_elig_nav(session, 0))
         return ELIG_INTRO, InlineKeyboardMarkup(rows)
-    steps = eligibility.steps(state["asker"])
+    steps = eligibility.steps(state["asker"], library.current())
     current = steps[step - 1]
     rows = [
-        [button(label, _elig_data(session, step, f"{ELIG_OPTION}{i}"))]
-        for i, (_, label) in enumerate(current.options)
+        [button(label, _elig_data(session, step, f"{ELIG_OPTION}{i}"))] for i, (_, label) in enumerate(current.options)
     ]
     rows.append(_elig_nav(session, step))
     text = ELIG_STEP.format(index=step, total=len(steps), question=esc(current.question))
@@ -120,7 +120,7 @@ async def eligibility_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await query.answer(STALE_TEXT, show_alert=True)
         return ELIGIBILITY_STEP
     await query.answer()
-    if state["asker"] is not None and state["step"] > len(eligibility.steps(state["asker"])):
+    if state["asker"] is not None and state["step"] > len(eligibility.steps(state["asker"], library.current())):
         return await _elig_finish(query, context, state)
     text, markup = _elig_screen(state)
     await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
@@ -141,7 +141,7 @@ def _elig_record(state: dict, action: str) -> bool:
             state["answers"] = {}  # a different asker has different conditions
         state["asker"] = choices[index]
     elif state["step"] > 0 and kind == ELIG_OPTION:
-        current = eligibility.steps(state["asker"])[state["step"] - 1]
+        current = eligibility.steps(state["asker"], library.current())[state["step"] - 1]
         if index >= len(current.options):
             return False
         state["answers"][current.id] = current.options[index][0]
@@ -153,7 +153,7 @@ def _elig_record(state: dict, action: str) -> bool:
 
 async def _elig_finish(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, state: dict) -> int:
     """Replace the last step with the verdict (overflow below it) and end the conversation."""
-    answer = eligibility.verdict(state["asker"], dict(state["answers"]))
+    answer = eligibility.verdict(state["asker"], dict(state["answers"]), kb=library.current())
     context.user_data.pop("elig", None)
     parts = render_verdict(answer)
     markup = InlineKeyboardMarkup([[button(RESTART_ELIG_BUTTON, GO_ELIGIBILITY)]])

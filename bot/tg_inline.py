@@ -1,4 +1,5 @@
 """Inline mode: answer cards a user can send into any chat by typing @bot and a question."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,6 +11,7 @@ from telegram.ext import ContextTypes
 import handlers
 from handlers import browse
 
+from . import library
 from .render import render_inline_card
 from .tg_answers import MAX_QUESTION_CHARS
 from .tg_markup import NO_PREVIEW
@@ -23,9 +25,10 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.inline_query
     text = " ".join((query.query or "").split())
     if text:
-        answers = [handlers.answer_question(text[:MAX_QUESTION_CHARS])]
+        answers = [handlers.answer_question(text[:MAX_QUESTION_CHARS], kb=library.current())]
     else:
-        answers = [handlers.answer_question(q) for q in browse.faq()[:MAX_INLINE_RESULTS]]
+        kb = library.current()
+        answers = [handlers.answer_question(q, kb=kb) for q in browse.faq(kb)[:MAX_INLINE_RESULTS]]
     results = []
     for answer in answers:
         card = render_inline_card(answer)

@@ -1,4 +1,5 @@
 """Building blocks of the bot's messages: buttons within Telegram's limits, short labels and keys, HTML replies."""
+
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
@@ -31,9 +32,7 @@ def base36(number: int) -> str:
             return out
 
 
-async def send_html(
-    target: Message, parts: list[str], markup: InlineKeyboardMarkup | None, *, quote: bool
-) -> None:
+async def send_html(target: Message, parts: list[str], markup: InlineKeyboardMarkup | None, *, quote: bool) -> None:
     """Send rendered parts as replies in target's chat (and topic), the keyboard under the last one."""
     for i, part in enumerate(parts):
         last = i == len(parts) - 1

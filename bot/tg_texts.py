@@ -2,6 +2,7 @@
 
 Texts sent with parse_mode HTML are marked (HTML); their placeholders must be filled with escaped values.
 """
+
 from __future__ import annotations
 
 # The command menu (set_my_commands): command -> description.

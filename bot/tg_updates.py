@@ -1,4 +1,5 @@
 """How updates reach the handlers: one at a time per chat, and polled only as fast as they are answered."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,7 +1,7 @@
-"""Question in, Answer with citations out. No Telegram types here."""
-from .context import Context
-from .kb import reload_knowledge
-from .model import Answer, Citation
-from .router import answer_question
+"""Question in, Answer with citations out. No Telegram types, no globals: the knowledge is passed in."""
 
-__all__ = ["Answer", "Citation", "Context", "answer_question", "reload_knowledge"]
+from .context import Context
+from .model import Answer, Citation
+from .router import answer, answer_question
+
+__all__ = ["Answer", "Citation", "Context", "answer", "answer_question"]

@@ -1,57 +1,65 @@
 """The notice as a table of contents, clause cards and curated questions, for browsing front ends."""
+
 from __future__ import annotations
 
+from knowledge.base import KnowledgeBase, shipped
 from knowledge.model import Section
 
-from . import kb as kb_module
 from .common import citations
 from .model import Answer
 
 
-def toc() -> list[Section]:
+def toc(kb: KnowledgeBase | None = None) -> list[Section]:
     """The top-level sections, in reading order."""
-    notice = kb_module.get().notice
+    notice = (kb or shipped()).notice
     return [s for s in notice.sections if s.level == 1]
 
 
-def section(section_id: str) -> Section | None:
-    return next((s for s in kb_module.get().notice.sections if s.id == section_id), None)
+def section(section_id: str, kb: KnowledgeBase | None = None) -> Section | None:
+    return next((s for s in (kb or shipped()).notice.sections if s.id == section_id), None)
 
 
-def _whole_clauses(sec: Section) -> list[str]:
+def _whole_clauses(sec: Section, kb: KnowledgeBase | None = None) -> list[str]:
     """A section's own paragraphs and items (not their sentences, not a bare heading)."""
-    kb = kb_module.get()
+    kb = kb or shipped()
     return [cid for cid in sec.clauses if (c := kb.clause(cid)) and c.kind in ("item", "paragraph")]
 
 
-def clause_card(clause_id: str) -> Answer | None:
+def clause_card(clause_id: str, kb: KnowledgeBase | None = None) -> Answer | None:
     """One clause quoted as an Answer (for /source and "full section" buttons)."""
-    kb = kb_module.get()
+    kb = kb or shipped()
     clause = kb.clause((clause_id or "").strip())
     if clause is None:
         return None
-    return Answer(f"/source {clause.id}", True, "general", f"通知原文,第 {clause.id} 条:{clause.path}",
-                  citations(kb, clause.id), 1.0, clause.id)
+    return Answer(
+        f"/source {clause.id}",
+        True,
+        "general",
+        f"通知原文,第 {clause.id} 条:{clause.path}",
+        citations(kb, clause.id),
+        1.0,
+        clause.id,
+    )
 
 
-def section_card(section_id: str) -> Answer | None:
+def section_card(section_id: str, kb: KnowledgeBase | None = None) -> Answer | None:
     """A section's text, each paragraph or item as one citation."""
-    kb = kb_module.get()
-    sec = section((section_id or "").strip())
+    kb = kb or shipped()
+    sec = section((section_id or "").strip(), kb)
     if sec is None:
         return None
-    ids = _whole_clauses(sec)
+    ids = _whole_clauses(sec, kb)
     children = [s.label for s in kb.notice.sections if s.id in sec.children]
     text = sec.path + (f"(含:{';'.join(children)})" if children else "")
     return Answer(f"/section {sec.id}", True, "general", text, citations(kb, *ids, limit=max(1, len(ids))), 1.0, sec.id)
 
 
-def section_of(clause_id: str) -> str | None:
+def section_of(clause_id: str, kb: KnowledgeBase | None = None) -> str | None:
     """The id of the numbered section a clause belongs to."""
-    clause = kb_module.get().clause(clause_id)
+    clause = (kb or shipped()).clause(clause_id)
     return clause.section if clause else None
 
 
-def faq() -> list[str]:
+def faq(kb: KnowledgeBase | None = None) -> list[str]:
     """Curated questions from knowledge/ (faq.yaml)."""
-    return [str(item["q"]) for item in kb_module.get().facts.faq if isinstance(item, dict) and item.get("q")]
+    return [str(item["q"]) for item in (kb or shipped()).facts.faq if isinstance(item, dict) and item.get("q")]

@@ -1,4 +1,5 @@
 """Today's date in Beijing: the notice's dates are Beijing dates, whatever the host's time zone."""
+
 from __future__ import annotations
 
 import datetime as dt

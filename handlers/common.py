@@ -1,11 +1,12 @@
 """Small helpers every handler uses: cue matching and turning clauses into citations."""
+
 from __future__ import annotations
 
 from knowledge.cues import occurs, weight
 from knowledge.facts import Quoted
 from knowledge.index import Hit
 
-from .kb import KnowledgeBase
+from knowledge.base import KnowledgeBase
 from .model import Citation
 
 

@@ -4,6 +4,7 @@ Used when no hand-written note answers the best clause: the sentence itself is t
 that sentence (or the parts of it that hold the question's words), with the asked detail put first when a
 pattern can find it (who leads, where to send, which items).
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Per-conversation follow-up state: what was just discussed, so "那规下企业呢?" has a referent."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass

@@ -4,6 +4,7 @@ A question is covered when a sentence holds what it is about (its focus, or a sy
 when it asks for a kind of detail (a number of days, a phone number, a date), when a sentence that answers it
 holds such a detail. Gap entries of a notice only explain a refusal; this module decides it.
 """
+
 from __future__ import annotations
 
 from knowledge.base import KnowledgeBase
@@ -55,9 +56,7 @@ def focus_share(query: Query, kb: KnowledgeBase, hit: Hit) -> float:
 
 def _rare_focus_found(query: Query, kb: KnowledgeBase, hit: Hit) -> bool:
     doc = kb.index.doc(hit.clause.id)
-    return doc is not None and any(
-        kb.index.idf.get(w, 0.0) >= FOCUS_MIN_IDF and w in doc.words for w in query.focus
-    )
+    return doc is not None and any(kb.index.idf.get(w, 0.0) >= FOCUS_MIN_IDF and w in doc.words for w in query.focus)
 
 
 def covered(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> bool:

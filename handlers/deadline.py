@@ -1,4 +1,5 @@
 """Dates and deadlines: the date the notice sets, and where today stands against it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,9 +11,38 @@ from knowledge.cues import weight
 from .common import found
 from .numbers import cn_date, dates
 
-_ASKS_WHEN = ("什么时候", "啥时候", "哪天", "几号", "何时", "日期", "截止", "最晚", "来得及", "多久", "几年", "哪年",
-              "起止", "期限", "when", "deadline", "date", "还能申报", "还能报", "现在还能", "还来得及", "过期", "晚了",
-              "几月", "哪一年", "算到", "按时", "赶得上", "赶不上", "逾期")
+_ASKS_WHEN = (
+    "什么时候",
+    "啥时候",
+    "哪天",
+    "几号",
+    "何时",
+    "日期",
+    "截止",
+    "最晚",
+    "来得及",
+    "多久",
+    "几年",
+    "哪年",
+    "起止",
+    "期限",
+    "when",
+    "deadline",
+    "date",
+    "还能申报",
+    "还能报",
+    "现在还能",
+    "还来得及",
+    "过期",
+    "晚了",
+    "几月",
+    "哪一年",
+    "算到",
+    "按时",
+    "赶得上",
+    "赶不上",
+    "逾期",
+)
 
 
 def asks_when(folded: str) -> bool:

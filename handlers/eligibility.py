@@ -1,4 +1,5 @@
 """Eligibility: the rules in knowledge/ applied to a described situation or to the guided check's answers."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 
 from knowledge.facts import Condition, Option
 
-from . import kb as kb_module
+from knowledge.base import KnowledgeBase, shipped
 from knowledge.cues import weight
 
 from .clock import today
@@ -15,8 +16,29 @@ from .common import citations, found, has_any
 from .model import Answer
 from .numbers import cn_date, counts
 
-_ASKS_ELIGIBLE = ("能不能", "能否", "可以", "能参加", "能进", "能报", "能申报", "还能", "有资格", "资格", "符合", "够格",
-                  "算不算", "能享受", "能拿", "可不可以", "行不行", "eligible", "qualify", "can we", "有关系")
+_ASKS_ELIGIBLE = (
+    "能不能",
+    "能否",
+    "可以",
+    "能参加",
+    "能进",
+    "能报",
+    "能申报",
+    "还能",
+    "有资格",
+    "资格",
+    "符合",
+    "够格",
+    "算不算",
+    "能享受",
+    "能拿",
+    "可不可以",
+    "行不行",
+    "eligible",
+    "qualify",
+    "can we",
+    "有关系",
+)
 _ENTERPRISE_WORDS = ("企业", "公司", "厂", "我们是做", "小巨人", "company", "firm")
 _DISTRICT_WORDS = ("区政府", "我们区", "本区", "区里", "区财政")
 VERDICT = {"fail": "不符合", "pass": "符合", "check": "需进一步确认"}
@@ -32,9 +54,9 @@ class Step:
     options: list[tuple[str, str]]
 
 
-def askers() -> dict[str, str]:
+def askers(kb: KnowledgeBase | None = None) -> dict[str, str]:
     """Who may be checked: value -> label, from knowledge/."""
-    return dict(kb_module.get().facts.askers)
+    return dict((kb or shipped()).facts.askers)
 
 
 class _Askers(Mapping):
@@ -53,9 +75,9 @@ class _Askers(Mapping):
 ASKERS: Mapping[str, str] = _Askers()
 
 
-def steps(asker: str) -> list[Step]:
+def steps(asker: str, kb: KnowledgeBase | None = None) -> list[Step]:
     """The guided check's questions for a district or an enterprise."""
-    conds = kb_module.get().facts.conditions.get(asker, [])
+    conds = (kb or shipped()).facts.conditions.get(asker, [])
     return [Step(c.id, c.question, [(o.value, o.label) for o in c.options]) for c in conds]
 
 
@@ -65,7 +87,7 @@ def _option(cond: Condition, value: str) -> Option | None:
 
 def read_situation(asker: str, folded: str, kb=None) -> dict[str, str]:
     """The condition values a described situation states; a condition it does not mention stays out."""
-    knowledge = kb or kb_module.get()
+    knowledge = kb or shipped()
     stated: dict[str, str] = {}
     for cond in knowledge.facts.conditions.get(asker, []):
         if cond.requires and not has_any(folded, cond.requires):
@@ -92,10 +114,17 @@ def guess_asker(folded: str) -> str:
     return "district" if has_any(folded, _DISTRICT_WORDS) and not has_any(folded, _ENTERPRISE_WORDS) else "enterprise"
 
 
-def verdict(asker: str, answers: dict[str, str], question: str = "", ranked: list[str] = (),
-            now: dt.datetime | None = None, kb=None, day: dt.date | None = None) -> Answer:
+def verdict(
+    asker: str,
+    answers: dict[str, str],
+    question: str = "",
+    ranked: list[str] = (),
+    now: dt.datetime | None = None,
+    kb=None,
+    day: dt.date | None = None,
+) -> Answer:
     """符合 / 不符合 / 需进一步确认, with the reason and clause for each condition; unknown ones listed to check."""
-    knowledge = kb or kb_module.get()
+    knowledge = kb or shipped()
     day = day or today(now)
     conds = knowledge.facts.conditions.get(asker, [])
     lines, results, sources, unknown = [], [], [], []
@@ -127,14 +156,24 @@ def verdict(asker: str, answers: dict[str, str], question: str = "", ranked: lis
     text = f"结论({who}):{VERDICT[overall]}。\n" + "\n".join(lines)
     sources.sort(key=lambda s: (s[0], s[1]))  # failing conditions first, then as the search ranked them
     return Answer(
-        question=question, answered=True, intent="eligibility", text=text,
+        question=question,
+        answered=True,
+        intent="eligibility",
+        text=text,
         citations=citations(knowledge, *(q for *_, q in sources), limit=5),
-        confidence=0.9, topic="eligibility",
+        confidence=0.9,
+        topic="eligibility",
     )
 
 
-def from_situation(folded: str, question: str, ranked: list[str] = (), now: dt.datetime | None = None,
-                   kb=None, day: dt.date | None = None) -> Answer | None:
+def from_situation(
+    folded: str,
+    question: str,
+    ranked: list[str] = (),
+    now: dt.datetime | None = None,
+    kb=None,
+    day: dt.date | None = None,
+) -> Answer | None:
     """A verdict when a message asks whether a situation qualifies, or describes one in two facts or more."""
     asker = guess_asker(folded)
     stated = read_situation(asker, folded, kb)

@@ -1,4 +1,5 @@
 """The English lead sentence of an answer to a question asked in English; the Chinese answer and quotes follow."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -13,6 +13,7 @@ behaviour is a refusal (``Answer.answered`` is False).
 
 ``python -m bot eval FILE`` calls :func:`load_items`, :func:`score` and :func:`format_report`.
 """
+
 from __future__ import annotations
 
 import unicodedata

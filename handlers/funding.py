@@ -1,4 +1,5 @@
 """Money: the cap, the shares and their arithmetic, and whether an expense may be paid from the fund."""
+
 from __future__ import annotations
 
 import math
@@ -10,8 +11,27 @@ from knowledge.cues import weight
 from .common import found, has_any
 from .numbers import amounts, percent, yuan
 
-_ASKS_CAN = ("能", "可以", "可否", "行不行", "行吗", "允许", "补吗", "出吗", "报销", "用于", "用来", "支持", "算不算",
-             "can", "allowed", "cover", "pay for", "有依据", "依据")
+_ASKS_CAN = (
+    "能",
+    "可以",
+    "可否",
+    "行不行",
+    "行吗",
+    "允许",
+    "补吗",
+    "出吗",
+    "报销",
+    "用于",
+    "用来",
+    "支持",
+    "算不算",
+    "can",
+    "allowed",
+    "cover",
+    "pay for",
+    "有依据",
+    "依据",
+)
 _ASKS_HOW_MUCH = ("多少", "几成", "百分之", "比例", "how much", "多大", "amount", "what share")
 _ASKS_SHARE = ("比例", "几成", "百分之", "多大比例", "占多少", "占比", "what share", "what percentage", "how much of")
 _MONEY = ("资金", "钱", "补贴", "补助", "奖补", "经费", "报销", "出钱", "money", "fund")
@@ -65,8 +85,10 @@ def expense_text(facts: Facts, verdict: str, expense: Expense | None, word: str)
         return expense.note
     allowed = "、".join(e.label for e in main_uses(facts))
     what = f"“{word}”" if word else "这项支出"
-    return (f"通知未明确{what}能否使用奖补资金:通知既没有把它列为可用范围,也没有列为禁止用途。"
-            f"通知列明用于企业改造的支出是{allowed}。具体请以试点区实施方案和主管部门口径为准。")
+    return (
+        f"通知未明确{what}能否使用奖补资金:通知既没有把它列为可用范围,也没有列为禁止用途。"
+        f"通知列明用于企业改造的支出是{allowed}。具体请以试点区实施方案和主管部门口径为准。"
+    )
 
 
 def pick_share(facts: Facts, folded: str) -> Share | None:
@@ -121,6 +143,8 @@ def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, S
     note = ""
     if facts.cap_amount and base > facts.cap_amount:
         note = f"注意:通知规定奖补资金总额不超过{yuan(facts.cap_amount)}。"
-    text = (f"按{'不低于' if share.bound == 'min' else '不高于'}{percent(share.ratio)}计算,{yuan(base)}中{word}"
-            f"{yuan(value)}{share.label}。{note}")
+    text = (
+        f"按{'不低于' if share.bound == 'min' else '不高于'}{percent(share.ratio)}计算,{yuan(base)}中{word}"
+        f"{yuan(value)}{share.label}。{note}"
+    )
     return text, share

@@ -1,4 +1,5 @@
 """The Answer every front end renders: a direct answer, then its citations, best first."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -19,7 +20,9 @@ class Answer:
 
     question: str
     answered: bool  # False when the notice does not cover the question
-    intent: str  # deadline | funding | eligibility | requirement | process | materials | contact | general | out_of_scope
+    intent: (
+        str  # deadline | funding | eligibility | requirement | process | materials | contact | general | out_of_scope
+    )
     text: str  # the direct answer, plain text, no markup, without the quoted clauses
     citations: list[Citation] = field(default_factory=list)
     confidence: float = 0.0

@@ -1,4 +1,5 @@
 """Numbers, amounts and dates as users write them ("1个亿", "五千万", "420家", "7月11号"), and back."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,8 +10,10 @@ _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUM = r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
 _AMOUNT = re.compile(_NUM + r"\s*个?\s*(亿|千万|百万|万)")
 # A lone 一/两 before 家 is a phrase ("直接指定一家"), not a count: counts need digits or a 十/百/千.
-_COUNT = re.compile(r"(\d+|[零一二两三四五六七八九]*[十百千][零一二两三四五六七八九十百千]*)\s*(家|个企业|户)"
-                    r"|(\d+|[一二两三四五六七八九十]+)\s*(份|个项目|项)")
+_COUNT = re.compile(
+    r"(\d+|[零一二两三四五六七八九]*[十百千][零一二两三四五六七八九十百千]*)\s*(家|个企业|户)"
+    r"|(\d+|[一二两三四五六七八九十]+)\s*(份|个项目|项)"
+)
 _MONTH_DAY = re.compile(r"(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 _EN_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(million|billion|m)\b")
 _EN_UNIT_VALUE = {"million": 1_000_000, "m": 1_000_000, "billion": 1_000_000_000}

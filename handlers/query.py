@@ -2,6 +2,7 @@
 
 Every decider reads the same frozen `Query`; nothing downstream folds or segments the question again.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,7 +22,9 @@ _CONTENT = re.compile(r"[0-9a-z\u4e00-\u9fff]")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%|百分之([零一二两三四五六七八九十]+)")
 _LATIN = re.compile(r"[a-z]")
 # Places a message may name: a province, city or district of China, for location rules.
-_PLACE = re.compile(r"([\u4e00-\u9fff]{2,3}?(?:省|市|区|县|自治区))|(河北|天津|上海|广东|江苏|浙江|山东|河南|燕郊|廊坊|雄安)")
+_PLACE = re.compile(
+    r"([\u4e00-\u9fff]{2,3}?(?:省|市|区|县|自治区))|(河北|天津|上海|广东|江苏|浙江|山东|河南|燕郊|廊坊|雄安)"
+)
 
 
 @dataclass(frozen=True)
@@ -97,16 +100,23 @@ def _focus(kb: KnowledgeBase, words: tuple[str, ...]) -> tuple[str, ...]:
     asking = {fold(w) for ws in kb.facts.slots.values() for w in ws} | kb.facts.not_focus
     asking |= {name for names in kb.facts.places.values() for name in names}
     lexicon = kb.lexicon
-    return tuple(dict.fromkeys(
-        w for w in words
-        if w not in lexicon.stopwords and w not in asking and w not in lexicon.synonyms and len(w) >= 2
-        and not w.startswith("<")  # a marker token such as <日期> names no subject
-        and not _NUMERIC.search(w)
-    ))
+    return tuple(
+        dict.fromkeys(
+            w
+            for w in words
+            if w not in lexicon.stopwords
+            and w not in asking
+            and w not in lexicon.synonyms
+            and len(w) >= 2
+            and not w.startswith("<")  # a marker token such as <日期> names no subject
+            and not _NUMERIC.search(w)
+        )
+    )
 
 
-def analyse(kb: KnowledgeBase, message: str, now: dt.datetime | None = None, context_text: str = "",
-            amount_text: str = "") -> Query:
+def analyse(
+    kb: KnowledgeBase, message: str, now: dt.datetime | None = None, context_text: str = "", amount_text: str = ""
+) -> Query:
     """The Query of a message; `context_text`: the question a follow-up leans on, read with it."""
     asked = message if isinstance(message, str) else str(message)
     text = strip_invisible(asked)[:MAX_QUESTION]
@@ -130,8 +140,18 @@ def analyse(kb: KnowledgeBase, message: str, now: dt.datetime | None = None, con
         dates=tuple(dates(folded, today(now).year)),
     )
     return Query(
-        asked=asked, text=text, folded=folded, words=tuple(words), cues=cues, asking=asking,
-        slot=slots[0] if slots else None, slots=slots, focus=_focus(kb, tuple(words)), stated=stated,
+        asked=asked,
+        text=text,
+        folded=folded,
+        words=tuple(words),
+        cues=cues,
+        asking=asking,
+        slot=slots[0] if slots else None,
+        slots=slots,
+        focus=_focus(kb, tuple(words)),
+        stated=stated,
         hits=tuple(kb.index.rank(folded, words, k=5)),
-        today=today(now), english=latin * 2 > len(folded), amount_text=amount_text,
+        today=today(now),
+        english=latin * 2 > len(folded),
+        amount_text=amount_text,
     )

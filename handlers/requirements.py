@@ -1,4 +1,5 @@
 """Targets as arithmetic: a planned count against the minimum, or the share of a count that must qualify."""
+
 from __future__ import annotations
 
 import math
@@ -39,17 +40,26 @@ def answer(facts: Facts, folded: str) -> tuple[str, Target] | None:
     ratio_target = _pick(facts, folded, want_ratio=True)
     if ratio_target and has_any(folded, _ASKS_HOW_MANY) and has_any(folded, ratio_target.asks or facts.ratio_checks):
         need = math.ceil(n * ratio_target.ratio - 1e-9)
-        return (f"按{percent(ratio_target.ratio)}以上计算,{n}家中至少{need}家要达到要求"
-                f"({ratio_target.label}应达到{percent(ratio_target.ratio)}以上)。"), ratio_target
+        return (
+            f"按{percent(ratio_target.ratio)}以上计算,{n}家中至少{need}家要达到要求"
+            f"({ratio_target.label}应达到{percent(ratio_target.ratio)}以上)。"
+        ), ratio_target
     count_target = _pick(facts, folded, want_ratio=False, unit=_stated_unit(folded))
     if count_target and count_target.count and count_target.bound == "max":
         if n > count_target.count:
-            return (f"不可以。{count_target.label}最多{count_target.count}{count_target.unit},"
-                    f"{n}{count_target.unit}超出了限额。"), count_target
+            return (
+                f"不可以。{count_target.label}最多{count_target.count}{count_target.unit},"
+                f"{n}{count_target.unit}超出了限额。"
+            ), count_target
         return f"可以。{count_target.label}最多{count_target.count}{count_target.unit}。", count_target
     if count_target and count_target.count and has_any(folded, count_target.asks or facts.count_checks):
         if n >= count_target.count:
-            return f"够。{count_target.label}应不少于{count_target.count}{count_target.unit},{n}{count_target.unit}满足要求。", count_target
-        return (f"不够。{count_target.label}应当不少于{count_target.count}{count_target.unit},"
-                f"{n}{count_target.unit}还差{count_target.count - n}{count_target.unit}。"), count_target
+            return (
+                f"够。{count_target.label}应不少于{count_target.count}{count_target.unit},{n}{count_target.unit}满足要求。",
+                count_target,
+            )
+        return (
+            f"不够。{count_target.label}应当不少于{count_target.count}{count_target.unit},"
+            f"{n}{count_target.unit}还差{count_target.count - n}{count_target.unit}。"
+        ), count_target
     return None

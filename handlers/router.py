@@ -4,18 +4,18 @@ Order matters: what the notice does not say is checked first, so a near miss is 
 answers (money, counts, verdicts, dates) come before the clause answer they would refine; the last decider
 always answers, from a hand-written note or from the notice's own sentences.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import re
 from collections.abc import Callable
 
-from knowledge.base import KnowledgeBase
+from knowledge.base import KnowledgeBase, shipped
 from knowledge.cues import occurs, weight
 from knowledge.fold import fold
 
 from . import coverage, deadline, eligibility, english, funding, requirements, slots
-from . import kb as kb_module
 from .common import citations, found, has_any
 from .compose import compose
 from .compose import evidence as compose_evidence
@@ -53,17 +53,32 @@ def _not_covered(kb: KnowledgeBase, query: Query, say: str, near=()) -> Answer:
         text += f"最接近的内容见:{'、'.join(sections[:2])}。"
     text += kb.facts.contact_channel
     sources = list(near) + ([kb.facts.contact] if kb.facts.contact else [])
-    return Answer(query.asked, False, "out_of_scope", text, citations(kb, *sources, hits=hits[:2]), 0.0,
-                  "not_covered", kind="not_covered")
+    return Answer(
+        query.asked,
+        False,
+        "out_of_scope",
+        text,
+        citations(kb, *sources, hits=hits[:2]),
+        0.0,
+        "not_covered",
+        kind="not_covered",
+    )
 
 
 def empty_message(query: Query, kb: KnowledgeBase) -> Answer | None:
     """A message with no words: say how to ask."""
     if not query.empty:
         return None
-    return Answer(query.asked, False, "out_of_scope",
-                  "没有看到文字问题。请用一句话描述您想了解的内容,例如:“申报截止时间是什么时候?”", [], 0.0, None,
-                  kind="message")
+    return Answer(
+        query.asked,
+        False,
+        "out_of_scope",
+        "没有看到文字问题。请用一句话描述您想了解的内容,例如:“申报截止时间是什么时候?”",
+        [],
+        0.0,
+        None,
+        kind="message",
+    )
 
 
 def smalltalk(query: Query, kb: KnowledgeBase) -> Answer | None:
@@ -112,8 +127,11 @@ def overview(query: Query, kb: KnowledgeBase) -> Answer | None:
         return None
     sections = dict(kb.facts.overview_sections)
     if not sections:  # no hand-written words: each numbered part is named by its own label
-        sections = {s.id: (fold(re.sub(r"^[^\u4e00-\u9fff]*", "", s.label.split("。")[0])),)
-                    for s in kb.notice.sections if s.children and len(s.label) >= 3}
+        sections = {
+            s.id: (fold(re.sub(r"^[^\u4e00-\u9fff]*", "", s.label.split("。")[0])),)
+            for s in kb.notice.sections
+            if s.children and len(s.label) >= 3
+        }
     best = max(
         ((max((weight(w) for w in found(folded, words)), default=0), sid) for sid, words in sections.items()),
         default=(0, None),
@@ -132,8 +150,16 @@ def overview(query: Query, kb: KnowledgeBase) -> Answer | None:
         if whole or notes:
             cited.append(whole.id if whole else notes[0].clause_id)
     text = f"{section.label}共{len(children)}部分:\n" + "。\n".join(lines) + "。"
-    return Answer(query.asked, True, "general", text, citations(kb, *cited, limit=len(cited)), 0.9,
-                  f"section:{section.id}", kind="outline")
+    return Answer(
+        query.asked,
+        True,
+        "general",
+        text,
+        citations(kb, *cited, limit=len(cited)),
+        0.9,
+        f"section:{section.id}",
+        kind="outline",
+    )
 
 
 def attachments(query: Query, kb: KnowledgeBase) -> Answer | None:
@@ -143,8 +169,16 @@ def attachments(query: Query, kb: KnowledgeBase) -> Answer | None:
         return None
     lines = [f"{a.label}:{a.description}" for a in items]
     text = f"通知共提到{len(items)}个附件:" + ";".join(lines) + "。" + kb.facts.attachments_note
-    return Answer(query.asked, True, "general", text, citations(kb, *(a.source for a in items), limit=4), 0.9,
-                  "attachments", kind="outline")
+    return Answer(
+        query.asked,
+        True,
+        "general",
+        text,
+        citations(kb, *(a.source for a in items), limit=4),
+        0.9,
+        "attachments",
+        kind="outline",
+    )
 
 
 def money(query: Query, kb: KnowledgeBase) -> Answer | None:
@@ -159,8 +193,16 @@ def money(query: Query, kb: KnowledgeBase) -> Answer | None:
     elif not coverage.about(query, kb, share.source.clause_id, share=0.34):
         return None  # "SaaS服务补贴百分之多少" is no question about the fund's shares
     sources = [share.source] + ([facts.cap] if facts.cap else [])
-    return Answer(query.asked, True, "funding", text, citations(kb, *sources, hits=list(query.hits)), 0.9,
-                  f"share:{share.id}", kind="computed")
+    return Answer(
+        query.asked,
+        True,
+        "funding",
+        text,
+        citations(kb, *sources, hits=list(query.hits)),
+        0.9,
+        f"share:{share.id}",
+        kind="computed",
+    )
 
 
 def expense(query: Query, kb: KnowledgeBase) -> Answer | None:
@@ -172,8 +214,16 @@ def expense(query: Query, kb: KnowledgeBase) -> Answer | None:
     verdict, rule, word = found_rule
     # An expense no list names: the lists of what the money may pay for are the evidence.
     sources = [rule.source] if rule else list(facts.unnamed_near) or [e.source for e in funding.main_uses(facts)][:2]
-    return Answer(query.asked, True, "funding", funding.expense_text(facts, verdict, rule, word),
-                  citations(kb, *sources, hits=list(query.hits)), 0.85, "expense", kind="verdict")
+    return Answer(
+        query.asked,
+        True,
+        "funding",
+        funding.expense_text(facts, verdict, rule, word),
+        citations(kb, *sources, hits=list(query.hits)),
+        0.85,
+        "expense",
+        kind="verdict",
+    )
 
 
 def counted(query: Query, kb: KnowledgeBase) -> Answer | None:
@@ -182,8 +232,16 @@ def counted(query: Query, kb: KnowledgeBase) -> Answer | None:
     if not result:
         return None
     text, target = result
-    return Answer(query.asked, True, "requirement", text, citations(kb, target.source, hits=list(query.hits)), 0.9,
-                  f"target:{target.id}", kind="computed")
+    return Answer(
+        query.asked,
+        True,
+        "requirement",
+        text,
+        citations(kb, target.source, hits=list(query.hits)),
+        0.9,
+        f"target:{target.id}",
+        kind="computed",
+    )
 
 
 def situation(query: Query, kb: KnowledgeBase) -> Answer | None:
@@ -191,8 +249,7 @@ def situation(query: Query, kb: KnowledgeBase) -> Answer | None:
     if deadline.asks_when(query.cues) and dates(query.cues, 2000):
         return None  # a named day against a deadline is a date question, not a verdict
     hits = list(query.hits)
-    result = eligibility.from_situation(query.cues, query.asked, [h.clause.id for h in hits], kb=kb,
-                                        day=query.today)
+    result = eligibility.from_situation(query.cues, query.asked, [h.clause.id for h in hits], kb=kb, day=query.today)
     if not result:
         return None
     # The best clause, when no condition cites it, says what the verdict alone would miss.
@@ -260,8 +317,16 @@ def dated(query: Query, kb: KnowledgeBase) -> Answer | None:
     if hits and hits[0].clause.id == fact.source.clause_id:
         note = best_note(kb, hits[0].clause.id, query.cues, query.words)
         body += _second_note(kb, hits, query, body, note)
-    return Answer(query.asked, True, "deadline", body, citations(kb, fact.source, hits=hits), 0.9,
-                  f"date:{fact.id}", kind="computed")
+    return Answer(
+        query.asked,
+        True,
+        "deadline",
+        body,
+        citations(kb, fact.source, hits=hits),
+        0.9,
+        f"date:{fact.id}",
+        kind="computed",
+    )
 
 
 def detail_not_given(query: Query, kb: KnowledgeBase) -> Answer | None:
@@ -289,14 +354,36 @@ def clause_answer(query: Query, kb: KnowledgeBase) -> Answer:
         body = note.answer + _second_note(kb, hits, query, note.answer, note)
         return Answer(query.asked, True, intent, body, citations(kb, hits=hits), confidence, note.topic)
     body, cited = compose(query, kb, hits)
-    return Answer(query.asked, True, intent, body, citations(kb, *cited, hits=hits), confidence, top.clause.id,
-                  kind="sentence")
+    return Answer(
+        query.asked, True, intent, body, citations(kb, *cited, hits=hits), confidence, top.clause.id, kind="sentence"
+    )
 
 
 DECIDERS: tuple[Decider, ...] = (
-    empty_message, smalltalk, gap, outcome, elsewhere, overview, attachments, slots.issuer, money, expense, counted, slots.location, situation,
-    slots.only_deadline, slots.how_many, slots.minimum_amount, slots.cap, slots.contact, slots.excluded, slots.listing,
-    not_covered, dated, detail_not_given, clause_answer,
+    empty_message,
+    smalltalk,
+    gap,
+    outcome,
+    elsewhere,
+    overview,
+    attachments,
+    slots.issuer,
+    money,
+    expense,
+    counted,
+    slots.location,
+    situation,
+    slots.only_deadline,
+    slots.how_many,
+    slots.minimum_amount,
+    slots.cap,
+    slots.contact,
+    slots.excluded,
+    slots.listing,
+    not_covered,
+    dated,
+    detail_not_given,
+    clause_answer,
 )
 
 
@@ -358,10 +445,11 @@ def _follow_up(kb: KnowledgeBase, query: Query, context: Context | None) -> bool
     return len(query.folded) <= kb.facts.follow_up_max and has_any(query.folded, kb.facts.follow_up_cues)
 
 
-def answer_question(question: str, context: Context | None = None, now: dt.datetime | None = None,
-                    kb: KnowledgeBase | None = None) -> Answer:
+def answer_question(
+    question: str, context: Context | None = None, now: dt.datetime | None = None, kb: KnowledgeBase | None = None
+) -> Answer:
     """Answer one message about the notice, with citations best first; several questions part by part."""
-    kb = kb or kb_module.get()
+    kb = kb or shipped()  # front ends pass the knowledge they hold; the CLI and tests the shipped notice
     query = analyse(kb, question, now)
     if _follow_up(kb, query, context) and (not query.hits or query.hits[0].coverage < FOLLOW_UP_ALONE):
         # Too thin alone: read it together with the question it follows.
@@ -394,13 +482,16 @@ def _add_parts(kb: KnowledgeBase, result: Answer, query: Query, now: dt.datetime
         clear = sub.hits and (sub.hits[0].coverage >= PART_COVERAGE or sub.hits[0].phrase)
         computed = extra.kind in _COMPUTED_KINDS or extra.topic == "expense"
         known = {c.id for c in result.citations}
-        if not computed and (not clear or (extra.kind == "sentence" and (kb.curated or extra.citations[0].id in known))):
+        if not computed and (
+            not clear or (extra.kind == "sentence" and (kb.curated or extra.citations[0].id in known))
+        ):
             # "它们起啥作用" leans on the rest of the message: the whole answer stands for it; and a part whose
             # best sentence the answer already cites adds nothing.
             continue
         result.text += "\n" + extra.text
-        result.citations = (result.citations[:1] + [c for c in extra.citations[:1] if c.id not in known]
-                            + result.citations[1:])[:MAX_CITATIONS]
+        result.citations = (
+            result.citations[:1] + [c for c in extra.citations[:1] if c.id not in known] + result.citations[1:]
+        )[:MAX_CITATIONS]
 
 
 def _related(kb: KnowledgeBase, answer: Answer, folded: str) -> list[str]:

@@ -3,6 +3,7 @@
 Each answers only when the question asks for that slot and the notice states such a fact; otherwise it
 passes the question on. The facts come from extraction (any notice) or hand-written files (corrections).
 """
+
 from __future__ import annotations
 
 import re
@@ -47,8 +48,16 @@ def issuer(query: Query, kb: KnowledgeBase) -> Answer | None:
     text = f"通知由{sig.text}印发" + (f",落款日期{date.text}" if date else "") + "。"
     if query.english:
         text = f"Issued by {sig.text}" + (f", dated {date.text}" if date else "") + ". " + text
-    return Answer(query.asked, True, "general", text, citations(kb, "sig", *(["date"] if date else [])), 0.9,
-                  "issuer", kind="computed")
+    return Answer(
+        query.asked,
+        True,
+        "general",
+        text,
+        citations(kb, "sig", *(["date"] if date else [])),
+        0.9,
+        "issuer",
+        kind="computed",
+    )
 
 
 def _channel(query: Query, kb: KnowledgeBase) -> str | None:
@@ -90,15 +99,28 @@ def contact(query: Query, kb: KnowledgeBase) -> Answer | None:
         chosen = sorted(chosen, key=lambda o: _rank(query, o[1].clause_id))[:3]
         top = query.hits[0].clause if query.hits else None
         every = {q.clause_id for group in options.values() for _, q in group}
-        if (top and top.id not in every and _DELIVERS.search(top.text)
-                and not _about(query, kb, chosen[0][1].clause_id) and _about(query, kb, top.id)):
+        if (
+            top
+            and top.id not in every
+            and _DELIVERS.search(top.text)
+            and not _about(query, kb, chosen[0][1].clause_id)
+            and _about(query, kb, top.id)
+        ):
             return None  # "纸质材料交到哪里" answered by the sentence that says where, not by the contacts list
     lines = [label for label, _ in chosen]
     sources = [q.clause_id for _, q in chosen]
     sentence = kb.clause(sources[0])
     text = ";".join(lines) + "。" + (sentence.text if sentence and len(sentence.text) <= 160 else "")
-    return Answer(query.asked, True, "contact", text, citations(kb, *sources, hits=list(query.hits)[:1]), 0.85,
-                  f"contact:{channel or 'any'}", kind="computed")
+    return Answer(
+        query.asked,
+        True,
+        "contact",
+        text,
+        citations(kb, *sources, hits=list(query.hits)[:1]),
+        0.85,
+        f"contact:{channel or 'any'}",
+        kind="computed",
+    )
 
 
 def how_many(query: Query, kb: KnowledgeBase) -> Answer | None:
@@ -126,8 +148,16 @@ def how_many(query: Query, kb: KnowledgeBase) -> Answer | None:
     clause = kb.clause(best.source.clause_id)
     if clause and len(clause.text) <= 160:
         text += clause.text
-    return Answer(query.asked, True, "requirement", text, citations(kb, best.source, hits=list(query.hits)[:1]),
-                  0.85, f"target:{best.id}", kind="computed")
+    return Answer(
+        query.asked,
+        True,
+        "requirement",
+        text,
+        citations(kb, best.source, hits=list(query.hits)[:1]),
+        0.85,
+        f"target:{best.id}",
+        kind="computed",
+    )
 
 
 def cap(query: Query, kb: KnowledgeBase) -> Answer | None:
@@ -147,8 +177,16 @@ def cap(query: Query, kb: KnowledgeBase) -> Answer | None:
     text = f"{facts.cap_text}(上限{yuan(facts.cap_amount)})。"
     if query.english:
         text = f"At most {facts.cap_amount / 1_000_000:g} million yuan. " + text
-    return Answer(query.asked, True, "funding", text, citations(kb, facts.cap, hits=list(query.hits)[:1]), 0.85,
-                  "cap", kind="computed")
+    return Answer(
+        query.asked,
+        True,
+        "funding",
+        text,
+        citations(kb, facts.cap, hits=list(query.hits)[:1]),
+        0.85,
+        "cap",
+        kind="computed",
+    )
 
 
 def only_deadline(query: Query, kb: KnowledgeBase) -> Answer | None:
@@ -163,8 +201,16 @@ def only_deadline(query: Query, kb: KnowledgeBase) -> Answer | None:
     lines = [f"{cn_date(d.date)}前:{d.text.split(':', 1)[-1]}" if d.id.startswith("x-") else d.text for d in deadlines]
     past = all(query.today > d.date for d in deadlines)
     text = "截止时间:" + ";".join(lines) + "。" + (f"(按今天{cn_date(query.today)}计,已过。)" if past else "")
-    return Answer(query.asked, True, "deadline", text, citations(kb, *(d.source for d in deadlines)), 0.85,
-                  f"date:{deadlines[0].id}", kind="computed")
+    return Answer(
+        query.asked,
+        True,
+        "deadline",
+        text,
+        citations(kb, *(d.source for d in deadlines)),
+        0.85,
+        f"date:{deadlines[0].id}",
+        kind="computed",
+    )
 
 
 def _region_of(kb: KnowledgeBase, place: str) -> str | None:
@@ -181,8 +227,9 @@ def location(query: Query, kb: KnowledgeBase) -> Answer | None:
         return None
     names = {name: region for region, group in kb.facts.places.items() for name in group}
     # As written, or as one of its words ("tianjin"): never across the boundary of two words.
-    stated = sorted({n for n in names if n in query.folded or n in query.words},
-                    key=lambda n: (query.folded.find(n), -len(n)))
+    stated = sorted(
+        {n for n in names if n in query.folded or n in query.words}, key=lambda n: (query.folded.find(n), -len(n))
+    )
     if not stated:
         return None
     rule = rules[0]
@@ -198,8 +245,16 @@ def location(query: Query, kb: KnowledgeBase) -> Answer | None:
     else:
         place = stated[0]
         text = f"{place}属于{rule.region},符合地域条件(“{rule.text}”);其他条件仍需对照通知逐条确认。"
-    return Answer(query.asked, True, "eligibility", text, citations(kb, rule.source, hits=list(query.hits)[:1]),
-                  0.9, "eligibility", kind="verdict")
+    return Answer(
+        query.asked,
+        True,
+        "eligibility",
+        text,
+        citations(kb, rule.source, hits=list(query.hits)[:1]),
+        0.9,
+        "eligibility",
+        kind="verdict",
+    )
 
 
 def excluded(query: Query, kb: KnowledgeBase) -> Answer | None:
@@ -217,10 +272,17 @@ def excluded(query: Query, kb: KnowledgeBase) -> Answer | None:
             best, share = rule, len(held) / max(1, len(query.focus))
     if best is None or share < coverage.ABOUT_SHARE:
         return None
-    text = (f"按通知规定:“{best.text}”。属于这一情形的,不能申报或不再支持;"
-            f"不属于这一情形的,不受此条限制。")
-    return Answer(query.asked, True, "eligibility", text, citations(kb, best.source, hits=list(query.hits)[:1]),
-                  0.85, "eligibility", kind="verdict")
+    text = f"按通知规定:“{best.text}”。属于这一情形的,不能申报或不再支持;不属于这一情形的,不受此条限制。"
+    return Answer(
+        query.asked,
+        True,
+        "eligibility",
+        text,
+        citations(kb, best.source, hits=list(query.hits)[:1]),
+        0.85,
+        "eligibility",
+        kind="verdict",
+    )
 
 
 def listing(query: Query, kb: KnowledgeBase) -> Answer | None:
@@ -240,9 +302,16 @@ def listing(query: Query, kb: KnowledgeBase) -> Answer | None:
             continue
         lines = "\n".join(c.text for c in items)
         text = f"{clause.text}\n{lines}"
-        return Answer(query.asked, True, "materials" if "材料" in fold(clause.text) else "general", text,
-                      citations(kb, clause.id, *(c.id for c in items), limit=len(items) + 1), 0.85,
-                      f"section:{clause.section}", kind="outline")
+        return Answer(
+            query.asked,
+            True,
+            "materials" if "材料" in fold(clause.text) else "general",
+            text,
+            citations(kb, clause.id, *(c.id for c in items), limit=len(items) + 1),
+            0.85,
+            f"section:{clause.section}",
+            kind="outline",
+        )
     return None
 
 
@@ -275,5 +344,13 @@ def minimum_amount(query: Query, kb: KnowledgeBase) -> Answer | None:
         if not coverage.about(query, kb, target.source.clause_id, share=0.34):
             return None
         text, kind = f"{rule}。", "computed"
-    return Answer(query.asked, True, "eligibility", text, citations(kb, target.source, hits=list(query.hits)[:1]),
-                  0.85, f"target:{target.id}", kind=kind)
+    return Answer(
+        query.asked,
+        True,
+        "eligibility",
+        text,
+        citations(kb, target.source, hits=list(query.hits)[:1]),
+        0.85,
+        f"target:{target.id}",
+        kind=kind,
+    )

@@ -4,9 +4,11 @@ Facts come from two places: extraction from the notice's own text (knowledge/ext
 notice has, and the optional hand-written files beside it, which add to it or correct it. A hand-written
 fact wins where both state the same thing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .extract import Extracted, extract
@@ -55,10 +57,15 @@ def enrich(facts: Facts, found: Extracted) -> Facts:
     facts.dates += [d for d in found.dates if (d.role, d.date, d.end, d.after) not in same_day]
     if facts.cap_amount is None and found.cap_amount is not None:
         facts.cap_amount, facts.cap, facts.cap_text = found.cap_amount, found.cap, found.cap_text
-    facts.shares += [s for s in found.shares if not any(c.bound == s.bound and abs(c.ratio - s.ratio) < 1e-9 for c in facts.shares)]
-    facts.targets += [t for t in found.targets if not any((c.count, c.ratio) == (t.count, t.ratio) for c in facts.targets)]
+    facts.shares += [
+        s for s in found.shares if not any(c.bound == s.bound and abs(c.ratio - s.ratio) < 1e-9 for c in facts.shares)
+    ]
+    facts.targets += [
+        t for t in found.targets if not any((c.count, c.ratio) == (t.count, t.ratio) for c in facts.targets)
+    ]
     facts.expenses += [
-        e for e in found.expenses
+        e
+        for e in found.expenses
         if not any(c.verdict == e.verdict and _overlaps(c.source.quote, e.source.quote) for c in facts.expenses)
     ]
     facts.exclusions = list(found.exclusions)
@@ -81,8 +88,12 @@ def vocabulary(lexicon_dir: Path = LEXICON_DIR) -> dict:
     return words
 
 
-def build(folder: Path = NOTICES_DIR / DEFAULT_NOTICE, lexicon_dir: Path = LEXICON_DIR, curated: bool = True,
-          lexicon: Lexicon | None = None) -> KnowledgeBase:
+def build(
+    folder: Path = NOTICES_DIR / DEFAULT_NOTICE,
+    lexicon_dir: Path = LEXICON_DIR,
+    curated: bool = True,
+    lexicon: Lexicon | None = None,
+) -> KnowledgeBase:
     """Load, validate and index one notice folder; raises KnowledgeError with the reason.
 
     curated=False reads notice.txt (and meta.yaml) alone, as if no hand-written file were there: what the
@@ -90,8 +101,11 @@ def build(folder: Path = NOTICES_DIR / DEFAULT_NOTICE, lexicon_dir: Path = LEXIC
     """
     bundle = load_notice(folder)
     if not curated:
-        bundle = NoticeBundle(notice=bundle.notice, folder=bundle.folder,
-                              data={k: v for k, v in bundle.data.items() if k not in CURATED_FILES})
+        bundle = NoticeBundle(
+            notice=bundle.notice,
+            folder=bundle.folder,
+            data={k: v for k, v in bundle.data.items() if k not in CURATED_FILES},
+        )
     lexicon = lexicon or Lexicon.load(lexicon_dir)
     ranked = ClauseIndex.ranked(bundle.notice)
     facts = load_facts(bundle, {c.id for c in ranked}, vocabulary(lexicon_dir))
@@ -111,4 +125,13 @@ def build(folder: Path = NOTICES_DIR / DEFAULT_NOTICE, lexicon_dir: Path = LEXIC
     return KnowledgeBase(bundle.notice, index, facts, notes_by_clause, lexicon, curated)
 
 
-__all__ = ["KnowledgeBase", "build", "enrich"]
+@lru_cache(maxsize=1)
+def shipped() -> KnowledgeBase:
+    """The default notice as shipped, built once: for callers that name no knowledge base (CLI, tests).
+
+    Front ends that reload hold their own current KnowledgeBase (bot/library.py) and pass it explicitly.
+    """
+    return build()
+
+
+__all__ = ["KnowledgeBase", "build", "enrich", "shipped"]

@@ -1,4 +1,5 @@
 """Cue words in data files: a plain word, or words in order with a gap ("自己...申报" matches 自己直接找市里申报)."""
+
 from __future__ import annotations
 
 import re

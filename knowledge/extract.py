@@ -8,6 +8,7 @@ built on it cites the sentence that states it, exactly as a hand-written fact wo
 Patterns run on a copy of the text whose full-width forms are folded one character for one character, so
 the offsets of a match are offsets of the original text and the quote stays verbatim.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -30,16 +31,22 @@ _DATE_LINE = re.compile(rf"^{_YEAR_MONTH_DAY}$")
 _AMOUNT_CAP = re.compile(r"(?:最高)?(?:不超过|不高于|最高|上限为?)\s*(\d+(?:\.\d+)?)\s*(亿|万)元")
 _SHARE = re.compile(r"(不低于|不少于|至少|不高于|不超过|最高)\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?P<rest>[^,;。:]{0,40})")
 _RATE = re.compile(r"按(?:照)?(?P<base>[^,;。]{2,16}?)的\s*(\d+(?:\.\d+)?)\s*%\s*(?:给予|予以)?(?P<what>[^,;。]{0,12})")
-_COUNT = re.compile(r"(?P<subject>[^,;。]{2,24}?)(?:数量)?(?:应当|应|须|需|要)?(?:不少于|不低于|至少)\s*(\d+)\s*(家|个|项|户|人)")
+_COUNT = re.compile(
+    r"(?P<subject>[^,;。]{2,24}?)(?:数量)?(?:应当|应|须|需|要)?(?:不少于|不低于|至少)\s*(\d+)\s*(家|个|项|户|人)"
+)
 _SELECT = re.compile(r"(遴选|选定|择优选定|择优遴选|推荐)\s*(\d+)\s*个(?P<what>[^,;。]{0,30}?)(区|城市|项目|企业|单位)")
 _REGION = re.compile(
     r"(?:应为|须为|应当为|主体为|属于|位于|注册在|注册地在|登记注册在|在)\s*(?P<region>本市|[\u4e00-\u9fff]{2,5}?[市省])"
     r"\s*(?:所属辖区|所辖区|行政区域内|行政区域|辖区内|范围内|注册|登记注册)"
 )
 _TITLE_PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?[市省]")
-_MINIMUM_AMOUNT = re.compile(r"(?P<subject>[^,;。]{2,16}?)(?:应|须)?(?:不低于|不少于|达到)\s*(\d+(?:\.\d+)?)\s*(万元|亿元)")
+_MINIMUM_AMOUNT = re.compile(
+    r"(?P<subject>[^,;。]{2,16}?)(?:应|须)?(?:不低于|不少于|达到)\s*(\d+(?:\.\d+)?)\s*(万元|亿元)"
+)
 _BATCHES = re.compile(r"分\s*([一二两三四五六七八九十]|\d+)\s*(批|期|轮|个阶段)")
-_LIMIT = re.compile(r"(?P<subject>[^,;。]{0,12}?)(?:限报|只能申报|只能报|最多申报|最多报|限申报)\s*(\d+)\s*(份|个|项)(?P<what>[\u4e00-\u9fff]{0,4})")
+_LIMIT = re.compile(
+    r"(?P<subject>[^,;。]{0,12}?)(?:限报|只能申报|只能报|最多申报|最多报|限申报)\s*(\d+)\s*(份|个|项)(?P<what>[\u4e00-\u9fff]{0,4})"
+)
 _RATIO = re.compile(r"(?P<subject>[^,;。]{2,40}?)比例(?:应当?|须|要)?达到\s*(\d+(?:\.\d+)?)\s*%\s*以上")
 _ALLOWED = re.compile(r"可用于(?P<items>[^。;]+)")
 _FORBIDDEN = re.compile(r"不得用于(?P<items>[^,;。]+)")
@@ -48,7 +55,9 @@ _EXCLUSION = re.compile(r"不再重复支持|不得重复申报|不予支持|不
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _PHONE = re.compile(r"(?:电话|联系电话|咨询电话|热线)\s*[::]?\s*((?:\d{3,4}-)?\d{7,8}(?:-\d{1,6})?)")
 _PERSON = re.compile(r"联系人\s*[::]\s*([\u4e00-\u9fff]{2,4})")
-_DELIVERY = re.compile(r"(?:送至|报送至|寄至|递交至)(?P<office>[^,;。(]{4,40})\((?:地址\s*[::])?(?P<address>[^)]{4,60})\)")
+_DELIVERY = re.compile(
+    r"(?:送至|报送至|寄至|递交至)(?P<office>[^,;。(]{4,40})\((?:地址\s*[::])?(?P<address>[^)]{4,60})\)"
+)
 _ADDRESS = re.compile(r"地址\s*[::]\s*([^,;。)]{4,60})")
 _ATTACHMENT_REF = re.compile(r"\((?:模板)?见?附件\s*(\d+)\)")
 _ATTACHMENT_ITEM = re.compile(r"^(\d+)\s*[.、]\s*(.+)$")
@@ -202,25 +211,44 @@ def _dates(r: _Reader, out: Extracted) -> None:
                 continue
             seen.add(("period", end))
             a, _ = _part(text, m.start(), m.end())
-            before = re.sub(r"[为是]$", "", text[a:m.start()].strip())
+            before = re.sub(r"[为是]$", "", text[a : m.start()].strip())
             label = (m.group("label") or "").strip() or before or "期间"
             begin = _cn_date(start, bool(m.group(4))) if start else m.group("start").strip()
             finish = _cn_date(end, bool(m.group(8)))
-            out.dates.append(DateFact(
-                id=f"x-period-{len(out.dates) + 1}", label=label, role="period",
-                text=f"{label}自{begin}起至{finish}", cues=r.cues(label + m.group("start")),
-                source=r.quoted(clause, m.start(), m.end()), start=start, end=end))
+            out.dates.append(
+                DateFact(
+                    id=f"x-period-{len(out.dates) + 1}",
+                    label=label,
+                    role="period",
+                    text=f"{label}自{begin}起至{finish}",
+                    cues=r.cues(label + m.group("start")),
+                    source=r.quoted(clause, m.start(), m.end()),
+                    start=start,
+                    end=end,
+                )
+            )
         for m in _DEADLINE.finditer(text):
             day = _day(m.group(1), m.group(2), m.group(3), end=True)
-            if day is None or ("deadline", day, clause.id) in seen or any(d.end == day for d in out.dates if d.role == "period"):
+            if (
+                day is None
+                or ("deadline", day, clause.id) in seen
+                or any(d.end == day for d in out.dates if d.role == "period")
+            ):
                 continue
             seen.add(("deadline", day, clause.id))
             a, b = _part(text, m.start(), m.end())
             what = clause.text[a:b].strip()
-            out.dates.append(DateFact(
-                id=f"x-deadline-{len(out.dates) + 1}", label="截止", role="deadline",
-                text=f"截止时间为{_cn_date(day, bool(m.group(3)))}前:{what}", cues=r.cues(what),
-                source=r.quoted(clause, a, b), date=day))
+            out.dates.append(
+                DateFact(
+                    id=f"x-deadline-{len(out.dates) + 1}",
+                    label="截止",
+                    role="deadline",
+                    text=f"截止时间为{_cn_date(day, bool(m.group(3)))}前:{what}",
+                    cues=r.cues(what),
+                    source=r.quoted(clause, a, b),
+                    date=day,
+                )
+            )
     for clause in r.clauses:
         text = _narrow(clause.text)
         for m in _AFTER.finditer(text):
@@ -229,17 +257,32 @@ def _dates(r: _Reader, out: Extracted) -> None:
             if period is None:
                 continue
             what = m.group("what").strip()
-            out.dates.append(DateFact(
-                id=f"x-after-{len(out.dates) + 1}", label=what, role="after",
-                text=f"{what}在{ref}结束({_cn_date(period.end, with_day=False)})后进行", cues=r.cues(what),
-                source=r.quoted(clause, m.start(), m.end()), after=period.end))
+            out.dates.append(
+                DateFact(
+                    id=f"x-after-{len(out.dates) + 1}",
+                    label=what,
+                    role="after",
+                    text=f"{what}在{ref}结束({_cn_date(period.end, with_day=False)})后进行",
+                    cues=r.cues(what),
+                    source=r.quoted(clause, m.start(), m.end()),
+                    after=period.end,
+                )
+            )
         if clause.kind == "date":
             m = _DATE_LINE.match(_narrow(clause.text))
             day = m and _day(m.group(1), m.group(2), m.group(3))
             if day:
-                out.dates.append(DateFact(
-                    id="x-issued", label="印发", role="event", text=f"通知于{_cn_date(day)}印发",
-                    cues=("印发", "发布", "发文", "落款", "出台"), source=Quoted(clause.text, clause.id), date=day))
+                out.dates.append(
+                    DateFact(
+                        id="x-issued",
+                        label="印发",
+                        role="event",
+                        text=f"通知于{_cn_date(day)}印发",
+                        cues=("印发", "发布", "发文", "落款", "出台"),
+                        source=Quoted(clause.text, clause.id),
+                        date=day,
+                    )
+                )
 
 
 def _money(r: _Reader, out: Extracted) -> None:
@@ -259,19 +302,30 @@ def _money(r: _Reader, out: Extracted) -> None:
             if "以下" in label and clause.parent:
                 # "支持以下工作:一是……": the list that follows says what the share pays for
                 paragraph = r.notice.by_id[clause.parent].text
-                label_words = paragraph[paragraph.find(clause.text) + len(clause.text):][:200]
+                label_words = paragraph[paragraph.find(clause.text) + len(clause.text) :][:200]
             else:
                 label_words = label
-            out.shares.append(Share(
-                id=f"x-share-{len(out.shares) + 1}", bound=_BOUND[m.group(1)], ratio=float(m.group(2)) / 100,
-                label=label if label.startswith("用于") else f"用于{label.removeprefix('用于')}",
-                cues=r.cues(label_words, specific=True, spread=max(_SPECIFIC_MAX, len(r.clauses) // 5)),
-                source=r.quoted(clause, m.start(), m.end())))
+            out.shares.append(
+                Share(
+                    id=f"x-share-{len(out.shares) + 1}",
+                    bound=_BOUND[m.group(1)],
+                    ratio=float(m.group(2)) / 100,
+                    label=label if label.startswith("用于") else f"用于{label.removeprefix('用于')}",
+                    cues=r.cues(label_words, specific=True, spread=max(_SPECIFIC_MAX, len(r.clauses) // 5)),
+                    source=r.quoted(clause, m.start(), m.end()),
+                )
+            )
         for m in _RATE.finditer(text):
-            out.shares.append(Share(
-                id=f"x-rate-{len(out.shares) + 1}", bound="rate", ratio=float(m.group(2)) / 100,
-                label=m.group("base").strip(),  # what the rate applies to: "项目实际投资额"
-                cues=r.cues(m.group("base") + m.group("what")), source=r.quoted(clause, m.start(), m.end())))
+            out.shares.append(
+                Share(
+                    id=f"x-rate-{len(out.shares) + 1}",
+                    bound="rate",
+                    ratio=float(m.group(2)) / 100,
+                    label=m.group("base").strip(),  # what the rate applies to: "项目实际投资额"
+                    cues=r.cues(m.group("base") + m.group("what")),
+                    source=r.quoted(clause, m.start(), m.end()),
+                )
+            )
 
 
 def _targets(r: _Reader, out: Extracted) -> None:
@@ -279,41 +333,86 @@ def _targets(r: _Reader, out: Extracted) -> None:
         text = _narrow(clause.text)
         for m in _COUNT.finditer(text):
             subject = re.sub(r"^(?:在[^,]*上|且|其中|并)", "", m.group("subject")).strip()
-            out.targets.append(Target(
-                id=f"x-count-{len(out.targets) + 1}", bound="min", label=subject, cues=r.cues(subject),
-                source=r.quoted(clause, m.start(), m.end()), count=int(m.group(2)), unit=m.group(3)))
+            out.targets.append(
+                Target(
+                    id=f"x-count-{len(out.targets) + 1}",
+                    bound="min",
+                    label=subject,
+                    cues=r.cues(subject),
+                    source=r.quoted(clause, m.start(), m.end()),
+                    count=int(m.group(2)),
+                    unit=m.group(3),
+                )
+            )
         for m in _SELECT.finditer(text):
             what = m.group(4)
             if any(t.count == int(m.group(2)) and t.unit == f"个{what}" for t in out.targets):
                 continue
-            out.targets.append(Target(
-                id=f"x-select-{len(out.targets) + 1}", bound="exact", label=m.group(1), cues=r.cues(what),
-                source=r.quoted(clause, m.start(), m.end()), count=int(m.group(2)), unit=f"个{what}"))
+            out.targets.append(
+                Target(
+                    id=f"x-select-{len(out.targets) + 1}",
+                    bound="exact",
+                    label=m.group(1),
+                    cues=r.cues(what),
+                    source=r.quoted(clause, m.start(), m.end()),
+                    count=int(m.group(2)),
+                    unit=f"个{what}",
+                )
+            )
         for m in _MINIMUM_AMOUNT.finditer(text):
             subject = re.sub(r"^(?:\d+[.、]|且|并|其中)", "", m.group("subject")).strip()
             if "资金" in subject or "补贴" in subject:
                 continue  # a share or cap of the money, read above
-            out.targets.append(Target(
-                id=f"x-amount-{len(out.targets) + 1}", bound="min", label=subject, cues=r.cues(subject, specific=True,
-                spread=len(r.clauses)), source=r.quoted(clause, m.start(), m.end()),
-                count=int(float(m.group(2)) * (10_000 if m.group(3) == "亿元" else 1)), unit="万元"))
+            out.targets.append(
+                Target(
+                    id=f"x-amount-{len(out.targets) + 1}",
+                    bound="min",
+                    label=subject,
+                    cues=r.cues(subject, specific=True, spread=len(r.clauses)),
+                    source=r.quoted(clause, m.start(), m.end()),
+                    count=int(float(m.group(2)) * (10_000 if m.group(3) == "亿元" else 1)),
+                    unit="万元",
+                )
+            )
         for m in _BATCHES.finditer(text):
             a, b = _part(text, m.start(), m.end())
-            out.targets.append(Target(
-                id=f"x-parts-{len(out.targets) + 1}", bound="exact", label=clause.text[a:m.start() + 1].strip(),
-                cues=r.cues(clause.text[a:b]), source=r.quoted(clause, a, b), count=_count(m.group(1)), unit=m.group(2)))
+            out.targets.append(
+                Target(
+                    id=f"x-parts-{len(out.targets) + 1}",
+                    bound="exact",
+                    label=clause.text[a : m.start() + 1].strip(),
+                    cues=r.cues(clause.text[a:b]),
+                    source=r.quoted(clause, a, b),
+                    count=_count(m.group(1)),
+                    unit=m.group(2),
+                )
+            )
         for m in _LIMIT.finditer(text):
             what = m.group("what")
             subject = re.sub(r"^\d+[.、]", "", (m.group("subject") or "").strip()) or what
-            out.targets.append(Target(
-                id=f"x-limit-{len(out.targets) + 1}", bound="max", label=f"{subject}申报{what}".strip(),
-                cues=r.cues(subject + what), source=r.quoted(clause, m.start(), m.end()),
-                count=int(m.group(2)), unit=m.group(3)))
+            out.targets.append(
+                Target(
+                    id=f"x-limit-{len(out.targets) + 1}",
+                    bound="max",
+                    label=f"{subject}申报{what}".strip(),
+                    cues=r.cues(subject + what),
+                    source=r.quoted(clause, m.start(), m.end()),
+                    count=int(m.group(2)),
+                    unit=m.group(3),
+                )
+            )
         for m in _RATIO.finditer(text):
             subject = re.sub(r"^(?:即|且|其中|并)", "", m.group("subject")).strip()
-            out.targets.append(Target(
-                id=f"x-ratio-{len(out.targets) + 1}", bound="min", label=subject + "比例", cues=r.cues(subject),
-                source=r.quoted(clause, m.start(), m.end()), ratio=float(m.group(2)) / 100))
+            out.targets.append(
+                Target(
+                    id=f"x-ratio-{len(out.targets) + 1}",
+                    bound="min",
+                    label=subject + "比例",
+                    cues=r.cues(subject),
+                    source=r.quoted(clause, m.start(), m.end()),
+                    ratio=float(m.group(2)) / 100,
+                )
+            )
 
 
 def _items_below(notice: Notice, clause: Clause) -> list[Clause]:
@@ -341,38 +440,65 @@ def _expenses(r: _Reader, out: Extracted) -> None:
                 for item in _items_below(r.notice, clause):
                     label = re.sub(r"[;。]$", "", _narrow(item.text)).strip()
                     label = re.sub(r"^\(?\d+[).、]?", "", label).strip()
-                    out.expenses.append(Expense(
-                        terms=r.cues(label, specific=True), label=label, verdict="allowed",
-                        source=Quoted(item.text, item.id), share=_share_near(out, clause)))
+                    out.expenses.append(
+                        Expense(
+                            terms=r.cues(label, specific=True),
+                            label=label,
+                            verdict="allowed",
+                            source=Quoted(item.text, item.id),
+                            share=_share_near(out, clause),
+                        )
+                    )
                 continue
             for piece in re.split(r",|以及", m.group("items")):
                 label = piece.strip().rstrip("等")
                 if len(label) >= 2:
                     start = text.find(piece.strip(), m.start())
-                    out.expenses.append(Expense(
-                        terms=r.cues(re.sub(r"支出$", "", label), specific=True), label=label, verdict="allowed",
-                        source=r.quoted(clause, start, start + len(piece.strip())), share=_share_near(out, clause)))
+                    out.expenses.append(
+                        Expense(
+                            terms=r.cues(re.sub(r"支出$", "", label), specific=True),
+                            label=label,
+                            verdict="allowed",
+                            source=r.quoted(clause, start, start + len(piece.strip())),
+                            share=_share_near(out, clause),
+                        )
+                    )
         for m in _FORBIDDEN.finditer(text):
             for piece in m.group("items").split("、"):
                 label = piece.strip()
                 if len(label) >= 2:
                     start = text.find(label, m.start())
-                    out.expenses.append(Expense(
-                        terms=r.cues(re.sub(r"等?支出$", "", label), specific=True), label=label, verdict="forbidden",
-                        source=r.quoted(clause, start, start + len(label))))
+                    out.expenses.append(
+                        Expense(
+                            terms=r.cues(re.sub(r"等?支出$", "", label), specific=True),
+                            label=label,
+                            verdict="forbidden",
+                            source=r.quoted(clause, start, start + len(label)),
+                        )
+                    )
         if clause.parent and any(s.bound == "max" for s in out.shares):
             for m in _ORDINAL_ITEM.finditer(text):
-                share = next((s for s in out.shares if s.bound == "max"
-                              and s.source.clause_id.startswith(clause.parent)), None)
+                share = next(
+                    (s for s in out.shares if s.bound == "max" and s.source.clause_id.startswith(clause.parent)), None
+                )
                 if share:
                     label = m.group("item").strip()
-                    out.expenses.append(Expense(
-                        terms=r.cues(label, specific=True), label=label, verdict="allowed",
-                        source=r.quoted(clause, m.start("item"), m.end("item")), share=share.id))
+                    out.expenses.append(
+                        Expense(
+                            terms=r.cues(label, specific=True),
+                            label=label,
+                            verdict="allowed",
+                            source=r.quoted(clause, m.start("item"), m.end("item")),
+                            share=share.id,
+                        )
+                    )
         if _EXCLUSION.search(text):
             for m in re.finditer(r"(?:\d+\.)?([^,;。]*(?:" + _EXCLUSION.pattern + r"))", text):
-                out.exclusions.append(Exclusion(text=clause.text[m.start(1):m.end()].strip(),
-                                                source=r.quoted(clause, m.start(1), m.end())))
+                out.exclusions.append(
+                    Exclusion(
+                        text=clause.text[m.start(1) : m.end()].strip(), source=r.quoted(clause, m.start(1), m.end())
+                    )
+                )
 
 
 def _regions(r: _Reader, out: Extracted) -> None:
@@ -400,8 +526,12 @@ def _contacts(r: _Reader, out: Extracted) -> None:
             who = next((p.group(1) for p in reversed(people) if p.start() < m.start()), "")
             phones.append((who, m.group(1), r.quoted(clause, m.start(1), m.end(1))))
         for m in _DELIVERY.finditer(text):
-            addresses.append((f"{m.group('office').strip()}({m.group('address').strip()})",
-                              r.quoted(clause, m.start("office"), m.end())))
+            addresses.append(
+                (
+                    f"{m.group('office').strip()}({m.group('address').strip()})",
+                    r.quoted(clause, m.start("office"), m.end()),
+                )
+            )
         if not any(a[1].clause_id == clause.id for a in addresses):
             for m in _ADDRESS.finditer(text):
                 addresses.append((m.group(1).strip(), r.quoted(clause, m.start(1), m.end(1))))
@@ -415,13 +545,15 @@ def _attachments(r: _Reader, out: Extracted) -> None:
         if clause.section == "att":  # the list of attachments at the end: "1.实施方案模板"
             m = _ATTACHMENT_ITEM.match(text)
             if m:
-                named[int(m.group(1))] = Attachment(f"附件{m.group(1)}", m.group(2).strip(), Quoted(clause.text, clause.id))
+                named[int(m.group(1))] = Attachment(
+                    f"附件{m.group(1)}", m.group(2).strip(), Quoted(clause.text, clause.id)
+                )
             continue
         for m in _ATTACHMENT_REF.finditer(text):
             number = int(m.group(1))
             before = text[: m.start()]
             if before.endswith(")") and "《" in before:  # a cited document: its title and number
-                desc = before[before.rfind("《"):]
+                desc = before[before.rfind("《") :]
             else:
                 cut = max(before.rfind(p) for p in ",、:;。()") + 1
                 desc = re.split(r"编制|可在|应在|^在|^和|^及", before[cut:])[-1].strip()

@@ -3,6 +3,7 @@
 Every fact carries the verbatim quote that states it; loading ties the quote to its clause and refuses
 knowledge whose quote is not in the notice, so a wrong fact cannot reach an answer.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -221,7 +222,9 @@ def merge_vocabulary(general: dict | None, own: dict | None) -> dict:
         if isinstance(base, dict) and isinstance(value, dict):
             general[key] = merge_vocabulary(base, value)
         elif isinstance(base, list) and isinstance(value, list):
-            general[key] = list(dict.fromkeys([*base, *value])) if all(isinstance(v, str) for v in base + value) else base + value
+            general[key] = (
+                list(dict.fromkeys([*base, *value])) if all(isinstance(v, str) for v in base + value) else base + value
+            )
         else:
             general[key] = value
     return general
@@ -251,10 +254,16 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | N
         where = _Reader.last = at("facts.yaml", d, f"dates[{n}]")
         facts.dates.append(
             DateFact(
-                id=str(d["id"]), label=str(d["label"]), role=str(d.get("role", "event")), text=str(d["text"]),
-                cues=_words(d.get("cues")), source=r.quoted(d, where),
-                date=_date(d.get("date"), where), start=_date(d.get("start"), where),
-                end=_date(d.get("end"), where), after=_date(d.get("after"), where),
+                id=str(d["id"]),
+                label=str(d["label"]),
+                role=str(d.get("role", "event")),
+                text=str(d["text"]),
+                cues=_words(d.get("cues")),
+                source=r.quoted(d, where),
+                date=_date(d.get("date"), where),
+                start=_date(d.get("start"), where),
+                end=_date(d.get("end"), where),
+                after=_date(d.get("after"), where),
             )
         )
     cap = (raw.get("money") or {}).get("cap")
@@ -265,26 +274,50 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | N
         facts.cap = r.quoted(cap, "facts.yaml money.cap")
     for n, s in enumerate(raw.get("shares") or (), 1):
         facts.shares.append(
-            Share(str(s["id"]), str(s["bound"]), float(s["ratio"]), str(s["label"]), _words(s.get("cues")),
-                  r.quoted(s, at("facts.yaml", s, f"shares[{n}]")))
+            Share(
+                str(s["id"]),
+                str(s["bound"]),
+                float(s["ratio"]),
+                str(s["label"]),
+                _words(s.get("cues")),
+                r.quoted(s, at("facts.yaml", s, f"shares[{n}]")),
+            )
         )
     for n, t in enumerate(raw.get("targets") or (), 1):
         facts.targets.append(
-            Target(str(t["id"]), str(t["bound"]), str(t["label"]), _words(t.get("cues")),
-                   r.quoted(t, at("facts.yaml", t, f"targets[{n}]")), count=t.get("count"), unit=str(t.get("unit", "")),
-                   ratio=t.get("ratio"), asks=_words(t.get("asks")))
+            Target(
+                str(t["id"]),
+                str(t["bound"]),
+                str(t["label"]),
+                _words(t.get("cues")),
+                r.quoted(t, at("facts.yaml", t, f"targets[{n}]")),
+                count=t.get("count"),
+                unit=str(t.get("unit", "")),
+                ratio=t.get("ratio"),
+                asks=_words(t.get("asks")),
+            )
         )
     expenses = raw.get("expenses") or {}
     for verdict in ("allowed", "forbidden", "partial"):
         for n, e in enumerate(expenses.get(verdict) or (), 1):
             facts.expenses.append(
-                Expense(_words(e.get("terms")), str(e["label"]), verdict, r.quoted(e, at("facts.yaml", e, f"expenses.{verdict}[{n}]")),
-                        share=e.get("share"), note=str(e.get("note", "")))
+                Expense(
+                    _words(e.get("terms")),
+                    str(e["label"]),
+                    verdict,
+                    r.quoted(e, at("facts.yaml", e, f"expenses.{verdict}[{n}]")),
+                    share=e.get("share"),
+                    note=str(e.get("note", "")),
+                )
             )
     general_expenses = (vocabulary or {}).get("expenses") or {}
     facts.unnamed_expenses = _words([*(general_expenses.get("unnamed") or ()), *(expenses.get("unnamed") or ())])
-    facts.spending_words = _words([*(general_expenses.get("spending_words") or ()), *(expenses.get("spending_words") or ())])
-    facts.unnamed_near = tuple(r.quote_text(q, "facts.yaml expenses.unnamed_near") for q in expenses.get("unnamed_near") or ())
+    facts.spending_words = _words(
+        [*(general_expenses.get("spending_words") or ()), *(expenses.get("spending_words") or ())]
+    )
+    facts.unnamed_near = tuple(
+        r.quote_text(q, "facts.yaml expenses.unnamed_near") for q in expenses.get("unnamed_near") or ()
+    )
 
     elig = data.get("eligibility") or {}
     facts.askers = {str(k): str(v) for k, v in (elig.get("askers") or {}).items()}
@@ -300,17 +333,29 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | N
             if any(o.result not in ("pass", "fail", "check") for o in options):
                 raise KnowledgeError(f"{where}: result must be pass, fail or check")
             out.append(
-                Condition(str(c["id"]), str(c["question"]), r.quoted(c, where), options, _words(c.get("requires")),
-                          count_target=(c.get("count") or {}).get("target"), date_fact=c.get("date"),
-                          informational=bool(c.get("informational", False)))
+                Condition(
+                    str(c["id"]),
+                    str(c["question"]),
+                    r.quoted(c, where),
+                    options,
+                    _words(c.get("requires")),
+                    count_target=(c.get("count") or {}).get("target"),
+                    date_fact=c.get("date"),
+                    informational=bool(c.get("informational", False)),
+                )
             )
         facts.conditions[str(asker)] = out
 
     for n, g in enumerate(data.get("gaps") or (), 1):
         where = _Reader.last = at("gaps.yaml", g, f"entry {n}")
         facts.gaps.append(
-            Gap(str(g["id"]), tuple(_words(group) for group in g["when"]), str(g["say"]),
-                tuple(r.quote_text(q, where) for q in g.get("near") or ()), _words(g.get("unless")))
+            Gap(
+                str(g["id"]),
+                tuple(_words(group) for group in g["when"]),
+                str(g["say"]),
+                tuple(r.quote_text(q, where) for q in g.get("near") or ()),
+                _words(g.get("unless")),
+            )
         )
 
     own = data.get("intents") or {}
@@ -349,7 +394,9 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | N
         try:
             facts.details.append(DetailKind(_words(kind.get("asks")), re.compile(str(kind["evidence"]))))
         except (re.error, KeyError) as exc:
-            raise KnowledgeError(f"{at('intents.yaml', kind, f'details.kinds[{n}]')}: bad evidence pattern: {exc}") from None
+            raise KnowledgeError(
+                f"{at('intents.yaml', kind, f'details.kinds[{n}]')}: bad evidence pattern: {exc}"
+            ) from None
     smalltalk = intents.get("smalltalk") or {}
     facts.smalltalk_cues = _words(smalltalk.get("cues"))
     facts.smalltalk_max = int(smalltalk.get("max_length", 8))

@@ -1,4 +1,5 @@
 """Fold user text to one form before matching: simplified characters, half-width forms, lower case."""
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 Words carry meaning; character pairs keep a question that jieba cut differently, or that has a typo in
 one character, close to its clause. Domain words with a typo are restored with rapidfuzz first.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,7 +21,9 @@ from .model import Clause, Notice
 
 # Which clauses compete for a citation: the smallest unit of each part of the notice.
 _RANKED_KINDS = {"title", "addressee", "item", "paragraph", "sentence", "signature", "date"}
-_FUNCTION_CHARS = frozenset("的了吗呢吧啊呀么是在和与及或跟把被给对都也还就要能会有不我你他她它这那个家里上下中从到向为让什啥哪谁怎几多备由于以其之而")
+_FUNCTION_CHARS = frozenset(
+    "的了吗呢吧啊呀么是在和与及或跟把被给对都也还就要能会有不我你他她它这那个家里上下中从到向为让什啥哪谁怎几多备由于以其之而"
+)
 DATE_TOKEN = "<日期>"  # the synonym group of when-words in lexicon/synonyms.yaml
 _DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月\s*\d{1,2}\s*日")
 _CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
@@ -143,11 +146,16 @@ class ClauseIndex:
             starts = [] if size == 2 else range(len(folded) - size + 1)
             # A window must hold something jieba did not recognise, and must not cut through a word it did
             # ("买服务" in 买服务器 is no typo of 云服务).
-            windows = {(w, None) for w in unknown_pairs} if size == 2 else {
-                (folded[i : i + size], i) for i in starts
-                if any(j not in covered for j in range(i, i + size))
-                and not any(a < i + size and b > i and not (i <= a and b <= i + size) for a, b in spans)
-            }
+            windows = (
+                {(w, None) for w in unknown_pairs}
+                if size == 2
+                else {
+                    (folded[i : i + size], i)
+                    for i in starts
+                    if any(j not in covered for j in range(i, i + size))
+                    and not any(a < i + size and b > i and not (i <= a and b <= i + size) for a, b in spans)
+                }
+            )
             for window, start in windows:
                 if not _CJK_ONLY.fullmatch(window) or known.get(window):
                     continue

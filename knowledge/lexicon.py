@@ -4,6 +4,7 @@ jieba's default dictionary (350,000 words) takes most of a second to load; segme
 one short notice needs only the words that occur in the notices, plus the domain words and synonyms.
 `python -m knowledge.lexicon` rebuilds `lexicon/dictionary.txt` from jieba's default one.
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,12 +44,20 @@ class Lexicon:
             for variant in variants or ():
                 key, value = fold(str(variant)), fold(str(canonical))
                 if synonyms.get(key, value) != value:
-                    raise KnowledgeError(f"{SYNONYMS}: {variant!r} is listed under both {synonyms[key]!r} and {canonical!r}")
+                    raise KnowledgeError(
+                        f"{SYNONYMS}: {variant!r} is listed under both {synonyms[key]!r} and {canonical!r}"
+                    )
                 synonyms[key] = value
         stop_path = folder / STOPWORDS
-        stopwords = frozenset(
-            w for w in (ln.strip() for ln in stop_path.read_text(encoding="utf-8").splitlines()) if w and not w.startswith("#")
-        ) if stop_path.is_file() else frozenset()
+        stopwords = (
+            frozenset(
+                w
+                for w in (ln.strip() for ln in stop_path.read_text(encoding="utf-8").splitlines())
+                if w and not w.startswith("#")
+            )
+            if stop_path.is_file()
+            else frozenset()
+        )
         domain = tuple(
             ln.split()[0] for ln in (folder / USER_DICTIONARY).read_text(encoding="utf-8").splitlines() if ln.strip()
         )
@@ -81,7 +90,8 @@ class Lexicon:
             folded = pattern.sub(f" {canonical} ", folded)
         # A stop word that has a synonym ("什么时候" -> <日期>) is kept here so that expand() can map it.
         return [
-            w for w in self.tokenizer.lcut(folded)
+            w
+            for w in self.tokenizer.lcut(folded)
             if _WORD.search(w) and (w not in self.stopwords or w in self.synonyms)
         ]
 
@@ -110,7 +120,9 @@ def build_small_dictionary(out: Path | None = None) -> int:
     targets = {fold(w) for w in (*lexicon.domain_words, *lexicon.synonyms.values()) if len(w) >= 2}
     full = jieba.Tokenizer()
     for path in NOTICES_DIR.glob("*/notice.txt"):  # the notices' own words are typo targets too
-        targets |= {w for w in full.lcut(fold(path.read_text(encoding="utf-8"))) if 3 <= len(w) <= 4 and _WORD.search(w)}
+        targets |= {
+            w for w in full.lcut(fold(path.read_text(encoding="utf-8"))) if 3 <= len(w) <= 4 and _WORD.search(w)
+        }
     by_length: dict[int, list[str]] = {}
     for t in targets:
         by_length.setdefault(len(t), []).append(t)

@@ -1,4 +1,5 @@
 """Find the notice folders under knowledge/notices/ and load each: text, metadata, clauses, data files."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """Plain data types shared by the parser, the index and the handlers."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

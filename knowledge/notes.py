@@ -1,4 +1,5 @@
 """Clause notes: what each clause answers, in users' words, tied to the clause by a verbatim quote."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ The outline markers of such notices (一、 / (一) / 1. / (1) / 第一条) nest
 appear, so the parser learns the nesting from the document instead of assuming one fixed scheme;
 half-width and full-width punctuation are read alike.
 """
+
 from __future__ import annotations
 
 import re
@@ -116,7 +117,12 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
     tail: list[Clause] = []
     if body_lines and _DATE_LINE.match(body_lines[-1]):
         tail.append(Clause("date", "落款", body_lines.pop(), "date", "sig"))
-        if body_lines and len(body_lines[-1]) <= 60 and "。" not in body_lines[-1] and not _match_marker(body_lines[-1]):
+        if (
+            body_lines
+            and len(body_lines[-1]) <= 60
+            and "。" not in body_lines[-1]
+            and not _match_marker(body_lines[-1])
+        ):
             tail.insert(0, Clause("sig", "落款", body_lines.pop(), "signature", "sig"))
     if body_lines and body_lines[0].endswith((":", "\uff1a")) and len(body_lines[0]) <= 60:
         add(Clause("to", "主送", body_lines.pop(0), "addressee", "to"), root)
@@ -163,9 +169,7 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
     for clause in tail:
         add(Clause(clause.id, clause.path, clause.text, clause.kind, clause.section), root)
     notice.sections = [
-        Section(n.id, n.label, n.path, n.level, tuple(n.children), tuple(n.clauses))
-        for n in nodes.values()
-        if n.id
+        Section(n.id, n.label, n.path, n.level, tuple(n.children), tuple(n.clauses)) for n in nodes.values() if n.id
     ]
     notice.meta["toc"] = list(root.children)
     return notice

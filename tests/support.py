@@ -3,6 +3,7 @@
 Both stand in for Telegram itself, so they are written from Telegram's rules, not from bot/ code:
 a renderer bug must not be able to hide behind a checker that shares its assumptions.
 """
+
 from __future__ import annotations
 
 import itertools

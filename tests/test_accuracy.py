@@ -6,6 +6,7 @@ NOTICE_BOT_DEV_SET). The dev set is skipped only when it is absent and not asked
 clone without ../shared passes. A failing check prints the whole report with every failure.
 That the sets themselves quote the notice verbatim is checked in test_eval_data.py.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -28,7 +29,9 @@ REPO = Path(__file__).resolve().parents[1]
 PROJECT_SET = NOTICES_DIR / DEFAULT_NOTICE / "eval.yaml"
 # Each written blind (by someone who saw neither the bot nor the other sets), scored once as written, then
 # used to improve the method; the blind scores are in benchmarks/README.md.
-HOLDOUT_SETS = {name: REPO / "tests" / "data" / f"{name}.yaml" for name in ("holdout", "holdout2", "final_blind", "near_scope")}
+HOLDOUT_SETS = {
+    name: REPO / "tests" / "data" / f"{name}.yaml" for name in ("holdout", "holdout2", "final_blind", "near_scope")
+}
 SHARED_DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.yaml"
 DEV_SET_ENV = "NOTICE_BOT_DEV_SET"
 
@@ -105,4 +108,3 @@ def test_cite_at_1_beats_bm25(report: EvalReport):
         f"cite@1 {report.cite_at_1:.3f} vs BM25 {base.cite_at_1:.3f}: gain {gain:+.3f} < {BM25_MARGIN:.2f}"
         f"\n\n{format_report(report)}"
     )
-

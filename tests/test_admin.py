@@ -1,4 +1,5 @@
 """Admin tools: message formatting within Telegram's limits, access control and /reload outcomes."""
+
 from __future__ import annotations
 
 import asyncio
@@ -60,7 +61,17 @@ def test_stats_message():
     )
     text = format_stats(stats)
     assert_telegram_html(text)
-    for expected in ("今天:3", "本周:10", "累计:40", "75%", "截止时间:12", "custom_intent:1", "&lt;时间&gt;", "👍 5", "👎 2"):
+    for expected in (
+        "今天:3",
+        "本周:10",
+        "累计:40",
+        "75%",
+        "截止时间:12",
+        "custom_intent:1",
+        "&lt;时间&gt;",
+        "👍 5",
+        "👎 2",
+    ):
         assert expected in text
 
 
@@ -173,7 +184,7 @@ def test_stats_for_admin(store):
     update, context, message = fake(ADMIN)
     asyncio.run(t.stats(update, context))
     assert helped == []
-    (text, mode), = message.texts
+    ((text, mode),) = message.texts
     assert mode == "HTML" and "累计:1" in text
 
 
@@ -185,9 +196,9 @@ def test_unanswered_sends_message_and_csv(store):
     t, _ = tools(store)
     update, context, message = fake(ADMIN, ["7"])
     asyncio.run(t.unanswered(update, context))
-    (text, _), = message.texts
+    ((text, _),) = message.texts
     assert "共 4 条,3 组" in text
-    (data, filename), = message.documents
+    ((data, filename),) = message.documents
     assert filename.startswith("unanswered-") and filename.endswith(".csv")
     assert len(list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))) == 4
 
@@ -222,7 +233,7 @@ def test_reload_refused_reports_reason(store):
     t, _ = tools(store, reload=bad)
     update, context, message = fake(ADMIN)
     asyncio.run(t.reload(update, context))
-    (text, mode), = message.texts
+    ((text, mode),) = message.texts
     assert mode == "HTML"
     assert "facts.yaml:3" in text and "&lt;abc&gt;" in text and "原有内容" in text
     assert_telegram_html(text)
@@ -238,11 +249,11 @@ def test_reload_unexpected_error_is_reported_not_raised(store):
     assert "OSError: disk on fire" in message.texts[0][0]
 
 
-def test_reload_missing_function_is_reported(store, monkeypatch):
-    import handlers
+def test_reload_unavailable_is_reported(store):
+    def unavailable():
+        raise NotImplementedError
 
-    monkeypatch.delattr(handlers, "reload_knowledge", raising=False)
-    t = AdminTools(store, [ADMIN])
+    t = AdminTools(store, [ADMIN], reload_knowledge=unavailable)
     update, context, message = fake(ADMIN)
     asyncio.run(t.reload(update, context))
     assert message.texts[0][0] == admin.RELOAD_UNAVAILABLE

@@ -1,4 +1,5 @@
 """Questions in, the fact and the cited clause out: one test per kind of answer."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +8,7 @@ import pytest
 
 from handlers import Context, answer_question
 from handlers.browse import clause_card, faq, section_card, toc
-from handlers.kb import get
+from knowledge.base import shipped as get
 from knowledge.loader import DEFAULT_NOTICE, NOTICES_DIR
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -30,6 +31,7 @@ def assert_quotes_are_verbatim(answer):
 
 
 # Deadlines and dates --------------------------------------------------------------------------------
+
 
 def test_the_application_deadline_and_that_it_has_passed():
     a = answer_question("申报截止时间是什么时候?", now=at(2026, 11, 28))
@@ -70,31 +72,38 @@ def test_the_midterm_evaluation_follows_year_one():
 
 # Funding --------------------------------------------------------------------------------------------
 
+
 def test_the_cap_is_one_hundred_million():
     a = answer_question("中央给试点区的奖补资金最多能给多少?")
     assert a.intent == "funding" and "1亿元" in a.text
     assert "奖补资金总额不超过1亿元" in a.citations[0].quote
 
 
-@pytest.mark.parametrize("question, amount", [
-    ("1亿里最少多少用于改造", "8000万元"),
-    ("假如我们区最后拿满1个亿,用在企业改造上的至少得安排多少钱?", "8000万元"),
-    ("最多多少用于平台和培训,按1亿算", "2000万元"),
-    ("如果拿到5000万,最少多少用于企业数字化改造", "4000万元"),
-])
+@pytest.mark.parametrize(
+    "question, amount",
+    [
+        ("1亿里最少多少用于改造", "8000万元"),
+        ("假如我们区最后拿满1个亿,用在企业改造上的至少得安排多少钱?", "8000万元"),
+        ("最多多少用于平台和培训,按1亿算", "2000万元"),
+        ("如果拿到5000万,最少多少用于企业数字化改造", "4000万元"),
+    ],
+)
 def test_shares_are_computed_from_the_facts(question, amount):
     a = answer_question(question)
     assert a.intent == "funding" and amount in a.text
     assert "%的奖补资金" in a.citations[0].quote
 
 
-@pytest.mark.parametrize("question, verdict, quote", [
-    ("我们厂准备装一批网关、路由器,这部分设备钱能用试点资金补吗?", "可以", "网关、路由"),
-    ("SaaS订阅费能用奖补资金吗", "可以", "SaaS"),
-    ("找咨询公司来做数字化诊断,费用能不能用补贴", "可以", "咨询诊断"),
-    ("区里想拿一部分试点资金把办公楼翻修一下,行不行?", "不可以", "楼堂馆所"),
-    ("这笔钱能不能先拿来平衡下预算?", "不可以", "平衡本级预算"),
-])
+@pytest.mark.parametrize(
+    "question, verdict, quote",
+    [
+        ("我们厂准备装一批网关、路由器,这部分设备钱能用试点资金补吗?", "可以", "网关、路由"),
+        ("SaaS订阅费能用奖补资金吗", "可以", "SaaS"),
+        ("找咨询公司来做数字化诊断,费用能不能用补贴", "可以", "咨询诊断"),
+        ("区里想拿一部分试点资金把办公楼翻修一下,行不行?", "不可以", "楼堂馆所"),
+        ("这笔钱能不能先拿来平衡下预算?", "不可以", "平衡本级预算"),
+    ],
+)
 def test_expenses_are_classified_against_the_allowed_and_forbidden_lists(question, verdict, quote):
     a = answer_question(question)
     assert a.text.startswith(verdict + "。")
@@ -116,6 +125,7 @@ def test_a_loan_subsidy_is_only_partly_covered():
 
 # Eligibility ---------------------------------------------------------------------------------------
 
+
 def test_a_funded_little_giant_does_not_qualify():
     a = answer_question("我们是顺义做汽车零部件的小巨人企业,拿过中央财政资金")
     assert a.intent == "eligibility" and "不符合" in a.text
@@ -136,16 +146,29 @@ def test_a_key_industry_sme_still_has_conditions_to_check():
     assert "汽车制造" in cited(a)
 
 
-@pytest.mark.parametrize("question, words", [
-    pytest.param("我们是开连锁餐饮的小公司,能进这次的改造名单吗", ("不符合", "制造业"),
-                 id="a_restaurant_is_outside_the_manufacturing_focus"),
-    pytest.param("去年我们被纳入过工信厅联企业〔2022〕22号那个改造试点,这回还能再被支持吗", ("不再重复支持",),
-                 id="a_2022_pilot_enterprise_is_excluded"),
-    pytest.param("我们公司能不能自己直接去报这个试点?", ("不能", "区人民政府"),
-                 id="an_enterprise_cannot_apply_by_itself"),
-    pytest.param("要是我们区这批选上了,以后第二批、第三批还能接着报吗?", ("不得重复申报",),
-                 id="a_selected_district_cannot_apply_again"),
-])
+@pytest.mark.parametrize(
+    "question, words",
+    [
+        pytest.param(
+            "我们是开连锁餐饮的小公司,能进这次的改造名单吗",
+            ("不符合", "制造业"),
+            id="a_restaurant_is_outside_the_manufacturing_focus",
+        ),
+        pytest.param(
+            "去年我们被纳入过工信厅联企业〔2022〕22号那个改造试点,这回还能再被支持吗",
+            ("不再重复支持",),
+            id="a_2022_pilot_enterprise_is_excluded",
+        ),
+        pytest.param(
+            "我们公司能不能自己直接去报这个试点?", ("不能", "区人民政府"), id="an_enterprise_cannot_apply_by_itself"
+        ),
+        pytest.param(
+            "要是我们区这批选上了,以后第二批、第三批还能接着报吗?",
+            ("不得重复申报",),
+            id="a_selected_district_cannot_apply_again",
+        ),
+    ],
+)
 def test_an_eligibility_rule_is_named_in_the_answer(question, words):
     a = answer_question(question)
     for word in words:
@@ -153,6 +176,7 @@ def test_an_eligibility_rule_is_named_in_the_answer(question, words):
 
 
 # Requirements, process, materials, contact ------------------------------------------------------------
+
 
 def test_a_count_below_500_is_not_enough():
     a = answer_question("我们区一共挑了420家企业做改造,数量上够不够?")
@@ -191,14 +215,18 @@ def test_the_attachments_are_listed_and_their_contents_said_to_be_absent():
 
 # Not covered ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("question", [
-    "经信局中小企业处对接这个申报的联系人电话是多少?",
-    "我们企业做数字化改造,单个企业最多能拿到多少补贴?",
-    "附件2里汽车制造下面具体列了哪些国民经济行业代码?",
-    "明天通州下雨吗,我想去送纸质材料",
-    "What interest rate do Beijing banks charge on digital transformation loans?",
-    "北京今年的高考分数线是多少",
-])
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "经信局中小企业处对接这个申报的联系人电话是多少?",
+        "我们企业做数字化改造,单个企业最多能拿到多少补贴?",
+        "附件2里汽车制造下面具体列了哪些国民经济行业代码?",
+        "明天通州下雨吗,我想去送纸质材料",
+        "What interest rate do Beijing banks charge on digital transformation loans?",
+        "北京今年的高考分数线是多少",
+    ],
+)
 def test_what_the_notice_does_not_say_is_said_plainly(question):
     a = answer_question(question)
     assert not a.answered and a.intent == "out_of_scope"
@@ -220,6 +248,7 @@ def test_a_very_long_message_is_answered():
 
 # Follow-ups and other forms -------------------------------------------------------------------------
 
+
 def test_follow_ups_resolve_against_the_previous_question():
     ctx = Context()
     first = answer_question("申报一共要准备哪几样材料?", ctx)
@@ -238,7 +267,9 @@ def test_context_round_trips_through_a_dict():
     assert again == ctx and Context.from_dict({"unknown": 1}) == Context()
 
 
-@pytest.mark.parametrize("question", ["申報截止時間是什麼時候?", "What is the application deadline?", "申保截至日期是哪天啊"])
+@pytest.mark.parametrize(
+    "question", ["申報截止時間是什麼時候?", "What is the application deadline?", "申保截至日期是哪天啊"]
+)
 def test_traditional_english_and_typos_get_the_same_fact(question):
     a = answer_question(question, now=at(2026, 11, 28))
     assert "2023年7月10日" in a.text
@@ -280,20 +311,26 @@ def test_a_described_firm_gets_each_stated_condition_and_what_is_left_to_check()
     assert "中小企业" in left  # never assumed: the message did not say so
 
 
-@pytest.mark.parametrize("question", [
-    "纸质申报材料要交几份?",            # a number of copies: the clause on delivery holds none
-    "一个试点区最多可以选几个细分行业?",  # a count: the clause on 细分行业 holds none
-    "市里什么时候公布推荐了哪个区?",      # a date: the clause on 推荐 holds none
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "纸质申报材料要交几份?",  # a number of copies: the clause on delivery holds none
+        "一个试点区最多可以选几个细分行业?",  # a count: the clause on 细分行业 holds none
+        "市里什么时候公布推荐了哪个区?",  # a date: the clause on 推荐 holds none
+    ],
+)
 def test_a_question_asking_for_a_detail_the_clause_does_not_hold_is_not_covered(question):
     a = answer_question(question)
     assert not a.answered and "没有给出这一具体信息" in a.text
 
 
-@pytest.mark.parametrize("question, share", [
-    ("奖补资金至少要拿多大比例用在企业数字化改造上?", "不低于80%"),
-    ("支持平台、服务商提升能力这些事,最多能用多少比例的奖补资金?", "不高于20%"),
-])
+@pytest.mark.parametrize(
+    "question, share",
+    [
+        ("奖补资金至少要拿多大比例用在企业数字化改造上?", "不低于80%"),
+        ("支持平台、服务商提升能力这些事,最多能用多少比例的奖补资金?", "不高于20%"),
+    ],
+)
 def test_a_share_question_without_an_amount_gets_the_share(question, share):
     a = answer_question(question)
     assert a.text.startswith(share) and "%的奖补资金" in a.citations[0].quote

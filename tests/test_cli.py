@@ -1,4 +1,5 @@
 """The command line: ask, --json, --jsonl (the stable contract), the console chat on a pipe, eval."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,16 @@ NOTICE = (REPO / "knowledge" / "notices" / "bj-szhzx-2023" / "notice.txt").read_
 def run(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
     environment = {**os.environ, **(env or {})}
     environment.pop("TELEGRAM_BOT_TOKEN", None)
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                          encoding="utf-8", cwd=REPO, env=environment, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=REPO,
+        env=environment,
+        timeout=60,
+    )
 
 
 def test_ask_prints_the_answer_then_each_citation_with_path_and_quote():
@@ -50,8 +59,15 @@ def test_jsonl_answers_each_line_in_order_and_says_when_the_notice_is_silent():
 def test_jsonl_flushes_each_answer_before_reading_the_next_question():
     env = {**os.environ}
     env.pop("TELEGRAM_BOT_TOKEN", None)
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "--jsonl"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True, encoding="utf-8", cwd=REPO, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--jsonl"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        cwd=REPO,
+        env=env,
+    )
     try:
         got: list[str] = []
         for question in ("申报截止时间是什么时候?", "纸质材料送到哪?"):
@@ -81,8 +97,11 @@ def test_answering_from_the_command_line_does_not_import_telegram():
 
 def test_eval_scores_a_file_and_refuses_a_malformed_one(tmp_path):
     good = tmp_path / "set.yaml"
-    good.write_text('- {id: t1, q: "申报截止时间?", kind: deadline, cite: ["2023年7月10日前"], answer: [["7月10日"]]}\n'
-                    '- {id: t2, q: "北京今天天气怎么样", kind: out_of_scope}\n', encoding="utf-8")
+    good.write_text(
+        '- {id: t1, q: "申报截止时间?", kind: deadline, cite: ["2023年7月10日前"], answer: [["7月10日"]]}\n'
+        '- {id: t2, q: "北京今天天气怎么样", kind: out_of_scope}\n',
+        encoding="utf-8",
+    )
     result = run("eval", str(good))
     assert result.returncode == 0 and "cite@1" in result.stdout and "1.000" in result.stdout
     bad = tmp_path / "bad.yaml"

@@ -1,4 +1,5 @@
 """Answers are the same under any PYTHONHASHSEED: no set order or float-sum order reaches an answer."""
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,15 @@ def _answers(seed: int) -> str:
     env = {**os.environ, "PYTHONHASHSEED": str(seed)}
     sets = REPO / "knowledge" / "notices" / "bj-szhzx-2023" / "eval.yaml"
     fixture = REPO / "tests" / "fixtures" / "notices" / "fic-dierpi-2024"
-    run = subprocess.run([sys.executable, "-c", SCRIPT, str(sets), str(fixture)], cwd=REPO, env=env,
-                         capture_output=True, text=True, timeout=300, check=True)
+    run = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(sets), str(fixture)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     return run.stdout
 
 

@@ -1,4 +1,5 @@
 """The notice's data files agree with the notice: eval set, FAQ and metadata quote it verbatim."""
+
 from __future__ import annotations
 
 import re
@@ -54,6 +55,7 @@ def eval_items(request) -> list[dict]:
 
 
 # ---- evaluation sets ----
+
 
 def test_ids_unique_and_well_formed(eval_items):
     ids = [item["id"] for item in eval_items]
@@ -119,6 +121,7 @@ def test_project_eval_set_is_not_the_dev_set():
 
 # ---- metadata ----
 
+
 def test_every_meta_quote_is_in_the_notice(meta):
     quotes = list(_quotes(meta))
     assert len(quotes) >= 15  # the walk must actually reach the nested entries
@@ -177,6 +180,7 @@ def test_loader_reads_meta_and_data_files():
 
 
 # ---- FAQ ----
+
 
 def test_faq_entries_well_formed():
     faq = _load(FOLDER / "faq.yaml")

@@ -1,4 +1,5 @@
 """The evaluation scorer on synthetic items and scripted answers, independent of the real bot."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,7 +16,9 @@ FUNDING = EvalItem(
     "t2", "最多给多少钱?", "funding", cite=("不超过1亿元",), answer=(("1亿", "一亿"), ("不超过", "最多"))
 )
 WEATHER = EvalItem("t3", "明天下雨吗?", "out_of_scope")
-CONTACT = EvalItem("t4", "材料发到哪个邮箱?", "contact", cite=("shuzifuneng@jxj.beijing.gov.cn",), answer=(("shuzifuneng",),))
+CONTACT = EvalItem(
+    "t4", "材料发到哪个邮箱?", "contact", cite=("shuzifuneng@jxj.beijing.gov.cn",), answer=(("shuzifuneng",),)
+)
 
 
 def _reply(question: str, answered: bool, text: str, *quotes: str, intent: str = "general") -> Answer:
@@ -195,7 +198,10 @@ def test_load_items_reads_the_format(tmp_path: Path):
         ([{"id": "x", "q": "问", "kind": "deadline", "cite": ["a"]}], "needs both cite and answer"),
         ([{"id": "x", "q": "问", "kind": "deadline", "cite": [], "answer": [["a"]]}], "cite is empty"),
         ([{"id": "x", "q": "问", "kind": "deadline", "cite": ["a"], "answer": "a"}], "list of groups"),
-        ([{"id": "x", "q": "问", "kind": "out_of_scope"}, {"id": "x", "q": "问2", "kind": "out_of_scope"}], "duplicate id x"),
+        (
+            [{"id": "x", "q": "问", "kind": "out_of_scope"}, {"id": "x", "q": "问2", "kind": "out_of_scope"}],
+            "duplicate id x",
+        ),
         (["just a string"], "expected a mapping"),
     ],
 )

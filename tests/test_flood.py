@@ -1,4 +1,5 @@
 """FloodLimiter on an injected clock, and the guard callback that applies it to updates."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,15 +1,16 @@
 """The clause index: folding, synonyms, typo restoration, ranking and the not-covered threshold."""
+
 from __future__ import annotations
 
 import pytest
 
-from handlers import kb as kb_module
+from knowledge.base import shipped
 from knowledge.fold import fold, strip_invisible
 
 
 @pytest.fixture(scope="module")
 def index():
-    return kb_module.get().index
+    return shipped().index
 
 
 def top_text(index, question: str) -> str:
@@ -57,7 +58,7 @@ def test_traditional_and_english_questions_reach_the_same_clause(index):
 
 
 def test_every_hit_quotes_a_clause_of_the_notice(index):
-    notice = kb_module.get().notice
+    notice = shipped().notice
     for hit in index.search("奖补资金怎么用", k=5):
         assert hit.clause.text in notice.text
         assert 0.0 <= hit.coverage <= 1.0

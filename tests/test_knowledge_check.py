@@ -1,4 +1,5 @@
 """Knowledge that does not agree with the notice is refused with the file, line and reason."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from handlers import kb as kb_module
+from bot.library import Knowledge
+from knowledge.base import shipped
 from knowledge.loader import DEFAULT_NOTICE, NOTICES_DIR, KnowledgeError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,18 +23,24 @@ def folder(tmp_path) -> Path:
 
 
 def check(folder: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", "check-knowledge", str(folder)],
-                          capture_output=True, text=True, encoding="utf-8", cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "check-knowledge", str(folder)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=REPO,
+    )
 
 
 def test_the_bundled_knowledge_passes():
-    result = subprocess.run([sys.executable, "-m", "bot", "check-knowledge"], capture_output=True, text=True,
-                            encoding="utf-8", cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "check-knowledge"], capture_output=True, text=True, encoding="utf-8", cwd=REPO
+    )
     assert result.returncode == 0 and result.stdout.startswith("OK")
 
 
 def test_every_fact_quote_is_in_the_notice_and_tied_to_its_clause():
-    kb = kb_module.get()
+    kb = shipped()
     facts = kb.facts
     quoted = [d.source for d in facts.dates] + [s.source for s in facts.shares] + [t.source for t in facts.targets]
     quoted += [e.source for e in facts.expenses] + [q for g in facts.gaps for q in g.near]
@@ -45,8 +53,10 @@ def test_every_fact_quote_is_in_the_notice_and_tied_to_its_clause():
 
 def test_a_quote_that_is_not_in_the_notice_is_refused_with_its_line(folder):
     path = folder / "clauses.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace('quote: "奖补资金分期拨付"', 'quote: "奖补资金按月拨付"'),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('quote: "奖补资金分期拨付"', 'quote: "奖补资金按月拨付"'),
+        encoding="utf-8",
+    )
     result = check(folder)
     assert result.returncode == 1
     assert "clauses.yaml:" in result.stderr and "奖补资金按月拨付" in result.stderr
@@ -66,15 +76,17 @@ def test_a_missing_field_names_the_entry(folder):
 
 def test_an_unknown_section_id_is_refused(folder):
     path = folder / "intents.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace('"1.2": [基本原则, 原则]', '"9.9": [基本原则]'),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('"1.2": [基本原则, 原则]', '"9.9": [基本原则]'), encoding="utf-8"
+    )
     result = check(folder)
     assert result.returncode == 1 and "9.9" in result.stderr
 
 
 def test_reload_keeps_the_old_knowledge_when_the_new_is_broken(folder):
-    before = kb_module.get()
+    knowledge = Knowledge(folder)
+    before = knowledge.current()
     (folder / "facts.yaml").write_text("dates: [\n", encoding="utf-8")
     with pytest.raises(KnowledgeError):
-        kb_module.reload_knowledge(folder)
-    assert kb_module.get() is before
+        knowledge.reload()
+    assert knowledge.current() is before

@@ -1,4 +1,5 @@
 """The notice as clauses: every line present once, ids stable, paths right, sentences verbatim."""
+
 from __future__ import annotations
 
 from knowledge.loader import DEFAULT_NOTICE, NOTICES_DIR, load_bundle
@@ -52,7 +53,12 @@ def test_the_table_of_contents_has_six_parts_and_their_items():
     assert top == ["一、总体要求", "二、支持内容", "三、工作要求", "四、资金分配和使用", "五、绩效管理", "六、组织实施"]
     sections = {s.id: s for s in notice.sections}
     assert [sections[c].label for c in sections["6"].children] == [
-        "(一)组织申报", "(二)市级推荐", "(三)部级评审", "(四)公示与批复", "(五)职责分工"]
+        "(一)组织申报",
+        "(二)市级推荐",
+        "(三)部级评审",
+        "(四)公示与批复",
+        "(五)职责分工",
+    ]
 
 
 def test_long_paragraphs_are_also_indexed_sentence_by_sentence_verbatim():

@@ -1,4 +1,5 @@
 """SQLitePersistence: data written by one process is read back by the next one."""
+
 from __future__ import annotations
 
 import asyncio

@@ -4,6 +4,7 @@ Three levels: handlers.answer_question alone, the HTML renderer over arbitrary A
 whole Telegram application driven in process with a fake Bot API (messages, group mentions,
 inline queries and a click on every button the bot sends back).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -57,8 +58,10 @@ def is_subsequence(needle: str, haystack: str) -> bool:
 
 NOTICE_TEXT = load_bundle().notice.text
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u202e\u202d\u00ad"
-MARKUP = ["<b>", "</b>", "<i>x</i>", "<script>alert(1)</script>", "&amp;", "&", "<", ">", "&#0;", "*粗体*",
-          "_斜体_", "`代码`", "```\n块\n```", "[链接](http://example.com)", "<a href='javascript:x'>", "\\", "\"'"]  # fmt: skip
+MARKUP = [
+    "<b>", "</b>", "<i>x</i>", "<script>alert(1)</script>", "&amp;", "&", "<", ">", "&#0;", "*粗体*",
+    "_斜体_", "`代码`", "```\n块\n```", "[链接](http://example.com)", "<a href='javascript:x'>", "\\", "\"'",
+]  # fmt: skip
 
 
 @st.composite
@@ -84,8 +87,10 @@ questions = st.one_of(
     st.text(max_size=200),
     st.tuples(st.sampled_from(COMMANDS), st.one_of(st.just(""), st.text(max_size=30))).map(" ".join),
     notice_slices(),
-    st.lists(st.one_of(notice_slices(), st.sampled_from(MARKUP), st.text(ZERO_WIDTH, max_size=5),
-                       st.text(max_size=10)), max_size=8).map("".join),  # fmt: skip
+    st.lists(
+        st.one_of(notice_slices(), st.sampled_from(MARKUP), st.text(ZERO_WIDTH, max_size=5), st.text(max_size=10)),
+        max_size=8,
+    ).map("".join),  # fmt: skip
     st.text(st.characters(categories=("Cc", "Cf", "Zs", "Zl", "Zp")), max_size=50),
     st.text(st.sampled_from("😀👍🏻🇨🇳❤️‍🔥🧑‍💻"), max_size=30),
     st.text(st.characters(categories=("Lo", "Ll", "Lu", "Nd", "Mn")), max_size=60),  # mixed scripts
@@ -281,7 +286,10 @@ def sent_messages(calls) -> list[dict[str, Any]]:
                 {
                     "message_id": 1,
                     "date": 0,
-                    "chat": {"id": params["chat_id"], "type": "private" if int(params["chat_id"]) > 0 else "supergroup"},
+                    "chat": {
+                        "id": params["chat_id"],
+                        "type": "private" if int(params["chat_id"]) > 0 else "supergroup",
+                    },
                     "from": {"id": BOT_ID, "is_bot": True, "first_name": "Bot"},
                     "text": params["text"],
                     "reply_markup": params["reply_markup"],
@@ -290,7 +298,9 @@ def sent_messages(calls) -> list[dict[str, Any]]:
     return out
 
 
-APP = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+APP = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 
 
 @APP

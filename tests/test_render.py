@@ -1,4 +1,5 @@
 """Telegram HTML rendering: escaping, citations in blockquotes, and splitting within Telegram's limits."""
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ is 一、 -> 1． -> （1） with no （一） level, it uses full-width punctua
 office software do), has a single short item that is only a heading, long items split into sentences, and
 an attachment list after the body.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -56,6 +57,7 @@ def _section(notice: Notice, section_id: str):
 
 # ---- the folder is found and loaded like the first ----
 
+
 def test_both_folders_are_found_and_loaded(notices_root):
     assert [p.name for p in notice_folders(notices_root)] == [SECOND, FIRST]
     for folder in notice_folders(notices_root):
@@ -83,6 +85,7 @@ def test_meta_is_read_and_its_quotes_are_in_the_fixture(bundle):
 
 
 # ---- structure ----
+
 
 def test_top_level_sections(notice):
     top = [_section(notice, sid) for sid in notice.meta["toc"]]
@@ -146,7 +149,7 @@ def test_attachment_list_is_its_own_section(notice):
     att = _section(notice, "att")
     texts = [notice.clause(cid).text for cid in att.clauses]
     assert len(texts) == 3
-    for name, text in zip(["申领表", "数字化服务商承诺书", "服务券使用情况统计表"], texts):
+    for name, text in zip(["申领表", "数字化服务商承诺书", "服务券使用情况统计表"], texts, strict=False):
         assert name in text
     # Lines of the attachment list are not outline markers of the body.
     assert not any(s.id.startswith("att.") for s in notice.sections)
@@ -162,7 +165,7 @@ def test_every_line_is_exactly_one_whole_clause(notice):
         candidates = {line}
         for header in ATTACHMENT_HEADER:
             if line.startswith(header):
-                candidates.add(line[len(header):].strip())
+                candidates.add(line[len(header) :].strip())
         assert sum(text in candidates for text in clauses) == 1, line
     assert len(clauses) == len(_lines(notice.text))
 
@@ -200,6 +203,7 @@ def test_full_width_and_half_width_punctuation_parse_alike(notice):
 
 
 # ---- the index ----
+
 
 @pytest.fixture(scope="module")
 def index(notice) -> ClauseIndex:

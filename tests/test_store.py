@@ -1,4 +1,5 @@
 """The SQLite store: schema, privacy of chat ids, stats windows, grouping and CSV export."""
+
 from __future__ import annotations
 
 import csv
@@ -234,16 +235,16 @@ def test_group_similar_handles_empty_and_symbol_only_texts():
 
 
 def test_csv_export_is_excel_friendly_and_formula_safe(db):
-    db.log_question(1, "=HYPERLINK(\"x\")", intent="general", answered=False, ts=at(hours=1))
-    db.log_question(1, "补贴, \"多少\"\n钱", intent="funding", answered=False, ts=at(hours=2))
+    db.log_question(1, '=HYPERLINK("x")', intent="general", answered=False, ts=at(hours=1))
+    db.log_question(1, '补贴, "多少"\n钱', intent="funding", answered=False, ts=at(hours=2))
     data = db.problem_csv(now=NOW)
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][0] == "序号"
     assert len(rows) == 3
     texts = {r[5] for r in rows[1:]}
-    assert "'=HYPERLINK(\"x\")" in texts
-    assert "补贴, \"多少\"\n钱" in texts
+    assert '\'=HYPERLINK("x")' in texts
+    assert '补贴, "多少"\n钱' in texts
 
 
 def test_csv_of_no_groups_has_header_only():

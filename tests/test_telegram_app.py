@@ -4,6 +4,7 @@ A BaseRequest subclass (support.FakeBotAPI) stands in for HTTP: it records every
 answers with canned Bot API JSON, so the real Application, handlers, filters and ConversationHandler
 all run.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -130,11 +131,7 @@ class Harness:
 
 def buttons(message: dict) -> list[tuple[str, str]]:
     markup = message.get("reply_markup") or {}
-    return [
-        (b["text"], b.get("callback_data", ""))
-        for row in markup.get("inline_keyboard", [])
-        for b in row
-    ]
+    return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", []) for b in row]
 
 
 def button_data(message: dict, startswith: str) -> str:
@@ -491,8 +488,27 @@ def _mention(text: str, handle: str) -> dict:
 async def test_group_ignores_unrelated_traffic_and_answers_mentions(bot):
     question = browse.faq()[0]
     await bot.say("大家好,今天开会吗?", chat=GROUP)
-    await bot.say(f"@someone_else_bot {question}", chat=GROUP, entities=[_mention(f"@someone_else_bot {question}", "@someone_else_bot")])
-    await bot.feed({"message": bot.message(sticker={"file_id": "s", "file_unique_id": "u", "type": "regular", "width": 1, "height": 1, "is_animated": False, "is_video": False}, chat=GROUP)})
+    await bot.say(
+        f"@someone_else_bot {question}",
+        chat=GROUP,
+        entities=[_mention(f"@someone_else_bot {question}", "@someone_else_bot")],
+    )
+    await bot.feed(
+        {
+            "message": bot.message(
+                sticker={
+                    "file_id": "s",
+                    "file_unique_id": "u",
+                    "type": "regular",
+                    "width": 1,
+                    "height": 1,
+                    "is_animated": False,
+                    "is_video": False,
+                },
+                chat=GROUP,
+            )
+        }
+    )
     assert bot.texts() == [], "the bot must stay silent on group traffic not meant for it"
 
     text = f"@{BOT_USERNAME} {question}"
@@ -719,7 +735,10 @@ async def test_updates_of_one_chat_run_in_order_other_chats_interleave():
 
     def update(chat_id: int) -> Update:
         return Update.de_json(
-            {"update_id": chat_id, "message": {"message_id": 1, "date": 0, "chat": {"id": chat_id, "type": "private"}, "text": "x"}},
+            {
+                "update_id": chat_id,
+                "message": {"message_id": 1, "date": 0, "chat": {"id": chat_id, "type": "private"}, "text": "x"},
+            },
             None,
         )
 
@@ -766,6 +785,7 @@ async def test_polling_fetches_a_limited_batch_and_waits_while_the_batch_is_unfi
         for i in range(1, total + 1)
     ]  # fmt: skip
     api = fake_api(PollingBotAPI, pending=pending)
+
     # The app's own getUpdates request is an HTTPXRequest; send what it would put on the wire to the fake.
     async def over_fake(self, url, method, request_data=None, **timeouts):
         return await api.do_request(url, method, request_data, **timeouts)

@@ -3,6 +3,7 @@
 The shipped notice is read here with its hand-written files ignored, and the two fictional notices of
 tests/fixtures/notices have none; every answer is a Chinese question in, the fact and the cited sentence out.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -97,19 +98,40 @@ def test_which_hand_written_facts_extraction_also_finds(shipped):
     curated = build(NOTICES_DIR / DEFAULT_NOTICE)
     hand = curated.facts
     found = shipped.facts
-    dates = {d.id for d in hand.dates if not d.id.startswith("x-") and any(
-        (x.role, x.date, x.end, x.after) == (d.role, d.date, d.end, d.after) for x in found.dates)}
-    shares = {s.id for s in hand.shares if not s.id.startswith("x-") and any(
-        (x.bound, x.ratio) == (s.bound, s.ratio) for x in found.shares)}
-    targets = {t.id for t in hand.targets if not t.id.startswith("x-") and any(
-        (x.count, x.ratio) == (t.count, t.ratio) for x in found.targets)}
-    forbidden = {e.label for e in hand.expenses if e.verdict == "forbidden" and any(
-        x.verdict == "forbidden" and (x.source.quote in e.source.quote or e.source.quote in x.source.quote)
-        for x in found.expenses)}
+    dates = {
+        d.id
+        for d in hand.dates
+        if not d.id.startswith("x-")
+        and any((x.role, x.date, x.end, x.after) == (d.role, d.date, d.end, d.after) for x in found.dates)
+    }
+    shares = {
+        s.id
+        for s in hand.shares
+        if not s.id.startswith("x-") and any((x.bound, x.ratio) == (s.bound, s.ratio) for x in found.shares)
+    }
+    targets = {
+        t.id
+        for t in hand.targets
+        if not t.id.startswith("x-") and any((x.count, x.ratio) == (t.count, t.ratio) for x in found.targets)
+    }
+    forbidden = {
+        e.label
+        for e in hand.expenses
+        if e.verdict == "forbidden"
+        and any(
+            x.verdict == "forbidden" and (x.source.quote in e.source.quote or e.source.quote in x.source.quote)
+            for x in found.expenses
+        )
+    }
     assert dates == {"application", "issued", "year1", "year2", "midterm", "final_evaluation"}
     assert shares == {"transform", "other"}
     assert targets == {"enterprises", "above_scale"}
-    assert forbidden == {"财政供养单位人员福利", "公用经费、机构运转经费等支出", "楼堂馆所等基建工程支出", "平衡本级预算"}
+    assert forbidden == {
+        "财政供养单位人员福利",
+        "公用经费、机构运转经费等支出",
+        "楼堂馆所等基建工程支出",
+        "平衡本级预算",
+    }
     assert found.cap_amount == hand.cap_amount
 
 
@@ -236,7 +258,7 @@ def test_batch2_number_of_districts(batch2):
 
 
 def test_the_askers_situation_asks_nothing(shipped):
-    """"十几家" states a count, "打电话问过" a call made: neither asks 几家 or a phone number."""
+    """ "十几家" states a count, "打电话问过" a call made: neither asks 几家 or a phone number."""
     q = analyse(shipped, "我们区有十几家企业,打电话问过区里,改造完要达到什么水平?", NOW)
     assert "count" not in q.slots
     a = ask(shipped, "我们区有十几家企业打电话问过,改造完以后数字化水平要达到几级?")

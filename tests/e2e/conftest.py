@@ -3,6 +3,7 @@
 Without node/npm the tests skip with instructions; with the CI variable set they fail instead, so a
 missing dependency can never hide in CI.
 """
+
 from __future__ import annotations
 
 import sys

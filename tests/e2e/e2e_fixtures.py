@@ -1,4 +1,5 @@
 """Start-up helpers shared by the e2e fixtures: skip or fail without node, start emulator and bot."""
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 Used by the end-to-end tests (through conftest.py) and by benchmarks/e2e_latency.py. Nothing here imports the
 bot: the bot is a separate process that only talks HTTP to the emulator, as it would to Telegram.
 """
+
 from __future__ import annotations
 
 import html
@@ -386,8 +387,14 @@ class TelegramClient:
         return lambda: len(self.calls("getUpdates")) > seen
 
     def inject_fault(
-        self, method: str, kind: str, *, chat: Chat | None = None, retry_after: int | None = None,
-        times: int = 1, description: str | None = None,
+        self,
+        method: str,
+        kind: str,
+        *,
+        chat: Chat | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+        description: str | None = None,
     ) -> None:
         """Make this bot's next `times` calls of a method fail: kind is retry_after (429 with
         retry_after seconds), bad_request (400) or disconnect (the connection drops unanswered)."""
@@ -424,9 +431,7 @@ class TelegramClient:
             "text": text,
         }
 
-    def send_text(
-        self, user: User, chat: Chat, text: str, reply_to: BotMessage | None = None
-    ) -> None:
+    def send_text(self, user: User, chat: Chat, text: str, reply_to: BotMessage | None = None) -> None:
         """Send a text message; a leading /command or an @mention gets its entity, as in Telegram."""
         body = self._message(user, chat, text)
         entities = []
@@ -519,8 +524,10 @@ class TelegramClient:
             if len(got) >= n:
                 return got
             if time.monotonic() > deadline:
-                raise AssertionError(f"expected {n} bot message(s) in chat {chat.id} within {timeout}s, got {len(got)}: "
-                                     f"{[m.plain[:200] for m in got]}")
+                raise AssertionError(
+                    f"expected {n} bot message(s) in chat {chat.id} within {timeout}s, got {len(got)}: "
+                    f"{[m.plain[:200] for m in got]}"
+                )
             time.sleep(POLL_INTERVAL)
 
     def wait_quiet(self, chat: Chat, quiet: float = QUIET_PERIOD) -> list[BotMessage]:
@@ -658,12 +665,12 @@ class RestartableBot:
     """One bot identity (token and database) that a test stops with SIGTERM and starts again, as a
     host restarting it would; its log runs on across restarts."""
 
-    def __init__(
-        self, emulator: Emulator, token: str, data_dir: Path, extra_env: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, emulator: Emulator, token: str, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
         self.client = emulator.client(token)
         self.data_dir = data_dir
-        self.process = BotProcess(bot_argv(), bot_env(emulator, token, data_dir, extra_env), data_dir / "bot.log", token)
+        self.process = BotProcess(
+            bot_argv(), bot_env(emulator, token, data_dir, extra_env), data_dir / "bot.log", token
+        )
         self.starts = 0
 
     @property

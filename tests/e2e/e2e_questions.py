@@ -1,5 +1,6 @@
 """Questions the end-to-end tests and the latency benchmark ask, with a fact of the notice each answer
 must carry (issue 4's list: one per intent)."""
+
 from __future__ import annotations
 
 from pathlib import Path

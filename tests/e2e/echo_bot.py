@@ -4,6 +4,7 @@ It exercises exactly what the emulator's gaps break (getMe, the sendMessage answ
 queries, edits answering the edited message), so the harness is proven independently of the real bot.
 Reads TELEGRAM_BOT_TOKEN and TELEGRAM_BASE_URL like the real bot.
 """
+
 from __future__ import annotations
 
 import html

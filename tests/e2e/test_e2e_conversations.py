@@ -3,6 +3,7 @@
 Expected facts come from the notice (issue 4's list); screens are found by the labels the handlers
 layer publishes (eligibility steps, table of contents), never by the bot's internal callback data.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -11,13 +12,14 @@ from e2e_harness import BotMessage, TelegramClient, User, blockquotes, verbatim_
 from e2e_questions import INTENT_QUESTIONS
 
 
-
 def assert_answered_with_quote(replies: list[BotMessage], fact: str, notice_text: str) -> None:
     """The fact is in the reply and in a verbatim quote of the notice."""
     seen = "\n".join(m.plain for m in replies)
     assert fact in seen, f"{fact!r} missing from the reply:\n{seen}"
     quotes = verbatim_quotes(replies, notice_text)
-    assert quotes, f"no verbatim quote of the notice in the reply; blockquotes: {[blockquotes(m.text) for m in replies]}"
+    assert quotes, (
+        f"no verbatim quote of the notice in the reply; blockquotes: {[blockquotes(m.text) for m in replies]}"
+    )
     assert any(fact in q for q in quotes), f"no quote carries {fact!r}: {quotes}"
 
 

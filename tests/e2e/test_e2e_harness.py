@@ -3,6 +3,7 @@
 Each test here fails on the unpatched emulator (python-telegram-bot raises, and the traceback in the bot
 log fails the test) or on a harness that forgets a Bot API rule.
 """
+
 from __future__ import annotations
 
 import httpx

@@ -5,6 +5,7 @@ Restarts use a bot of their own (its own token and database), so the session's b
 the other tests. A reply is counted as one answer by its feedback row (👍 under the last part of an
 answer), so an answer split over several messages still counts once.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_harness import BotMessage, Chat, Emulator, RestartableBot, TelegramClient, User, plain_text
+from e2e_harness import BotMessage, Chat, Emulator, RestartableBot, TelegramClient, User
 from e2e_questions import INTENT_QUESTIONS, notice_questions
 
 RESTART_TOKEN = "7000000003:E2E-restart-bot-fake-secret"
@@ -241,9 +242,15 @@ def poll_object() -> dict:
     """A Poll as the Bot API (10.0, which python-telegram-bot 22.8 speaks) sends it: every required
     field, or the bot cannot even parse the update and polls it again forever."""
     return {
-        "id": "e2e-poll", "question": "哪天截止?", "total_voter_count": 0, "is_closed": False,
-        "is_anonymous": True, "type": "regular", "allows_multiple_answers": False,
-        "allows_revoting": False, "members_only": False,
+        "id": "e2e-poll",
+        "question": "哪天截止?",
+        "total_voter_count": 0,
+        "is_closed": False,
+        "is_anonymous": True,
+        "type": "regular",
+        "allows_multiple_answers": False,
+        "allows_revoting": False,
+        "members_only": False,
         "options": [
             {"text": "7月10日", "voter_count": 0, "persistent_id": "o1"},
             {"text": "7月20日", "voter_count": 0, "persistent_id": "o2"},
@@ -252,10 +259,22 @@ def poll_object() -> dict:
 
 
 NON_TEXT_MESSAGES: dict[str, dict] = {
-    "sticker": {"sticker": {"file_id": "stk", "file_unique_id": "stku", "type": "regular", "width": 512,
-                            "height": 512, "is_animated": False, "is_video": False, "emoji": "😀"}},
-    "photo": {"photo": [{"file_id": "pho", "file_unique_id": "phou", "width": 90, "height": 90}],
-              "caption": "申报截止时间是什么时候?"},
+    "sticker": {
+        "sticker": {
+            "file_id": "stk",
+            "file_unique_id": "stku",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "😀",
+        }
+    },
+    "photo": {
+        "photo": [{"file_id": "pho", "file_unique_id": "phou", "width": 90, "height": 90}],
+        "caption": "申报截止时间是什么时候?",
+    },
     "voice": {"voice": {"file_id": "voi", "file_unique_id": "voiu", "duration": 3, "mime_type": "audio/ogg"}},
     "document": {"document": {"file_id": "doc", "file_unique_id": "docu", "file_name": "申报书.pdf"}},
     "location": {"location": {"latitude": 39.9042, "longitude": 116.4074}},
@@ -302,11 +321,17 @@ def test_group_and_channel_stay_silent_on_non_text(tg: TelegramClient, bot_usern
     tg.send_update({"edited_channel_post": {**post, "text": question + "?", "edit_date": now}})
     tg.send_update({"poll": poll_object()})  # a poll's new state: no chat at all
     bot_user = {"id": tg.bot_id, "is_bot": True, "first_name": "bot", "username": bot_username}
-    tg.send_update({"my_chat_member": {
-        "chat": group.as_json(), "from": user.as_json(), "date": now,
-        "old_chat_member": {"status": "member", "user": bot_user},
-        "new_chat_member": {"status": "left", "user": bot_user},
-    }})
+    tg.send_update(
+        {
+            "my_chat_member": {
+                "chat": group.as_json(),
+                "from": user.as_json(),
+                "date": now,
+                "old_chat_member": {"status": "member", "user": bot_user},
+                "new_chat_member": {"status": "left", "user": bot_user},
+            }
+        }
+    )
     # The group's updates are handled in order: once this is answered, everything before it was seen.
     tg.send_text(user, group, f"@{bot_username} {question}")
     replies = tg.wait_replies(group, 1) + tg.wait_quiet(group, quiet=0.5)

@@ -1,4 +1,5 @@
 """End-to-end: groups, hostile or oversized input, many users at once, and a server that refuses things."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,4 +1,5 @@
 """End-to-end: the bot serving a webhook (WEBHOOK_URL set) instead of long polling."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,0 +1,47 @@
+"""The knowledge the front ends answer from: built once, swapped whole by /reload, passed to every handler.
+
+Handlers hold no knowledge of their own; the bot keeps the one knowledge base in use here, so that a
+reload replaces it for every later update at once and a broken reload leaves the old one in place.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from knowledge.base import KnowledgeBase, build
+
+
+class Knowledge:
+    """The knowledge base in use, and how to rebuild it from disk."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self._folder = folder
+        self._current: KnowledgeBase | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> KnowledgeBase:
+        """The knowledge in use, built on first use."""
+        if self._current is None:
+            with self._lock:
+                if self._current is None:
+                    self._current = build(self._folder) if self._folder else build()
+        return self._current
+
+    def reload(self) -> KnowledgeBase:
+        """Rebuild from disk; on failure the old one stays in use and KnowledgeError says why."""
+        fresh = build(self._folder) if self._folder else build()
+        with self._lock:
+            self._current = fresh
+        return fresh
+
+
+KNOWLEDGE = Knowledge()  # the bot's one knowledge holder: front ends read it, /reload replaces what it holds
+
+
+def current() -> KnowledgeBase:
+    return KNOWLEDGE.current()
+
+
+def reload() -> KnowledgeBase:
+    return KNOWLEDGE.reload()
