@@ -97,8 +97,7 @@ def _focus(kb: KnowledgeBase, words: tuple[str, ...]) -> tuple[str, ...]:
 
     The asker's own situation is no subject either: a place ("顺义"), a figure ("四十来号人").
     """
-    asking = {fold(w) for ws in kb.facts.slots.values() for w in ws} | kb.facts.not_focus
-    asking |= {name for names in kb.facts.places.values() for name in names}
+    asking = kb.not_focus
     lexicon = kb.lexicon
     return tuple(
         dict.fromkeys(

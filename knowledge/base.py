@@ -8,7 +8,7 @@ fact wins where both state the same thing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from .extract import Extracted, extract
@@ -45,6 +45,13 @@ class KnowledgeBase:
 
     def notes_for(self, clause_id: str) -> list[ClauseNote]:
         return self.notes_by_clause.get(clause_id, [])
+
+    @cached_property
+    def not_focus(self) -> frozenset[str]:
+        """Words that never name what a question is about: question words, bound words and place names."""
+        facts = self.facts
+        words = {w for group in facts.slots.values() for w in group} | set(facts.not_focus)
+        return frozenset(words | {name for names in facts.places.values() for name in names})
 
 
 def _overlaps(a: str, b: str) -> bool:
