@@ -129,6 +129,7 @@ def analyse(
         asking = asking.replace(phrase, " " * len(phrase))
     # Question words as written (less the situation), and the synonyms of words the message has ("ddl").
     slots = _slots(kb, asking + " " + " ".join(w for w in words if w not in folded))
+    focus = _focus(kb, tuple(words))
     latin = len(_LATIN.findall(folded))
     stated = Stated(
         role=_role(kb, folded),
@@ -147,7 +148,7 @@ def analyse(
         asking=asking,
         slot=slots[0] if slots else None,
         slots=slots,
-        focus=_focus(kb, tuple(words)),
+        focus=focus,
         stated=stated,
         hits=tuple(kb.index.rank(folded, words, k=5)),
         today=today(now),

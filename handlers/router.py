@@ -123,8 +123,10 @@ def elsewhere(query: Query, kb: KnowledgeBase) -> Answer | None:
 def overview(query: Query, kb: KnowledgeBase) -> Answer | None:
     """The outline of a part when the question asks for its items ("基本原则有哪几条")."""
     folded = query.folded
-    if not has_any(folded, kb.facts.overview_cues):
+    steps = query.slot == "process" and not kb.facts.overview_sections  # "流程是啥样的": the steps of a part
+    if not has_any(folded, kb.facts.overview_cues) and not steps:
         return None
+    folded = query.cues if steps else folded  # a synonym may name the part ("流程" for "程序")
     sections = dict(kb.facts.overview_sections)
     if not sections:  # no hand-written words: each numbered part is named by its own label
         sections = {
@@ -301,7 +303,9 @@ def dated(query: Query, kb: KnowledgeBase) -> Answer | None:
     if not kb.notes_for(fact.source.clause_id) and not coverage.about(query, kb, fact.source.clause_id, share=0.34):
         return None  # "现场答辩定在哪天" is no question about the deadline, whatever date is nearest
     clause = kb.clause(fact.source.clause_id)
-    if clause and coverage.detail_missing(query, kb, clause.text + fact.text):
+    # The rule may stand in the next sentence of the same item ("逾期不予受理"): the item is the evidence.
+    item = "".join(c.text for c in kb.notice.clauses if clause and c.section == clause.section)
+    if clause and coverage.detail_missing(query, kb, item + fact.text):
         return _not_covered(kb, query, kb.facts.details_say)  # "过了截止还能补交吗": the notice sets no such rule
     hits = list(query.hits)
     body = deadline.answer_text(fact, query.cues, query.today)

@@ -18,6 +18,7 @@ from .numbers import cn_date, yuan
 from .query import Query
 
 _ASKED_UNIT = re.compile(r"(?:几|多少)\s*(个)?\s*([\u4e00-\u9fff])")
+EXCLUSION_SHARE = 0.34  # the rule is quoted with its condition, so a looser match is safe
 _DELIVERS = re.compile(r"(?:报送|送|寄|发送|提交|递交)至")
 _MONEY = ("资金", "钱", "补贴", "补助", "奖补", "经费", "money", "fund", "subsidy", "grant")
 
@@ -141,8 +142,9 @@ def how_many(query: Query, kb: KnowledgeBase) -> Answer | None:
         hit += 3 - min(3, _rank(query, target.source.clause_id))
         if hit > score:
             best, score = target, hit
-    if best is None or score < 4:
-        return None
+    same_unit = [t for t in kb.facts.targets if t.count and t.unit and t.unit[-1] in asked_units]
+    if best is None or (score < 4 and len(same_unit) > 1):
+        return None  # the only count of the asked unit answers; among several, the one the question names
     bound = {"min": "不少于", "max": "不超过"}.get(best.bound, "")
     text = f"{best.label}{bound}{best.count}{best.unit}。"
     clause = kb.clause(best.source.clause_id)
@@ -270,7 +272,7 @@ def excluded(query: Query, kb: KnowledgeBase) -> Answer | None:
             continue
         if len(held) / max(1, len(query.focus)) > share:
             best, share = rule, len(held) / max(1, len(query.focus))
-    if best is None or share < coverage.ABOUT_SHARE:
+    if best is None or share < EXCLUSION_SHARE:
         return None
     text = f"按通知规定:“{best.text}”。属于这一情形的,不能申报或不再支持;不属于这一情形的,不受此条限制。"
     return Answer(
