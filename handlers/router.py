@@ -36,7 +36,7 @@ MAX_CITATIONS = 5
 _WHOLE_MESSAGE_KINDS = {"verdict", "outline"}  # these answer every part of a message at once
 _COMPUTED_KINDS = {"computed"}
 
-_WINDOW = re.compile(r"申报|报送|提交|受理|申请|报名")
+_WINDOW = re.compile(r"(申报|报送|提交|受理|申请|报名)(时间|期限|期间|日期|窗口)")  # a window to apply in
 Decider = Callable[[Query, KnowledgeBase], "Answer | None"]
 
 

@@ -19,7 +19,7 @@ from .query import Query
 
 _ASKED_UNIT = re.compile(r"(?:几|多少)\s*(个)?\s*([\u4e00-\u9fff])")
 EXCLUSION_SHARE = 0.34  # the rule is quoted with its condition, so a looser match is safe
-_DELIVERS = re.compile(r"(?:报送|送|寄|发送|提交|递交)至")
+_DELIVERS = re.compile(r"(?:报送|送|寄|发送|提交|递交)(?:至|到)|报送(?:所在|注册)")
 _MONEY = ("资金", "钱", "补贴", "补助", "奖补", "经费", "money", "fund", "subsidy", "grant")
 
 
@@ -322,7 +322,12 @@ def minimum_amount(query: Query, kb: KnowledgeBase) -> Answer | None:
     if _noted(query, kb):
         return None
     minimums = [t for t in kb.facts.targets if t.unit == "万元" and t.bound == "min" and t.count]
-    asks = bool(query.stated.amounts) or "amount" in query.slots
+    # A stated amount, a question for an amount, or one that names what a minimum is about ("营收有要求没").
+    asks = (
+        bool(query.stated.amounts)
+        or "amount" in query.slots
+        or any(len(w) >= 2 and w in query.cues for t in minimums for w in t.cues)
+    )
     if not minimums or not asks:
         return None
     scored = []
@@ -355,4 +360,22 @@ def minimum_amount(query: Query, kb: KnowledgeBase) -> Answer | None:
         0.85,
         f"target:{target.id}",
         kind=kind,
+    )
+
+
+def documents(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """Which documents the notice rests on or forwards: their titles and numbers, as the notice cites them."""
+    docs = kb.facts.documents
+    if not docs or _noted(query, kb) or not has_any(query.asking, kb.facts.document_cues):
+        return None
+    text = "通知引用的文件:" + ";".join(f"《{d.title}》({d.number})" for d in docs[:3]) + "。"
+    return Answer(
+        query.asked,
+        True,
+        "general",
+        text,
+        citations(kb, *(d.source for d in docs[:3])),
+        0.85,
+        "documents",
+        kind="computed",
     )

@@ -22,10 +22,20 @@ from .model import Clause, Notice
 
 _YEAR_MONTH_DAY = r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?"
 _DEADLINE = re.compile(rf"(?:于|在|截止到?|截至)?{_YEAR_MONTH_DAY}\s*(?:前|之前|以前|止|截止)")
+# "各市于6月14日前…": a deadline that leaves out its year is in the year the notice is dated.
+_YEARLESS_DEADLINE = re.compile(
+    r"(?:于|在|截止到?|截至)\s*()(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:前|之前|以前|止|截止)"
+)
+_MONTH_DAY = r"(?:\d{4}\s*年)?\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?"  # the end of a span may leave out its year
 _PERIOD = re.compile(
     rf"自\s*(?P<start>{_YEAR_MONTH_DAY}|[^,;。自至]{{2,20}}?之日)\s*起?\s*(?:至|到)\s*"
-    rf"(?P<end>{_YEAR_MONTH_DAY})\s*止?(?:\s*为\s*(?P<label>[^,;。]{{2,12}}))?"
+    rf"(?P<end>{_MONTH_DAY})\s*止?(?:\s*为\s*(?P<label>[^,;。]{{2,12}}))?"
 )
+# A span with no 自: "申报时间为2024年5月6日至5月31日".
+_SPAN = re.compile(
+    rf"(?<![自\d])(?P<start>{_YEAR_MONTH_DAY})\s*(?:起)?\s*(?:至|到|—|-)\s*(?P<end>{_MONTH_DAY})\s*止?(?P<label>)"
+)
+_ONE_DAY = re.compile(r"(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
 _AFTER = re.compile(r"(?:于)?(?P<ref>[^,;。于]{2,10}?)结束后(?:将)?(?:进行|开展)(?P<what>[^,;。]{2,14})")
 _DATE_LINE = re.compile(rf"^{_YEAR_MONTH_DAY}$")
 _AMOUNT_CAP = re.compile(r"(?:最高)?(?:不超过|不高于|最高|上限为?)\s*(\d+(?:\.\d+)?)\s*(亿|万)元")
@@ -47,6 +57,7 @@ _BATCHES = re.compile(r"分\s*([一二两三四五六七八九十]|\d+)\s*(批|�
 _LIMIT = re.compile(
     r"(?P<subject>[^,;。]{0,12}?)(?:限报|只能申报|只能报|最多申报|最多报|限申报)\s*(\d+)\s*(份|个|项)(?P<what>[\u4e00-\u9fff]{0,4})"
 )
+_DOCUMENT = re.compile(r"《(?P<title>[^》]{4,80})》\s*[(]?\s*(?P<number>[\u4e00-\u9fff]{1,12}〔\d{4}〕\d+号)")
 _RATIO = re.compile(r"(?P<subject>[^,;。]{2,40}?)比例(?:应当?|须|要)?达到\s*(\d+(?:\.\d+)?)\s*%\s*以上")
 _ALLOWED = re.compile(r"可用于(?P<items>[^。;]+)")
 _FORBIDDEN = re.compile(r"不得用于(?P<items>[^,;。]+)")
@@ -97,6 +108,14 @@ def _day(year: str, month: str, day: str | None, end: bool = False) -> dt.date |
         return None
 
 
+def _parse_day(text: str, year: int | None = None, end: bool = False) -> tuple[dt.date | None, bool]:
+    """A date as notices write it, its year from `year` when left out; and whether it names the day."""
+    m = _ONE_DAY.search(text)
+    if not m or not (m.group(1) or year):
+        return None, False
+    return _day(m.group(1) or str(year), m.group(2), m.group(3), end=end), bool(m.group(3))
+
+
 def _cn_date(day: dt.date, with_day: bool = True) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if with_day else f"{day.year}年{day.month}月"
 
@@ -106,6 +125,15 @@ class Exclusion:
     """A sentence that rules something out ("…不再重复支持"): who or what, and the sentence."""
 
     text: str  # the part of the sentence that states it
+    source: Quoted
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document the notice cites by title and number ("《…》(财建〔2023〕117号)")."""
+
+    title: str
+    number: str
     source: Quoted
 
 
@@ -155,6 +183,7 @@ class Extracted:
     expenses: list[Expense] = field(default_factory=list)
     exclusions: list[Exclusion] = field(default_factory=list)
     regions: list[Region] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
     contacts: Contacts = field(default_factory=Contacts)
     attachments: list[Attachment] = field(default_factory=list)
 
@@ -167,6 +196,9 @@ class _Reader:
         self.clauses = clauses
         self.words = words  # (text, with sub-words) -> its meaningful words (the lexicon's cut), for cue lists
         self._folded = [_narrow(c.text).lower() for c in clauses]
+        dated = next((c for c in notice.clauses if c.kind == "date"), None)
+        found = re.search(r"(\d{4})\s*年", dated.text) if dated else None
+        self.year = int(found.group(1)) if found else None  # the year the notice is dated
         self._spread: dict[str, int] = {}
 
     def quoted(self, clause: Clause, start: int, end: int) -> Quoted:
@@ -204,17 +236,18 @@ def _dates(r: _Reader, out: Extracted) -> None:
     seen: set[tuple] = set()
     for clause in r.clauses:
         text = _narrow(clause.text)
-        for m in _PERIOD.finditer(text):
-            start = _day(m.group(2), m.group(3), m.group(4)) if m.group(2) else None
-            end = _day(m.group(6), m.group(7), m.group(8), end=True)
-            if end is None or ("period", end) in seen:
+        for m in [*_PERIOD.finditer(text), *_SPAN.finditer(text)]:
+            start, start_has_day = _parse_day(m.group("start"))
+            end, end_has_day = _parse_day(m.group("end"), start.year if start else None, end=True)
+            if end is None or ("period", end) in seen or (start and end < start):
                 continue
             seen.add(("period", end))
             a, _ = _part(text, m.start(), m.end())
             before = re.sub(r"[为是]$", "", text[a : m.start()].strip())
+            before = re.sub(r"^[(\d一二三四五六七八九十)、.]+|[(于自]+$", "", before).strip()
             label = (m.group("label") or "").strip() or before or "期间"
-            begin = _cn_date(start, bool(m.group(4))) if start else m.group("start").strip()
-            finish = _cn_date(end, bool(m.group(8)))
+            begin = _cn_date(start, start_has_day) if start else m.group("start").strip()
+            finish = _cn_date(end, end_has_day)
             out.dates.append(
                 DateFact(
                     id=f"x-period-{len(out.dates) + 1}",
@@ -227,8 +260,8 @@ def _dates(r: _Reader, out: Extracted) -> None:
                     end=end,
                 )
             )
-        for m in _DEADLINE.finditer(text):
-            day = _day(m.group(1), m.group(2), m.group(3), end=True)
+        for m in [*_DEADLINE.finditer(text), *_YEARLESS_DEADLINE.finditer(text)]:
+            day = _day(m.group(1) or str(r.year), m.group(2), m.group(3), end=True) if m.group(1) or r.year else None
             if (
                 day is None
                 or ("deadline", day, clause.id) in seen
@@ -515,6 +548,18 @@ def _regions(r: _Reader, out: Extracted) -> None:
             out.regions.append(Region(region, clause.text[a:b].strip(), r.quoted(clause, a, b)))
 
 
+def _documents(r: _Reader, out: Extracted) -> None:
+    seen = set()
+    for clause in r.clauses:
+        text = _narrow(clause.text)
+        for m in _DOCUMENT.finditer(text):
+            if m.group("number") not in seen:
+                seen.add(m.group("number"))
+                out.documents.append(
+                    Document(m.group("title"), m.group("number"), r.quoted(clause, m.start(), m.end()))
+                )
+
+
 def _contacts(r: _Reader, out: Extracted) -> None:
     emails, phones, addresses = [], [], []
     for clause in r.clauses:
@@ -571,6 +616,7 @@ def extract(notice: Notice, clauses: list[Clause], words) -> Extracted:
     _targets(r, out)
     _expenses(r, out)
     _regions(r, out)
+    _documents(r, out)
     _contacts(r, out)
     _attachments(r, out)
     return out
