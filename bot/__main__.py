@@ -13,8 +13,9 @@ from pathlib import Path
 
 USAGE = """\
 python -m bot                      Telegram bot if TELEGRAM_BOT_TOKEN is set, else the console chat
-python -m bot ask "问题" [--json]   answer one question
-python -m bot --jsonl              one question a line on stdin -> one JSON object a line on stdout
+python -m bot ask "问题" [--json] [--notice KEY]   answer one question
+python -m bot --jsonl [--notice KEY]              one question a line on stdin -> one JSON object a line on stdout
+python -m bot notices              list the notices: key, date, title
 python -m bot eval FILE            score the bot on an evaluation file (same format as eval.yaml)
 python -m bot check-knowledge      validate knowledge/ (exit 1 with reasons if it is broken)
 python -m bot serve                serve Telegram (needs TELEGRAM_BOT_TOKEN)
@@ -24,11 +25,16 @@ python -m bot serve                serve Telegram (needs TELEGRAM_BOT_TOKEN)
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="notice-bot", usage=USAGE)
     parser.add_argument("--jsonl", action="store_true", help="answer stdin lines as JSON lines")
+    parser.add_argument("--notice", help="the notice to answer from (a folder name under knowledge/notices/)")
     sub = parser.add_subparsers(dest="command")
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question", nargs="*", help="the question (or read from stdin when absent)")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--jsonl", action="store_true", help="answer stdin lines as JSON lines")
+    ask.add_argument(
+        "--notice", dest="ask_notice", help="the notice to answer from (default: NOTICE_BOT_NOTICE or the newest)"
+    )
+    sub.add_parser("notices", help="list the notices")
     ev = sub.add_parser("eval", help="score an evaluation file")
     ev.add_argument("file", type=Path)
     check = sub.add_parser("check-knowledge", help="validate knowledge/")
@@ -47,24 +53,44 @@ def _utf8_stdio() -> None:
             pass
 
 
-def jsonl(stdin=None, stdout=None) -> int:
+def _knowledge(key: str | None):
+    """The knowledge base of the named notice, or of the default one; KnowledgeError for an unknown key."""
+    from knowledge.library import Library
+
+    return Library().get(key)
+
+
+def jsonl(stdin=None, stdout=None, notice: str | None = None) -> int:
     """One question a line in, one JSON object a line out, in order, flushed each; stateless."""
     from handlers import answer_question
 
+    kb = _knowledge(notice)
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     for line in stdin:
         question = line.rstrip("\r\n")
-        stdout.write(json.dumps(answer_question(question).to_json(), ensure_ascii=False) + "\n")
+        stdout.write(json.dumps(answer_question(question, kb=kb).to_json(), ensure_ascii=False) + "\n")
         stdout.flush()
     return 0
 
 
-def ask(question: str, as_json: bool) -> int:
+def notices() -> int:
+    """The notices the bot knows: key, date and title, the default one marked."""
+    from knowledge.library import Library
+
+    library = Library()
+    default = library.default_key()
+    for info in library.notices.values():
+        mark = "*" if info.key == default else " "
+        print(f"{mark} {info.key}\t{info.date or '-'}\t{info.title}")
+    return 0
+
+
+def ask(question: str, as_json: bool, notice: str | None = None) -> int:
     from handlers import answer_question
 
     from .console import format_answer
 
-    answer = answer_question(question)
+    answer = answer_question(question, kb=_knowledge(notice))
     print(json.dumps(answer.to_json(), ensure_ascii=False) if as_json else format_answer(answer), flush=True)
     return 0
 
@@ -138,13 +164,22 @@ def serve() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from knowledge.loader import KnowledgeError
+
     _utf8_stdio()
     args = _parser().parse_args(argv)
-    if args.jsonl or (args.command == "ask" and args.jsonl):
-        return jsonl()
-    if args.command == "ask":
-        question = " ".join(args.question) if args.question else sys.stdin.read()
-        return ask(question, args.json)
+    notice = getattr(args, "ask_notice", None) or args.notice
+    try:
+        if args.jsonl or (args.command == "ask" and args.jsonl):
+            return jsonl(notice=notice)
+        if args.command == "ask":
+            question = " ".join(args.question) if args.question else sys.stdin.read()
+            return ask(question, args.json, notice)
+        if args.command == "notices":
+            return notices()
+    except KnowledgeError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
     if args.command == "eval":
         return evaluate(args.file)
     if args.command == "check-knowledge":

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 from knowledge.base import KnowledgeBase, build
+from knowledge.library import Library
 
 
 class Knowledge:
@@ -25,12 +26,19 @@ class Knowledge:
         if self._current is None:
             with self._lock:
                 if self._current is None:
-                    self._current = build(self._folder) if self._folder else build()
+                    self._current = self._build()
         return self._current
+
+    def _build(self) -> KnowledgeBase:
+        """The folder given, or the default notice of knowledge/notices/ (NOTICE_BOT_NOTICE, else the newest)."""
+        if self._folder:
+            return build(self._folder)
+        library = Library()
+        return build(library.notices[library.default_key()].folder)
 
     def reload(self) -> KnowledgeBase:
         """Rebuild from disk; on failure the old one stays in use and KnowledgeError says why."""
-        fresh = build(self._folder) if self._folder else build()
+        fresh = self._build()
         with self._lock:
             self._current = fresh
         return fresh

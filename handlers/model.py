@@ -12,6 +12,7 @@ class Citation:
     id: str
     path: str
     quote: str
+    notice: str = ""  # the key of the notice the clause belongs to
 
 
 @dataclass
@@ -31,11 +32,13 @@ class Answer:
     # How the answer was made: computed (arithmetic, dates), verdict, outline, note (a hand-written
     # answer), sentence (composed from the notice's sentences), not_covered, or message (no question).
     kind: str = "note"
+    notice: str = ""  # the key of the notice answered from (knowledge/notices/<key>/)
 
     def to_json(self) -> dict:
         """The stable JSON contract: question, answered, intent, answer, citations, confidence."""
         return {
             "question": self.question,
+            "notice": self.notice,
             "answered": self.answered,
             "intent": self.intent,
             "answer": self.text,

@@ -438,6 +438,7 @@ def answer(query: Query, kb: KnowledgeBase) -> Answer:
     for decide in DECIDERS:
         result = decide(query, kb)
         if result is not None:
+            result.notice = kb.key
             return english.in_english(query, kb, result)
     raise AssertionError("the last decider always answers")  # pragma: no cover
 

@@ -277,8 +277,9 @@ def test_traditional_english_and_typos_get_the_same_fact(question):
 
 def test_the_json_contract_has_exactly_the_stable_fields():
     data = answer_question("申报截止时间是什么时候?").to_json()
-    assert list(data) == ["question", "answered", "intent", "answer", "citations", "confidence"]
-    assert set(data["citations"][0]) == {"id", "path", "quote"}
+    assert list(data) == ["question", "notice", "answered", "intent", "answer", "citations", "confidence"]
+    assert data["notice"] == data["citations"][0]["notice"] == "bj-szhzx-2023"
+    assert set(data["citations"][0]) == {"id", "path", "quote", "notice"}
 
 
 def test_browsing_the_notice():

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-FIELDS = ["question", "answered", "intent", "answer", "citations", "confidence"]
+FIELDS = ["question", "notice", "answered", "intent", "answer", "citations", "confidence"]
 NOTICE = (REPO / "knowledge" / "notices" / "bj-szhzx-2023" / "notice.txt").read_text(encoding="utf-8")
 
 
@@ -41,7 +41,8 @@ def test_ask_json_prints_one_object_with_the_contract_fields():
     assert list(data) == FIELDS
     assert data["answered"] is True and "1亿" in data["answer"]
     for citation in data["citations"]:
-        assert set(citation) == {"id", "path", "quote"} and citation["quote"] in NOTICE
+        assert set(citation) == {"id", "path", "quote", "notice"} and citation["quote"] in NOTICE
+        assert citation["notice"] == data["notice"] == "bj-szhzx-2023"
     assert "依据" not in data["answer"] and "›" not in data["answer"]  # no citation block inside the answer
 
 
@@ -108,3 +109,14 @@ def test_eval_scores_a_file_and_refuses_a_malformed_one(tmp_path):
     bad.write_text("- {q: 1}\n", encoding="utf-8")
     assert run("eval", str(bad)).returncode == 2
     assert run("eval", str(tmp_path / "missing.yaml")).returncode == 2
+
+
+def test_notices_lists_keys_dates_and_titles():
+    result = run("notices")
+    assert result.returncode == 0
+    assert "bj-szhzx-2023\t2023-06-20\t北京市关于开展中小企业数字化转型首批试点区遴选工作的通知" in result.stdout
+
+
+def test_an_unknown_notice_is_an_error_that_lists_the_known_ones():
+    result = run("ask", "--notice", "no-such-notice", "申报截止时间")
+    assert result.returncode == 2 and "no-such-notice" in result.stderr and "bj-szhzx-2023" in result.stderr
