@@ -31,13 +31,24 @@ def _pick(facts: Facts, folded: str, want_ratio: bool, unit: str = "") -> Target
     return max(scored, key=lambda s: s[0])[1] if scored else None
 
 
-def answer(facts: Facts, folded: str) -> tuple[str, Target] | None:
-    """The computed answer and the target it rests on, or None when the question has no count."""
-    numbers = counts(folded)
+def answer(facts: Facts, folded: str, stated: tuple[int, ...] = ()) -> tuple[str, Target] | None:
+    """The computed answer and the target it rests on, or None when the question has no count.
+
+    stated: the counts the message states, in order (the query's, read once from its text).
+    """
+    numbers = list(stated) or counts(folded)
     if not numbers:
         return None
     n = numbers[0]
     ratio_target = _pick(facts, folded, want_ratio=True)
+    if ratio_target and len(numbers) >= 2 and numbers[0] and has_any(folded, facts.count_checks):
+        # "150家里有130家达到了,算达标吗": the share reached against the share required.
+        reached = numbers[1] / numbers[0]
+        verdict = "达标" if reached >= ratio_target.ratio - 1e-9 else "未达标"
+        return (
+            f"{verdict}。{numbers[1]}/{numbers[0]}={reached * 100:.1f}%,"
+            f"{ratio_target.label}应达到{percent(ratio_target.ratio)}以上。"
+        ), ratio_target
     if ratio_target and has_any(folded, _ASKS_HOW_MANY) and has_any(folded, ratio_target.asks or facts.ratio_checks):
         need = math.ceil(n * ratio_target.ratio - 1e-9)
         return (

@@ -36,7 +36,6 @@ MAX_CITATIONS = 5
 _WHOLE_MESSAGE_KINDS = {"verdict", "outline"}  # these answer every part of a message at once
 _COMPUTED_KINDS = {"computed"}
 
-_WINDOW = re.compile(r"(申报|报送|提交|受理|申请|报名)(时间|期限|期间|日期|窗口)")  # a window to apply in
 Decider = Callable[[Query, KnowledgeBase], "Answer | None"]
 
 
@@ -118,6 +117,35 @@ def elsewhere(query: Query, kb: KnowledgeBase) -> Answer | None:
     if not others:
         return None
     return _not_covered(kb, query, f"通知只涉及{rules[0].region}的工作,未涉及{others[0]}的政策。")
+
+
+_BATCH = re.compile(r"(首|第[一二三四五六七八九十\d]+)批")
+_ATTACHMENT_CONTENT = re.compile(
+    r"附件\s*\d+.{0,10}?(?:里|中|内).{0,12}?(?:哪些|具体|有没有|在不在|是否|列了|包括|包含)"
+)
+
+
+def other_batch(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """A question about another batch than the notice's own ("第二批" to a first-batch notice)."""
+    own = _BATCH.search(kb.notice.meta.get("title", "") or "")
+    asked = [m.group(0) for m in _BATCH.finditer(query.folded)]
+    if not own or not asked:
+        return None
+    others = [b for b in asked if b != own.group(0) and not (own.group(1) == "首" and b == "第一批")]
+    text = fold(kb.notice.text)
+    missing = [b for b in others if b not in text]
+    if not missing:
+        return None
+    return _not_covered(kb, query, f"通知是{own.group(0)}的通知,未涉及{missing[0]}的安排。")
+
+
+def attachment_content(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """What an attachment lists: the attachments are named in the notice, their contents are not in it."""
+    if not _ATTACHMENT_CONTENT.search(query.folded):
+        return None
+    if any(c.section == "att" and len(c.text) > 40 for c in kb.notice.clauses):
+        return None  # the notice carries its attachments' text
+    return _not_covered(kb, query, "通知正文只写明附件的名称,附件本身的内容不在通知中。")
 
 
 def overview(query: Query, kb: KnowledgeBase) -> Answer | None:
@@ -230,7 +258,7 @@ def expense(query: Query, kb: KnowledgeBase) -> Answer | None:
 
 def counted(query: Query, kb: KnowledgeBase) -> Answer | None:
     """A planned count against the notice's minimum, or the share of a count that must qualify."""
-    result = requirements.answer(kb.facts, query.cues)
+    result = requirements.answer(kb.facts, query.cues, query.stated.counts)
     if not result:
         return None
     text, target = result
@@ -279,7 +307,9 @@ def _dates_for(query: Query, kb: KnowledgeBase) -> list:
     if query.slot == "period":
         chosen = [d for d in kb.facts.dates if d.role == "period"]
     elif query.slot == "deadline":  # a deadline, or the end of a window to apply in ("申报时间自…至…")
-        chosen = [d for d in kb.facts.dates if d.role == "deadline" or d.role == "period" and _WINDOW.search(d.label)]
+        chosen = [
+            d for d in kb.facts.dates if d.role == "deadline" or d.role == "period" and slots.WINDOW.search(d.label)
+        ]
     else:
         chosen = []
     return chosen or kb.facts.dates
@@ -300,7 +330,13 @@ def dated(query: Query, kb: KnowledgeBase) -> Answer | None:
     fact = _date_fact(query, kb)
     if not fact:
         return None
-    if not kb.notes_for(fact.source.clause_id) and not coverage.about(query, kb, fact.source.clause_id, share=0.34):
+    deadlines = [d for d in kb.facts.dates if d.role == "deadline"]
+    only = query.slot == "deadline" and deadlines == [fact]  # "还来得及么": the one deadline there is
+    if (
+        not only
+        and not kb.notes_for(fact.source.clause_id)
+        and not coverage.about(query, kb, fact.source.clause_id, share=0.34)
+    ):
         return None  # "现场答辩定在哪天" is no question about the deadline, whatever date is nearest
     clause = kb.clause(fact.source.clause_id)
     # The rule may stand in the next sentence of the same item ("逾期不予受理"): the item is the evidence.

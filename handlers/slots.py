@@ -19,6 +19,7 @@ from .query import Query
 
 _ASKED_UNIT = re.compile(r"(?:几|多少)\s*(个)?\s*([\u4e00-\u9fff])")
 EXCLUSION_SHARE = 0.34  # the rule is quoted with its condition, so a looser match is safe
+WINDOW = re.compile(r"(申报|报送|提交|受理|申请|报名)(时间|期限|期间|日期|窗口)")  # a window to apply in
 _DELIVERS = re.compile(r"(?:报送|送|寄|发送|提交|递交)(?:至|到)|报送(?:所在|注册)")
 _MONEY = ("资金", "钱", "补贴", "补助", "奖补", "经费", "money", "fund", "subsidy", "grant")
 
@@ -197,11 +198,16 @@ def only_deadline(query: Query, kb: KnowledgeBase) -> Answer | None:
         return None
     if query.slot != "deadline" or len(query.focus) > 1:
         return None
-    deadlines = sorted((d for d in kb.facts.dates if d.role == "deadline" and d.date), key=lambda d: d.date)
+    # A window to apply in ("申报时间自…至…") first: its end is the deadline an applicant asks about.
+    windows = [d for d in kb.facts.dates if d.role == "period" and d.end and WINDOW.search(d.label)]
+    deadlines = windows + sorted((d for d in kb.facts.dates if d.role == "deadline" and d.date), key=lambda d: d.date)
     if not deadlines:
         return None
-    lines = [f"{cn_date(d.date)}前:{d.text.split(':', 1)[-1]}" if d.id.startswith("x-") else d.text for d in deadlines]
-    past = all(query.today > d.date for d in deadlines)
+    lines = [
+        d.text if d.role == "period" or not d.id.startswith("x-") else f"{cn_date(d.date)}前:{d.text.split(':', 1)[-1]}"
+        for d in deadlines
+    ]
+    past = all(query.today > (d.date or d.end) for d in deadlines)
     text = "截止时间:" + ";".join(lines) + "。" + (f"(按今天{cn_date(query.today)}计,已过。)" if past else "")
     return Answer(
         query.asked,

@@ -75,6 +75,8 @@ _ATTACHMENT_ITEM = re.compile(r"^(\d+)\s*[.、]\s*(.+)$")
 _BOUND = {"不低于": "min", "不少于": "min", "至少": "min", "不高于": "max", "不超过": "max", "最高": "max"}
 _NUMERIC = re.compile(r"[\d.%]+|.*日前|.*年|.*月")
 _GENERIC = frozenset("用于 支持 开展 工作 以下 相关 进行 二是 三是 四是 一是 通过 方式 等等".split())  # name nothing
+# The money itself names no expense: "奖励" or "资金" in a question is no use of the money.
+_MONEY_WORDS = frozenset("奖励 资金 奖补 补贴 补助 经费".split())
 _SPECIFIC_MAX = 3  # a word in more clauses than this names no single expense ("企业", "服务")
 _UNIT = {"亿": 100_000_000, "万": 10_000}
 _PHRASE_CUT = re.compile(r"[,、;:。]|以及|和|及")
@@ -204,7 +206,7 @@ class _Reader:
     def quoted(self, clause: Clause, start: int, end: int) -> Quoted:
         return Quoted(clause.text[start:end], clause.id)
 
-    def cues(self, text: str, specific: bool = False, spread: int = 0) -> tuple[str, ...]:
+    def cues(self, text: str, specific: bool = False, spread: int = 0, terms: bool = False) -> tuple[str, ...]:
         """The words of a phrase that can name it in a question.
 
         specific: the sub-words of long words too ("软件" of "工业软件"), but only those few clauses share,
@@ -215,6 +217,8 @@ class _Reader:
         if specific:
             limit = spread or _SPECIFIC_MAX
             words = (w for w in words if self.spread(w) <= limit)
+        if terms:
+            words = (w for w in words if w not in _MONEY_WORDS)
         return tuple(dict.fromkeys(words))
 
     def spread(self, word: str) -> int:
@@ -475,7 +479,7 @@ def _expenses(r: _Reader, out: Extracted) -> None:
                     label = re.sub(r"^\(?\d+[).、]?", "", label).strip()
                     out.expenses.append(
                         Expense(
-                            terms=r.cues(label, specific=True),
+                            terms=r.cues(label, specific=True, terms=True),
                             label=label,
                             verdict="allowed",
                             source=Quoted(item.text, item.id),
@@ -489,7 +493,7 @@ def _expenses(r: _Reader, out: Extracted) -> None:
                     start = text.find(piece.strip(), m.start())
                     out.expenses.append(
                         Expense(
-                            terms=r.cues(re.sub(r"支出$", "", label), specific=True),
+                            terms=r.cues(re.sub(r"支出$", "", label), specific=True, terms=True),
                             label=label,
                             verdict="allowed",
                             source=r.quoted(clause, start, start + len(piece.strip())),
@@ -503,7 +507,7 @@ def _expenses(r: _Reader, out: Extracted) -> None:
                     start = text.find(label, m.start())
                     out.expenses.append(
                         Expense(
-                            terms=r.cues(re.sub(r"等?支出$", "", label), specific=True),
+                            terms=r.cues(re.sub(r"等?支出$", "", label), specific=True, terms=True),
                             label=label,
                             verdict="forbidden",
                             source=r.quoted(clause, start, start + len(label)),
@@ -518,7 +522,7 @@ def _expenses(r: _Reader, out: Extracted) -> None:
                     label = m.group("item").strip()
                     out.expenses.append(
                         Expense(
-                            terms=r.cues(label, specific=True),
+                            terms=r.cues(label, specific=True, terms=True),
                             label=label,
                             verdict="allowed",
                             source=r.quoted(clause, m.start("item"), m.end("item")),

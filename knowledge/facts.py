@@ -146,6 +146,7 @@ class Facts:
     regions: list = field(default_factory=list)  # extract.Region: location rules of the notice
     documents: list = field(default_factory=list)  # extract.Document: documents cited by title and number
     document_cues: tuple[str, ...] = ()  # words that ask which document the notice rests on
+    remainder_cues: tuple[str, ...] = ()  # words that ask for what is left besides the main share
     outcome_cues: tuple[str, ...] = ()  # questions about what followed the notice (who was selected)
     outcome_say: str = ""
     not_focus: frozenset[str] = frozenset()  # words that bound a figure or ask leave, not a subject
@@ -371,6 +372,7 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | N
     facts.issuer_cues = _words(intents.get("issuer"))
     facts.count_checks = _words(intents.get("count_checks"))
     facts.document_cues = _words(intents.get("documents"))
+    facts.remainder_cues = _words(intents.get("remainder"))
     facts.not_focus = frozenset(_words(intents.get("not_focus")))
     facts.outcome_cues = _words((intents.get("outcomes") or {}).get("cues"))
     facts.outcome_say = str((intents.get("outcomes") or {}).get("say", ""))
