@@ -111,21 +111,37 @@ def evaluate(path: Path) -> int:
 
 
 def check_knowledge(folder: Path | None) -> int:
+    """Validate one notice folder, or every notice under a folder (knowledge/, knowledge/notices/, or the default)."""
     from knowledge.base import build
-    from knowledge.loader import KnowledgeError
+    from knowledge.loader import NOTICES_DIR, KnowledgeError, notice_folders
 
-    try:
-        kb = build(folder) if folder else build()
-    except KnowledgeError as exc:
-        print(f"knowledge 校验失败 / knowledge is invalid:\n{exc}", file=sys.stderr)
-        return 1
-    f = kb.facts
-    print(
-        f"OK: {kb.notice.key}: {len(kb.notice.clauses)} clauses, {len(f.notes)} clause notes, {len(f.dates)} dates, "
-        f"{len(f.expenses)} expense rules, {sum(len(c) for c in f.conditions.values())} eligibility conditions, "
-        f"{len(f.gaps)} not-covered topics"
-    )
-    return 0
+    if folder is not None and (folder / "notice.txt").is_file():
+        folders = [folder]
+    else:
+        root = folder or NOTICES_DIR
+        folders = notice_folders(root) or notice_folders(root / "notices")
+        if not folders:
+            print(
+                f"knowledge 校验失败 / knowledge is invalid:\n{root}: no notice folder (a folder with notice.txt)",
+                file=sys.stderr,
+            )
+            return 1
+    failed = 0
+    for one in folders:
+        try:
+            kb = build(one)
+        except KnowledgeError as exc:
+            print(f"knowledge 校验失败 / knowledge is invalid:\n{exc}", file=sys.stderr)
+            failed += 1
+            continue
+        f = kb.facts
+        print(
+            f"OK: {kb.notice.key}: {len(kb.notice.clauses)} clauses, {len(f.notes)} clause notes, "
+            f"{len(f.dates)} dates, "
+            f"{len(f.expenses)} expense rules, {sum(len(c) for c in f.conditions.values())} eligibility conditions, "
+            f"{len(f.gaps)} not-covered topics"
+        )
+    return 1 if failed else 0
 
 
 def serve() -> int:

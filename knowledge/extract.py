@@ -549,6 +549,8 @@ def _regions(r: _Reader, out: Extracted) -> None:
                     continue
                 region = home.group(0)
             a, b = _part(text, m.start(), m.end())
+            lead = re.match(r"\s*(?:[(][一二三四五六七八九十\d]+[)]|\d+[.、])?\s*", text[a:b])
+            a += lead.end() if lead else 0  # the rule, not its item number
             out.regions.append(Region(region, clause.text[a:b].strip(), r.quoted(clause, a, b)))
 
 
