@@ -45,11 +45,26 @@ def _neighbours(a: Clause, b: Clause) -> bool:
     return (a.parent is not None and a.parent == b.parent) or a.section == b.section
 
 
+_ORDINAL = re.compile(r"^[一二三四五六七八九十]是")
+
+
+def _enumeration(kb: KnowledgeBase, clause: Clause) -> list[Clause]:
+    """The items of an enumeration a sentence belongs to ("一是书面评审…二是现场评审…"), in order."""
+    if not clause.parent or not _ORDINAL.match(clause.text):
+        return [clause]
+    siblings = [c for c in kb.notice.clauses if c.parent == clause.parent and _ORDINAL.match(c.text)]
+    return siblings if len(siblings) > 1 else [clause]
+
+
 def evidence(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> list[Clause]:
-    """The sentences the answer rests on: the best, and its neighbour when that scores nearly as well."""
+    """The sentences the answer rests on: the best (with the other items of its enumeration), and its
+    neighbour when that scores nearly as well."""
     if not hits:
         return []
-    out = [hits[0].clause]
+    out = _enumeration(kb, hits[0].clause)
+    if len(out) > 1:
+        best = hits[0].clause
+        return [best] + [c for c in out if c.id != best.id]  # the best item first: it is cited first
     for h in hits[1:3]:
         if h.score >= SECOND_SHARE * hits[0].score and _neighbours(h.clause, hits[0].clause):
             out.append(h.clause)

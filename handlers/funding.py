@@ -57,7 +57,9 @@ def classify_expense(facts: Facts, folded: str, top_clauses: list[str] = ()) -> 
     if unnamed and not any(len(w) >= len(unnamed[0]) for *_, w in named):
         return "unnamed", None, unnamed[0]
     if named:
-        _, _, verdict, expense, word = min(named, key=lambda t: (t[0], t[1]))
+        # The longest word the question names decides ("咨询机构" is about 咨询, not 机构运转经费); a
+        # forbidden use wins only a tie.
+        _, _, verdict, expense, word = min(named, key=lambda t: (t[1], t[0]))
         return verdict, expense, word
     rule_clauses = {e.source.clause_id for e in facts.expenses}
     if has_any(folded, facts.spending_words) and rule_clauses & set(top_clauses):

@@ -79,8 +79,8 @@ def contact(query: Query, kb: KnowledgeBase) -> Answer | None:
         return None
     contacts = kb.facts.contacts
     channel = _channel(query, kb)
-    if contacts is None or not ("where" in query.slots or channel and "who" in query.slots):
-        return None
+    if contacts is None or not (query.slot == "where" or channel and query.slot == "who"):
+        return None  # "发邮件还赶得上吗" asks about the deadline, not the e-mail address
     options = {
         "email": [(f"邮箱:{e}", q) for e, q in contacts.emails],
         "address": [(f"地址:{a}", q) for a, q in contacts.addresses],
@@ -148,6 +148,8 @@ def how_many(query: Query, kb: KnowledgeBase) -> Answer | None:
         return None  # the only count of the asked unit answers; among several, the one the question names
     bound = {"min": "不少于", "max": "不超过"}.get(best.bound, "")
     text = f"{best.label}{bound}{best.count}{best.unit}。"
+    if len(best.source.quote) <= 40:
+        text = best.source.quote.rstrip(",;。") + "。"  # the notice's own words: "拟分三批", "不少于500家"
     clause = kb.clause(best.source.clause_id)
     if clause and len(clause.text) <= 160:
         text += clause.text

@@ -75,8 +75,8 @@ _ATTACHMENT_ITEM = re.compile(r"^(\d+)\s*[.、]\s*(.+)$")
 _BOUND = {"不低于": "min", "不少于": "min", "至少": "min", "不高于": "max", "不超过": "max", "最高": "max"}
 _NUMERIC = re.compile(r"[\d.%]+|.*日前|.*年|.*月")
 _GENERIC = frozenset("用于 支持 开展 工作 以下 相关 进行 二是 三是 四是 一是 通过 方式 等等".split())  # name nothing
-# The money itself names no expense: "奖励" or "资金" in a question is no use of the money.
-_MONEY_WORDS = frozenset("奖励 资金 奖补 补贴 补助 经费".split())
+# The money itself, and who spends it, name no expense: "奖励", "资金" or "机构" is no use of the money.
+_MONEY_WORDS = frozenset("奖励 资金 奖补 补贴 补助 经费 机构 单位 人员 部门 企业 中小企业 项目 工作".split())
 _SPECIFIC_MAX = 3  # a word in more clauses than this names no single expense ("企业", "服务")
 _UNIT = {"亿": 100_000_000, "万": 10_000}
 _PHRASE_CUT = re.compile(r"[,、;:。]|以及|和|及")
