@@ -33,6 +33,7 @@ MIN_PART_LENGTH = 4  # characters of content for a part to count as a question o
 MAX_PARTS = 3
 PART_COVERAGE = 0.3  # a part must be this well covered by its own best clause to be answered apart
 MAX_CITATIONS = 5
+ABOUT_COMPOSED = 0.26  # share of the focus a composed answer's sentence must name
 _WHOLE_MESSAGE_KINDS = {"verdict", "outline"}  # these answer every part of a message at once
 _COMPUTED_KINDS = {"computed"}
 
@@ -393,6 +394,10 @@ def clause_answer(query: Query, kb: KnowledgeBase) -> Answer:
     if note:
         body = note.answer + _second_note(kb, hits, query, note.answer, note)
         return Answer(query.asked, True, intent, body, citations(kb, hits=hits), confidence, note.topic)
+    if query.slots and not coverage.about(query, kb, top.clause.id, share=ABOUT_COMPOSED):
+        # A question asking for something (a date, a number, a place) about a subject the best sentence
+        # does not name: a sentence that only shares its incidental words ("每个区") answers nothing.
+        return _not_covered(kb, query, "通知中未涉及这个问题。")
     body, cited = compose(query, kb, hits)
     return Answer(
         query.asked, True, intent, body, citations(kb, *cited, hits=hits), confidence, top.clause.id, kind="sentence"
