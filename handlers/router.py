@@ -321,6 +321,9 @@ def _date_fact(query: Query, kb: KnowledgeBase, strict: bool = False):
     if not deadline.asks_when(query.cues) and query.slot != "period":
         return None
     fact = deadline.pick(_dates_for(query, kb), query.cues, [h.clause.id for h in query.hits[:3]])
+    if fact is None and query.slot == "period":  # "一共搞几年": the period whose sentence the question matched
+        hit_ids = [h.clause.id for h in query.hits]
+        return next((d for d in _dates_for(query, kb) if d.role == "period" and d.source.clause_id in hit_ids), None)
     if fact and strict and not found(query.cues, fact.cues):
         return None
     return fact
@@ -333,8 +336,10 @@ def dated(query: Query, kb: KnowledgeBase) -> Answer | None:
         return None
     deadlines = [d for d in kb.facts.dates if d.role == "deadline"]
     only = query.slot == "deadline" and deadlines == [fact]  # "还来得及么": the one deadline there is
+    named = fact.role == "event" and found(query.cues, fact.cues)  # "哪天印发的": the issue date, by name
     if (
         not only
+        and not named
         and not kb.notes_for(fact.source.clause_id)
         and not coverage.about(query, kb, fact.source.clause_id, share=0.34)
     ):
