@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from knowledge.facts import Condition, Option
 
 from knowledge.base import KnowledgeBase, shipped
-from knowledge.cues import weight
+from knowledge.cues import occurs_affirmed, weight
 
 from .clock import today
 from .common import citations, found, has_any
@@ -102,7 +102,10 @@ def read_situation(asker: str, folded: str, kb=None) -> dict[str, str]:
                     stated[cond.id] = option.value
             continue
         best = max(
-            ((max((weight(w) for w in found(folded, o.cues)), default=0), o.value) for o in cond.options),
+            (
+                (max((weight(w) for w in o.cues if occurs_affirmed(w, folded)), default=0), o.value)
+                for o in cond.options
+            ),
             default=(0, None),
         )
         if best[0]:

@@ -35,9 +35,9 @@ def lead(query: Query, kb: KnowledgeBase, answer: Answer) -> str:
     """One English sentence stating what the Chinese answer states: its dates, amounts and shares."""
     text = answer.text
     first = re.split(r"(?<=[。;])", text, maxsplit=1)[0]
-    if answer.kind == "verdict" and text.startswith(("不可以", "不符合", "不能")):
+    if text.startswith(("不可以", "不符合", "不能")):
         return "No. "
-    if answer.kind == "verdict" and text.startswith(("可以", "符合")):
+    if text.startswith(("可以", "符合")):
         return "Yes. "
     facts = [*_dates(first), *_amounts(first), *_PERCENT.findall(first)]
     if answer.intent == "deadline" and facts:

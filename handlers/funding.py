@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from knowledge.facts import Expense, Facts, Share
 
@@ -115,6 +116,14 @@ def _owns(cue: str, share: Share, shares: list[Share], folded: str) -> bool:
     return not any(cue != c and cue in c and c in folded for s in shares if s is not share for c in s.cues)
 
 
+_RATIO = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+
+
+def _stated_ratio(folded: str) -> float | None:
+    m = _RATIO.search(folded)
+    return float(m.group(1)) / 100 if m else None
+
+
 def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, Share] | None:
     """Amounts from shares: "1个亿里最少多少用于改造" -> 8000万元.
 
@@ -134,7 +143,10 @@ def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, S
         bound = "不低于" if share.bound == "min" else "不高于"
         return f"{bound}{percent(share.ratio)}的奖补资金{share.label}。", share
     base = given[0] if given else facts.cap_amount
-    share = pick_share(facts, folded)
+    stated = _stated_ratio(folded)
+    # A share the question names ("1亿的20%") is the notice's share of that ratio, if it has one.
+    share = next((s for s in facts.shares if stated is not None and abs(s.ratio - stated) < 1e-9), None)
+    share = share or pick_share(facts, folded)
     if share is None:
         return None
     value = math.floor(base * share.ratio)

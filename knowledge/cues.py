@@ -25,6 +25,24 @@ def occurs(cue: str, text: str) -> bool:
     return cue in text if pattern is None else pattern.search(text) is not None
 
 
+_NEGATIONS = ("没有", "从未", "并未", "从没", "没", "未", "不", "非")
+
+
+def occurs_affirmed(cue: str, text: str) -> bool:
+    """Whether the cue occurs in the text not right after a negation: "没拿过中央资金" states no 拿过中央.
+
+    A cue that is itself negative ("没拿过") is matched as written.
+    """
+    if not cue:
+        return False
+    pattern = _pattern(cue) or re.compile(re.escape(cue))
+    for m in pattern.finditer(text):
+        before = text[max(0, m.start() - 2) : m.start()]
+        if cue.startswith(_NEGATIONS) or not before.endswith(_NEGATIONS):
+            return True
+    return False
+
+
 def weight(cue: str) -> int:
     """How much a matched cue says: its length without the gap marks."""
     return len(cue.replace(GAP, ""))

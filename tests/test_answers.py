@@ -342,3 +342,14 @@ def test_a_question_of_two_parts_gets_both_answers():
     assert "117号" in a.text and "三批" in a.text
     money = answer_question("假如咱区拿满1个亿,至少得多少钱用在企业数字化改造上?剩下能干别的事的最多多少?")
     assert "8000万元" in money.text and "2000万元" in money.text
+
+
+def test_a_negated_situation_is_not_read_as_stated():
+    """ "没拿过中央资金" says the firm got no central funds: the exclusion does not apply to it."""
+    a = answer_question("小巨人企业没拿过中央资金,能参加吗", now=at(2026, 11, 28))
+    assert "不符合" not in a.text.split("\n")[0] and "不受该项排除" in a.text
+
+
+def test_a_named_share_of_a_named_amount():
+    a = answer_question("1亿的20%是多少", now=at(2026, 11, 28))
+    assert "2000万元" in a.text and "不高于20%" in a.citations[0].quote
