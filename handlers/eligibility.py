@@ -12,7 +12,7 @@ from knowledge.base import KnowledgeBase, shipped
 from knowledge.cues import occurs_affirmed, weight
 
 from .clock import today
-from .common import citations, found, has_any
+from .common import citations, has_any
 from .model import Answer
 from .numbers import cn_date, counts
 
