@@ -24,6 +24,22 @@ _DELIVERS = re.compile(r"(?:报送|送|寄|发送|提交|递交)(?:至|到)|报�
 _MONEY = ("资金", "钱", "补贴", "补助", "奖补", "经费", "money", "fund", "subsidy", "grant")
 
 
+def found_answer(
+    query: Query, *, intent: str, text: str, citations: list, topic: str, kind: str, confidence: float = 0.85
+) -> Answer:
+    """An answer made from a fact of the notice, built by keyword in one place."""
+    return Answer(
+        question=query.asked,
+        answered=True,
+        intent=intent,
+        text=text,
+        citations=citations,
+        confidence=confidence,
+        topic=topic,
+        kind=kind,
+    )
+
+
 def _about(query: Query, kb: KnowledgeBase, clause_id: str) -> bool:
     return coverage.about(query, kb, clause_id)
 
@@ -50,15 +66,14 @@ def issuer(query: Query, kb: KnowledgeBase) -> Answer | None:
     text = f"通知由{sig.text}印发" + (f",落款日期{date.text}" if date else "") + "。"
     if query.english:
         text = f"Issued by {sig.text}" + (f", dated {date.text}" if date else "") + ". " + text
-    return Answer(
-        query.asked,
-        True,
-        "general",
-        text,
-        citations(kb, "sig", *(["date"] if date else [])),
-        0.9,
-        "issuer",
+    return found_answer(
+        query,
+        intent="general",
+        text=text,
+        citations=citations(kb, "sig", *(["date"] if date else [])),
+        topic="issuer",
         kind="computed",
+        confidence=0.9,
     )
 
 
@@ -113,14 +128,12 @@ def contact(query: Query, kb: KnowledgeBase) -> Answer | None:
     sources = [q.clause_id for _, q in chosen]
     sentence = kb.clause(sources[0])
     text = ";".join(lines) + "。" + (sentence.text if sentence and len(sentence.text) <= 160 else "")
-    return Answer(
-        query.asked,
-        True,
-        "contact",
-        text,
-        citations(kb, *sources, hits=list(query.hits)[:1]),
-        0.85,
-        f"contact:{channel or 'any'}",
+    return found_answer(
+        query,
+        intent="contact",
+        text=text,
+        citations=citations(kb, *sources, hits=list(query.hits)[:1]),
+        topic=f"contact:{channel or 'any'}",
         kind="computed",
     )
 
@@ -153,14 +166,12 @@ def how_many(query: Query, kb: KnowledgeBase) -> Answer | None:
     clause = kb.clause(best.source.clause_id)
     if clause and len(clause.text) <= 160:
         text += clause.text
-    return Answer(
-        query.asked,
-        True,
-        "requirement",
-        text,
-        citations(kb, best.source, hits=list(query.hits)[:1]),
-        0.85,
-        f"target:{best.id}",
+    return found_answer(
+        query,
+        intent="requirement",
+        text=text,
+        citations=citations(kb, best.source, hits=list(query.hits)[:1]),
+        topic=f"target:{best.id}",
         kind="computed",
     )
 
@@ -182,14 +193,12 @@ def cap(query: Query, kb: KnowledgeBase) -> Answer | None:
     text = f"{facts.cap_text}(上限{yuan(facts.cap_amount)})。"
     if query.english:
         text = f"At most {facts.cap_amount / 1_000_000:g} million yuan. " + text
-    return Answer(
-        query.asked,
-        True,
-        "funding",
-        text,
-        citations(kb, facts.cap, hits=list(query.hits)[:1]),
-        0.85,
-        "cap",
+    return found_answer(
+        query,
+        intent="funding",
+        text=text,
+        citations=citations(kb, facts.cap, hits=list(query.hits)[:1]),
+        topic="cap",
         kind="computed",
     )
 
@@ -211,14 +220,12 @@ def only_deadline(query: Query, kb: KnowledgeBase) -> Answer | None:
     ]
     past = all(query.today > (d.date or d.end) for d in deadlines)
     text = "截止时间:" + ";".join(lines) + "。" + (f"(按今天{cn_date(query.today)}计,已过。)" if past else "")
-    return Answer(
-        query.asked,
-        True,
-        "deadline",
-        text,
-        citations(kb, *(d.source for d in deadlines)),
-        0.85,
-        f"date:{deadlines[0].id}",
+    return found_answer(
+        query,
+        intent="deadline",
+        text=text,
+        citations=citations(kb, *(d.source for d in deadlines)),
+        topic=f"date:{deadlines[0].id}",
         kind="computed",
     )
 
@@ -256,15 +263,14 @@ def location(query: Query, kb: KnowledgeBase) -> Answer | None:
     else:
         place = stated[0]
         text = f"{place}属于{rule.region},符合地域条件(“{rule.text}”);其他条件仍需对照通知逐条确认。"
-    return Answer(
-        query.asked,
-        True,
-        "eligibility",
-        text,
-        citations(kb, rule.source, hits=list(query.hits)[:1]),
-        0.9,
-        "eligibility",
+    return found_answer(
+        query,
+        intent="eligibility",
+        text=text,
+        citations=citations(kb, rule.source, hits=list(query.hits)[:1]),
+        topic="eligibility",
         kind="verdict",
+        confidence=0.9,
     )
 
 
@@ -284,14 +290,12 @@ def excluded(query: Query, kb: KnowledgeBase) -> Answer | None:
     if best is None or share < EXCLUSION_SHARE:
         return None
     text = f"按通知规定:“{best.text}”。属于这一情形的,不能申报或不再支持;不属于这一情形的,不受此条限制。"
-    return Answer(
-        query.asked,
-        True,
-        "eligibility",
-        text,
-        citations(kb, best.source, hits=list(query.hits)[:1]),
-        0.85,
-        "eligibility",
+    return found_answer(
+        query,
+        intent="eligibility",
+        text=text,
+        citations=citations(kb, best.source, hits=list(query.hits)[:1]),
+        topic="eligibility",
         kind="verdict",
     )
 
@@ -313,14 +317,12 @@ def listing(query: Query, kb: KnowledgeBase) -> Answer | None:
             continue
         lines = "\n".join(c.text for c in items)
         text = f"{clause.text}\n{lines}"
-        return Answer(
-            query.asked,
-            True,
-            "materials" if "材料" in fold(clause.text) else "general",
-            text,
-            citations(kb, clause.id, *(c.id for c in items), limit=len(items) + 1),
-            0.85,
-            f"section:{clause.section}",
+        return found_answer(
+            query,
+            intent="materials" if "材料" in fold(clause.text) else "general",
+            text=text,
+            citations=citations(kb, clause.id, *(c.id for c in items), limit=len(items) + 1),
+            topic=f"section:{clause.section}",
             kind="outline",
         )
     return None
@@ -360,14 +362,12 @@ def minimum_amount(query: Query, kb: KnowledgeBase) -> Answer | None:
         if not coverage.about(query, kb, target.source.clause_id, share=0.34):
             return None
         text, kind = f"{rule}。", "computed"
-    return Answer(
-        query.asked,
-        True,
-        "eligibility",
-        text,
-        citations(kb, target.source, hits=list(query.hits)[:1]),
-        0.85,
-        f"target:{target.id}",
+    return found_answer(
+        query,
+        intent="eligibility",
+        text=text,
+        citations=citations(kb, target.source, hits=list(query.hits)[:1]),
+        topic=f"target:{target.id}",
         kind=kind,
     )
 
@@ -378,13 +378,11 @@ def documents(query: Query, kb: KnowledgeBase) -> Answer | None:
     if not docs or _noted(query, kb) or not has_any(query.asking, kb.facts.document_cues):
         return None
     text = "通知引用的文件:" + ";".join(f"《{d.title}》({d.number})" for d in docs[:3]) + "。"
-    return Answer(
-        query.asked,
-        True,
-        "general",
-        text,
-        citations(kb, *(d.source for d in docs[:3])),
-        0.85,
-        "documents",
+    return found_answer(
+        query,
+        intent="general",
+        text=text,
+        citations=citations(kb, *(d.source for d in docs[:3])),
+        topic="documents",
         kind="computed",
     )
