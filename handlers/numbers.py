@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 _CN = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -20,24 +22,38 @@ _EN_UNIT_VALUE = {"million": 1_000_000, "m": 1_000_000, "billion": 1_000_000_000
 _UNIT_VALUE = {"亿": 100_000_000, "千万": 10_000_000, "百万": 1_000_000, "万": 10_000}
 
 
-def to_number(token: str) -> float:
-    """'420' -> 420, '五百' -> 500, '两千' -> 2000, '1.5' -> 1.5."""
+@lru_cache(maxsize=1)
+def _cn2an():
+    import cn2an  # about 0.1 s to import: paid by the first Chinese numeral, not by every start
+
+    return cn2an.cn2an
+
+
+def to_number(token: str) -> Decimal:
+    """'420' -> 420, '五百' -> 500, '四百八' -> 480, '两千五' -> 2500, '1.5' -> 1.5, exactly at any size.
+
+    Chinese numerals are read by cn2an, which knows the spoken short forms (四百八 is 480, not 408); a
+    token it cannot read is read digit by digit.
+    """
     if re.fullmatch(r"\d+(?:\.\d+)?", token):
-        return float(token)
-    total, digit = 0, 0
-    for ch in token:
-        if ch in _CN:
-            digit = _CN[ch]
-        elif ch in _CN_UNITS:
-            total += (digit or 1) * _CN_UNITS[ch]
-            digit = 0
-    return float(total + digit)
+        return Decimal(token)
+    try:
+        return Decimal(str(_cn2an()(token, "smart")))
+    except (ValueError, InvalidOperation):
+        total, digit = 0, 0
+        for ch in token:
+            if ch in _CN:
+                digit = _CN[ch]
+            elif ch in _CN_UNITS:
+                total += (digit or 1) * _CN_UNITS[ch]
+                digit = 0
+        return Decimal(total + digit)
 
 
 def amounts(folded: str) -> list[int]:
     """Money amounts in yuan written in the text ("1个亿" -> 100000000, "rmb 50 million" -> 50000000)."""
     found = [int(to_number(n) * _UNIT_VALUE[u]) for n, u in _AMOUNT.findall(folded)]
-    found += [int(float(n) * _EN_UNIT_VALUE[u]) for n, u in _EN_AMOUNT.findall(folded)]
+    found += [int(Decimal(n) * _EN_UNIT_VALUE[u]) for n, u in _EN_AMOUNT.findall(folded)]
     return found
 
 
@@ -62,14 +78,20 @@ def dates(folded: str, default_year: int) -> list[dt.date]:
     return out
 
 
-def yuan(amount: float) -> str:
-    """A plain Chinese money figure: 80000000 -> '8000万元', 100000000 -> '1亿元'."""
+def _plain(value: Decimal) -> str:
+    """A number written out in full, never in scientific notation: 5.5E+25 -> '55000000000000000000000000'."""
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def yuan(amount) -> str:
+    """A plain Chinese money figure, exact at any size: 80000000 -> '8000万元', 100000000 -> '1亿元'."""
+    amount = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
     if amount >= 100_000_000 and amount % 100_000_000 == 0:
-        return f"{int(amount // 100_000_000)}亿元"
+        return f"{_plain(amount / 100_000_000)}亿元"
     if amount >= 10_000:
-        value = amount / 10_000
-        return f"{value:g}万元"
-    return f"{amount:g}元"
+        return f"{_plain(amount / 10_000)}万元"
+    return f"{_plain(amount)}元"
 
 
 def percent(ratio: float) -> str:

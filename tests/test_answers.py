@@ -353,3 +353,20 @@ def test_a_negated_situation_is_not_read_as_stated():
 def test_a_named_share_of_a_named_amount():
     a = answer_question("1亿的20%是多少", now=at(2026, 11, 28))
     assert "2000万元" in a.text and "不高于20%" in a.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("我们区计划改造四百八家企业,够不够", "还差20家"),  # 四百八 is 480, not 408
+        ("两千五万的20%是多少", "500万元"),  # 两千五 is 2500
+        ("55555555555555555555555555万的80%是多少", "44444444444444444444444444万元"),  # exact, no 4.4e+25
+    ],
+)
+def test_numbers_as_people_write_them(question, fact):
+    assert fact in answer_question(question, now=at(2026, 11, 28)).text
+
+
+def test_an_amount_too_large_for_a_float_gets_an_answer():
+    a = answer_question("1" + "0" * 309 + "亿的80%是多少", now=at(2026, 11, 28))
+    assert a.text and "e+" not in a.text
