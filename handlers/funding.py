@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from knowledge.facts import Expense, Facts, Share
 
@@ -150,7 +150,9 @@ def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, S
     share = share or pick_share(facts, folded)
     if share is None:
         return None
-    value = math.floor(Decimal(base) * Decimal(str(share.ratio)))  # exact for amounts of any size
+    with localcontext() as ctx:
+        ctx.prec = max(28, len(str(base)) + 10)  # exact for amounts of any size
+        value = math.floor(Decimal(base) * Decimal(str(share.ratio)))
     if share.bound == "rate":  # a subsidy at a rate of what was spent, up to the cap
         text = f"按{share.label}的{percent(share.ratio)}计算:{yuan(base)}×{percent(share.ratio)}={yuan(value)}"
         if facts.cap_amount and value > facts.cap_amount:

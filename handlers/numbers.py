@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 
 _CN = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -52,8 +52,10 @@ def to_number(token: str) -> Decimal:
 
 def amounts(folded: str) -> list[int]:
     """Money amounts in yuan written in the text ("1个亿" -> 100000000, "rmb 50 million" -> 50000000)."""
-    found = [int(to_number(n) * _UNIT_VALUE[u]) for n, u in _AMOUNT.findall(folded)]
-    found += [int(Decimal(n) * _EN_UNIT_VALUE[u]) for n, u in _EN_AMOUNT.findall(folded)]
+    with localcontext() as ctx:
+        ctx.prec = max(28, len(folded) + 20)  # every digit the message writes, however many
+        found = [int(to_number(n) * _UNIT_VALUE[u]) for n, u in _AMOUNT.findall(folded)]
+        found += [int(Decimal(n) * _EN_UNIT_VALUE[u]) for n, u in _EN_AMOUNT.findall(folded)]
     return found
 
 
@@ -86,12 +88,17 @@ def _plain(value: Decimal) -> str:
 
 def yuan(amount) -> str:
     """A plain Chinese money figure, exact at any size: 80000000 -> '8000万元', 100000000 -> '1亿元'."""
-    amount = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
-    if amount >= 100_000_000 and amount % 100_000_000 == 0:
-        return f"{_plain(amount / 100_000_000)}亿元"
-    if amount >= 10_000:
-        return f"{_plain(amount / 10_000)}万元"
-    return f"{_plain(amount)}元"
+    if isinstance(amount, int) or float(amount).is_integer() and abs(amount) < 2**53:
+        whole = int(amount)  # integer arithmetic: exact however many digits
+        yi, rest = divmod(whole, 100_000_000)
+        if yi and not rest:
+            return f"{yi}亿元"
+        if whole >= 10_000:
+            wan, rest = divmod(whole, 10_000)
+            return f"{wan}{('.' + f'{rest:04d}'.rstrip('0')) if rest else ''}万元"
+        return f"{whole}元"
+    value = Decimal(str(amount))
+    return f"{_plain(value / 10_000)}万元" if value >= 10_000 else f"{_plain(value)}元"
 
 
 def percent(ratio: float) -> str:
