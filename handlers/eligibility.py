@@ -134,7 +134,9 @@ def verdict(
     for cond in conds:
         option = _option(cond, answers.get(cond.id, ""))
         if option is None:
-            if not cond.informational:
+            passed = cond.date_fact and (fact := knowledge.facts.date(cond.date_fact)).date and day > fact.date
+            # A condition tied to a date that has passed is no question to ask any more: the note below says so.
+            if not cond.informational and not passed:
                 unknown.append(cond)
             continue
         results.append(option.result)

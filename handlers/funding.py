@@ -125,6 +125,46 @@ def _stated_ratio(folded: str) -> float | None:
     return float(m.group(1)) / 100 if m else None
 
 
+_CHECKS = (
+    "可以吗",
+    "行不行",
+    "行吗",
+    "能不能",
+    "可不可以",
+    "超没超",
+    "超了吗",
+    "超不超",
+    "超过",
+    "够不够",
+    "合规",
+    "符合",
+    "允许",
+)
+
+
+def share_check(facts: Facts, folded: str, stated_share: float | None, amounts_: list[int]) -> tuple[str, Share] | None:
+    """A planned share held against the notice's bound: "拿30%做平台可以吗" against 不高于20%.
+
+    The plan is a stated share, or a part of a stated whole ("5000万里拿900万做培训").
+    """
+    if not facts.shares or not has_any(folded, _CHECKS):
+        return None
+    planned = stated_share
+    if planned is None and len(amounts_) >= 2 and amounts_[0]:
+        whole, part = max(amounts_[:2]), min(amounts_[:2])
+        planned = part / whole
+    if planned is None:
+        return None
+    share = pick_share(facts, folded)
+    if share is None or share.bound not in ("min", "max"):
+        return None
+    bound = "不低于" if share.bound == "min" else "不高于"
+    within = planned >= share.ratio - 1e-9 if share.bound == "min" else planned <= share.ratio + 1e-9
+    verdict = "可以,在比例之内" if within else "不可以,超出了比例" if share.bound == "max" else "不可以,低于比例"
+    text = f"{verdict}:通知规定{bound}{percent(share.ratio)}的奖补资金{share.label},计划占{planned * 100:.4g}%。"
+    return text, share
+
+
 def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, Share] | None:
     """Amounts from shares: "1个亿里最少多少用于改造" -> 8000万元.
 

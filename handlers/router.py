@@ -130,8 +130,8 @@ def other_batch(query: Query, kb: KnowledgeBase) -> Answer | None:
     """A question about another batch than the notice's own ("第二批" to a first-batch notice)."""
     own = _BATCH.search(kb.notice.meta.get("title", "") or "")
     asked = [m.group(0) for m in _BATCH.finditer(query.folded)]
-    if not own or not asked:
-        return None
+    if not own or not asked or {"permission", "eligibility"} & set(query.slots):
+        return None  # "选上了以后第二批还能报吗" asks about a rule of this notice (不得重复申报)
     others = [b for b in asked if b != own.group(0) and not (own.group(1) == "首" and b == "第一批")]
     text = fold(kb.notice.text)
     missing = [b for b in others if b not in text]
@@ -209,6 +209,25 @@ def attachments(query: Query, kb: KnowledgeBase) -> Answer | None:
         0.9,
         "attachments",
         kind="outline",
+    )
+
+
+def share_check(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """A planned share of the money held against the notice's bound, with the arithmetic."""
+    stated = query.stated.shares[0] if query.stated.shares else None
+    result = funding.share_check(kb.facts, query.cues, stated, list(query.stated.amounts))
+    if not result:
+        return None
+    text, share = result
+    return Answer(
+        question=query.asked,
+        answered=True,
+        intent="funding",
+        text=text,
+        citations=citations(kb, share.source, hits=list(query.hits)[:1]),
+        confidence=0.9,
+        topic=f"share:{share.id}",
+        kind="verdict",
     )
 
 
@@ -415,9 +434,13 @@ DECIDERS: tuple[Decider, ...] = (
     gap,
     outcome,
     elsewhere,
+    other_batch,
+    attachment_content,
+    slots.documents,
     overview,
     attachments,
     slots.issuer,
+    share_check,
     money,
     expense,
     counted,

@@ -263,3 +263,24 @@ def test_the_askers_situation_asks_nothing(shipped):
     assert "count" not in q.slots
     a = ask(shipped, "我们区有十几家企业打电话问过,改造完以后数字化水平要达到几级?")
     assert a.answered and "二级" in a.text
+
+
+def test_a_planned_share_against_the_bound(shipped):
+    a = ask(shipped, "我们区打算拿30%的资金做平台建设,可以吗?")
+    assert a.text.startswith("不可以") and "20%" in a.text and "不高于20%" in a.citations[0].quote
+    a = ask(shipped, "5000万里拿900万做培训,超没超比例?")
+    assert a.text.startswith("可以") and "18%" in a.text
+
+
+def test_another_batch_is_not_this_notice(shipped):
+    a = ask(shipped, "第二批试点什么时候开始申报?")
+    assert not a.answered and "第二批" in a.text
+
+
+def test_the_contents_of_an_attachment_are_not_in_the_notice(shipped):
+    assert not ask(shipped, "附件2里有没有食品制造业?").answered
+
+
+def test_the_document_it_rests_on(shipped):
+    a = ask(shipped, "这次遴选依据的是哪个文件?文号多少?")
+    assert "财建〔2023〕117号" in a.text and "财建〔2023〕117号" in a.citations[0].quote
