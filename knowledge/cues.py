@@ -25,6 +25,11 @@ def occurs(cue: str, text: str) -> bool:
     return cue in text if pattern is None else pattern.search(text) is not None
 
 
+@lru_cache(maxsize=4096)
+def _literal(cue: str) -> re.Pattern[str]:
+    return re.compile(re.escape(cue))
+
+
 _NEGATIONS = ("没有", "从未", "并未", "从没", "没", "未", "不", "非")
 
 
@@ -33,9 +38,9 @@ def occurs_affirmed(cue: str, text: str) -> bool:
 
     A cue that is itself negative ("没拿过") is matched as written.
     """
-    if not cue:
-        return False
-    pattern = _pattern(cue) or re.compile(re.escape(cue))
+    if not cue or not occurs(cue, text):
+        return False  # the common case, decided without a search for every occurrence
+    pattern = _pattern(cue) or _literal(cue)
     for m in pattern.finditer(text):
         before = text[max(0, m.start() - 2) : m.start()]
         if cue.startswith(_NEGATIONS) or not before.endswith(_NEGATIONS):

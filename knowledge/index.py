@@ -93,6 +93,21 @@ class ClauseIndex:
             )
         self.ranked_ids = {d.clause.id for d in self.docs}
         self._doc_by_id = {d.clause.id: d for d in self.docs}
+        # Postings in clause order (so that sums run in one order whatever the hash seed).
+        self._postings: dict[str, dict[int, float]] = {}
+        self._path_postings: dict[str, list[int]] = {}
+        self._pair_postings: dict[str, list[int]] = {}
+        self._phrase_list: list[tuple[int, str]] = []
+        avg = sum(d.length for d in self.docs) / max(1, len(self.docs))
+        for i, doc in enumerate(self.docs):
+            for w, tf in doc.words.items():
+                norm = tf * (_BM25_K1 + 1) / (tf + _BM25_K1 * (1 - _BM25_B + _BM25_B * doc.length / avg))
+                self._postings.setdefault(w, {})[i] = norm
+            for w in sorted(doc.path_words):
+                self._path_postings.setdefault(w, []).append(i)
+            for p in sorted(doc.pairs):
+                self._pair_postings.setdefault(p, []).append(i)
+            self._phrase_list += [(i, k) for k in self.phrases.get(doc.clause.id, ())]
         n = len(self.docs)
         df: Counter = Counter()
         pair_df: Counter = Counter()
@@ -201,26 +216,35 @@ class ClauseIndex:
             return []
         word_mass = sum(self.idf.get(w, self.unknown_idf) for w in q_words) or 1.0
         pair_mass = sum(self.pair_idf.get(p, self.unknown_idf) for p in q_pairs) or 1.0
+        n = len(self.docs)
+        bm25, covered, pairs = [0.0] * n, [0.0] * n, [0.0] * n
+        # Postings, not a scan of every clause: only the clauses holding a word of the question are scored.
+        for w in q_words:
+            idf = self.idf.get(w)
+            if not idf:
+                continue
+            holding = self._postings.get(w, {})
+            for i, norm in holding.items():
+                bm25[i] += idf * norm
+                covered[i] += idf
+            for i in self._path_postings.get(w, ()):
+                if i not in holding:
+                    bm25[i] += idf * _PATH_WEIGHT
+                    covered[i] += idf * _PATH_WEIGHT
+        for p in q_pairs:
+            for i in self._pair_postings.get(p, ()):
+                pairs[i] += self.pair_idf[p]
+        phrases = [0] * n
+        for i, phrase in self._phrase_list:
+            if occurs(phrase, phrase_text):
+                phrases[i] += weight(phrase)
         hits: list[Hit] = []
-        for doc in self.docs:
-            bm25 = 0.0
-            covered = 0.0
-            for w in q_words:
-                tf = doc.words.get(w, 0)
-                idf = self.idf.get(w)
-                if tf and idf:
-                    norm = tf * (_BM25_K1 + 1) / (tf + _BM25_K1 * (1 - _BM25_B + _BM25_B * doc.length / self.avg_len))
-                    bm25 += idf * norm
-                    covered += idf
-                elif idf and w in doc.path_words:
-                    bm25 += idf * _PATH_WEIGHT
-                    covered += idf * _PATH_WEIGHT
-            pair_cov = sum(self.pair_idf[p] for p in q_pairs if p in doc.pairs) / pair_mass
+        for i, doc in enumerate(self.docs):
+            pair_cov = pairs[i] / pair_mass
             # A keyword phrase found whole in the question is the strongest sign of what it asks.
-            phrase = sum(weight(k) for k in self.phrases.get(doc.clause.id, ()) if occurs(k, phrase_text))
-            coverage = 0.6 * covered / word_mass + 0.4 * pair_cov
-            score = bm25 + 4.0 * pair_cov + _PHRASE_WEIGHT * min(phrase, 12)
+            coverage = 0.6 * covered[i] / word_mass + 0.4 * pair_cov
+            score = bm25[i] + 4.0 * pair_cov + _PHRASE_WEIGHT * min(phrases[i], 12)
             if score > 0:
-                hits.append(Hit(doc.clause, score, coverage, phrase))
+                hits.append(Hit(doc.clause, score, coverage, phrases[i]))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:k]
