@@ -24,6 +24,7 @@ SYNONYMS = "synonyms.yaml"
 STOPWORDS = "stopwords.txt"
 
 _WORD = re.compile(r"[0-9a-z\u4e00-\u9fff%]")
+_HAS_LATIN = re.compile(r"[a-z]")
 _LATIN_PHRASE = re.compile(r"[a-z][a-z0-9\- ]*[a-z0-9]")
 
 
@@ -79,15 +80,17 @@ class Lexicon:
         return tok
 
     @cached_property
-    def latin_phrases(self) -> list[tuple[re.Pattern[str], str]]:
-        """English variants, longest first, replaced in the text before it is cut."""
-        phrases = sorted((v for v in self.synonyms if _LATIN_PHRASE.fullmatch(v)), key=len, reverse=True)
-        return [(re.compile(rf"\b{re.escape(v)}s?\b"), self.synonyms[v]) for v in phrases]
+    def latin_phrases(self) -> re.Pattern[str] | None:
+        """One pattern of every English variant, longest first: replaced in the text before it is cut."""
+        phrases = sorted((v for v in self.synonyms if _LATIN_PHRASE.fullmatch(v)), key=lambda v: (-len(v), v))
+        if not phrases:
+            return None
+        return re.compile(r"\b(" + "|".join(re.escape(v) for v in phrases) + r")s?\b")
 
     def cut(self, folded: str) -> list[str]:
         """Segment folded text into words, dropping punctuation and stop words."""
-        for pattern, canonical in self.latin_phrases:
-            folded = pattern.sub(f" {canonical} ", folded)
+        if self.latin_phrases is not None and _HAS_LATIN.search(folded):
+            folded = self.latin_phrases.sub(lambda m: f" {self.synonyms[m.group(1)]} ", folded)
         # A stop word that has a synonym ("什么时候" -> <日期>) is kept here so that expand() can map it.
         return [
             w
