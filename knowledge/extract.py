@@ -197,11 +197,19 @@ class _Reader:
         self.notice = notice
         self.clauses = clauses
         self.words = words  # (text, with sub-words) -> its meaningful words (the lexicon's cut), for cue lists
-        self._folded = [_narrow(c.text).lower() for c in clauses]
+        self._narrowed: dict[str, str] = {}
+        self._folded = [self.narrow(c).lower() for c in clauses]
         dated = next((c for c in notice.clauses if c.kind == "date"), None)
         found = re.search(r"(\d{4})\s*年", dated.text) if dated else None
         self.year = int(found.group(1)) if found else None  # the year the notice is dated
         self._spread: dict[str, int] = {}
+
+    def narrow(self, clause: Clause) -> str:
+        """The clause's text with full-width forms folded one for one, computed once per clause."""
+        text = self._narrowed.get(clause.id)
+        if text is None:
+            text = self._narrowed[clause.id] = _narrow(clause.text)
+        return text
 
     def quoted(self, clause: Clause, start: int, end: int) -> Quoted:
         return Quoted(clause.text[start:end], clause.id)
@@ -239,7 +247,7 @@ def _part(text: str, start: int, end: int) -> tuple[int, int]:
 def _dates(r: _Reader, out: Extracted) -> None:
     seen: set[tuple] = set()
     for clause in r.clauses:
-        text = _narrow(clause.text)
+        text = r.narrow(clause)
         for m in [*_PERIOD.finditer(text), *_SPAN.finditer(text)]:
             start, start_has_day = _parse_day(m.group("start"))
             end, end_has_day = _parse_day(m.group("end"), start.year if start else None, end=True)
@@ -287,7 +295,7 @@ def _dates(r: _Reader, out: Extracted) -> None:
                 )
             )
     for clause in r.clauses:
-        text = _narrow(clause.text)
+        text = r.narrow(clause)
         for m in _AFTER.finditer(text):
             ref = m.group("ref").strip()
             period = next((d for d in out.dates if d.role == "period" and d.end and ref in d.label), None)
@@ -324,7 +332,7 @@ def _dates(r: _Reader, out: Extracted) -> None:
 
 def _money(r: _Reader, out: Extracted) -> None:
     for clause in r.clauses:
-        text = _narrow(clause.text)
+        text = r.narrow(clause)
         for m in _AMOUNT_CAP.finditer(text):
             if out.cap_amount is None:
                 out.cap_amount = int(float(m.group(1)) * _UNIT[m.group(2)])
@@ -367,7 +375,7 @@ def _money(r: _Reader, out: Extracted) -> None:
 
 def _targets(r: _Reader, out: Extracted) -> None:
     for clause in r.clauses:
-        text = _narrow(clause.text)
+        text = r.narrow(clause)
         for m in _COUNT.finditer(text):
             subject = re.sub(r"^(?:在[^,]*上|且|其中|并)", "", m.group("subject")).strip()
             out.targets.append(
@@ -471,7 +479,7 @@ def _share_near(out: Extracted, clause: Clause) -> str | None:
 
 def _expenses(r: _Reader, out: Extracted) -> None:
     for clause in r.clauses:
-        text = _narrow(clause.text)
+        text = r.narrow(clause)
         for m in _ALLOWED.finditer(text):
             if "以下" in m.group("items"):  # "可用于以下支出:" and the numbered items that follow
                 for item in _items_below(r.notice, clause):
@@ -541,7 +549,7 @@ def _expenses(r: _Reader, out: Extracted) -> None:
 def _regions(r: _Reader, out: Extracted) -> None:
     home = _TITLE_PLACE.search(r.notice.meta.get("title", "") or "")
     for clause in r.clauses:
-        text = _narrow(clause.text)
+        text = r.narrow(clause)
         for m in _REGION.finditer(text):
             region = m.group("region")
             if region == "本市":
@@ -557,7 +565,7 @@ def _regions(r: _Reader, out: Extracted) -> None:
 def _documents(r: _Reader, out: Extracted) -> None:
     seen = set()
     for clause in r.clauses:
-        text = _narrow(clause.text)
+        text = r.narrow(clause)
         for m in _DOCUMENT.finditer(text):
             if m.group("number") not in seen:
                 seen.add(m.group("number"))
@@ -569,7 +577,7 @@ def _documents(r: _Reader, out: Extracted) -> None:
 def _contacts(r: _Reader, out: Extracted) -> None:
     emails, phones, addresses = [], [], []
     for clause in r.clauses:
-        text = _narrow(clause.text)
+        text = r.narrow(clause)
         for m in _EMAIL.finditer(text):
             emails.append((m.group(0), r.quoted(clause, m.start(), m.end())))
         people = list(_PERSON.finditer(text))
@@ -592,7 +600,7 @@ def _contacts(r: _Reader, out: Extracted) -> None:
 def _attachments(r: _Reader, out: Extracted) -> None:
     named: dict[int, Attachment] = {}
     for clause in r.clauses:
-        text = _narrow(clause.text)
+        text = r.narrow(clause)
         if clause.section == "att":  # the list of attachments at the end: "1.实施方案模板"
             m = _ATTACHMENT_ITEM.match(text)
             if m:
