@@ -23,10 +23,11 @@ FOCUS_VOUCHES = 0.5  # share of the question's focus (by weight) found in one se
 FOCUS_MIN_IDF = 1.5  # a focus word this rare in the notice names its subject
 
 
+COMMON_IDF = 1.2  # below this a word is in about a quarter of the sentences or more
 ABOUT_SHARE = 0.5  # share of the question's focus words a fact's sentence must hold to answer it
 
 
-def about(query: Query, kb: KnowledgeBase, clause_id: str, share: float = ABOUT_SHARE) -> bool:
+def about(query: Query, kb: KnowledgeBase, clause_id: str, share: float = ABOUT_SHARE, rare_only: bool = False) -> bool:
     """Whether a sentence (with its section path) holds enough of what the question is about.
 
     A focus word counts when the sentence has it, or its canonical synonym among its words.
@@ -34,14 +35,16 @@ def about(query: Query, kb: KnowledgeBase, clause_id: str, share: float = ABOUT_
     clause = kb.clause(clause_id)
     if clause is None:
         return False
-    if not query.focus:
+    # rare_only: a word most sentences share ("资金", "企业") says nothing about which sentence is meant.
+    focus = [w for w in query.focus if not rare_only or kb.index.idf.get(w, COMMON_IDF) >= COMMON_IDF]
+    if not focus:
         return True
     place = fold(clause.text + clause.path)
     doc = kb.index.doc(clause_id)
     words = set(doc.words) | set(doc.path_words) if doc else set()
     synonyms = kb.lexicon.synonyms
-    held = sum(w in place or w in words or synonyms.get(w, "\0") in words for w in query.focus)
-    return held >= share * len(query.focus)
+    held = sum(w in place or w in words or synonyms.get(w, "\0") in words for w in focus)
+    return held >= share * len(focus)
 
 
 def focus_share(query: Query, kb: KnowledgeBase, hit: Hit) -> float:

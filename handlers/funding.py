@@ -105,8 +105,9 @@ def pick_share(facts: Facts, folded: str) -> Share | None:
             score += 2
         if share.bound == "max" and has_any(folded, ("最多", "不超过", "不高于", "顶多", "最高", "上限")):
             score += 2
-        if share.bound == "max" and has_any(folded, facts.remainder_cues):
-            score += 3  # "除了改造以外的那部分": the share beside the main one
+        if has_any(folded, facts.remainder_cues):
+            # "除了改造以外的那部分": the words name the main share only to leave it out.
+            score = score + 3 if share.bound == "max" else -score
         if score > best_score:
             best, best_score = share, score
     return best

@@ -114,12 +114,17 @@ def elsewhere(query: Query, kb: KnowledgeBase) -> Answer | None:
         return None  # whether a place outside may apply is the location rule's verdict
     region = fold(rules[0].region)
     names = {name: r for r, group in kb.facts.places.items() for name in group}
-    others = [n for n in names if (n in query.folded or query.english and n in query.words) and names[n] != region]
+    others = [
+        n
+        for n in names
+        if (n in query.folded or query.english and n in query.words) and names[n] not in (region, ELSEWHERE)
+    ]
     if not others:
         return None
     return _not_covered(kb, query, f"通知只涉及{rules[0].region}的工作,未涉及{others[0]}的政策。")
 
 
+ELSEWHERE = "外地"  # places.yaml's words for "somewhere else": a move away, not another region's policy
 _BATCH = re.compile(r"(首|第[一二三四五六七八九十\d]+)批")
 _ATTACHMENT_CONTENT = re.compile(
     r"附件\s*\d+.{0,10}?(?:里|中|内).{0,12}?(?:哪些|具体|有没有|在不在|是否|列了|包括|包含)"
@@ -418,7 +423,7 @@ def clause_answer(query: Query, kb: KnowledgeBase) -> Answer:
     if note:
         body = note.answer + _second_note(kb, hits, query, note.answer, note)
         return Answer(query.asked, True, intent, body, citations(kb, hits=hits), confidence, note.topic)
-    if query.slots and not coverage.about(query, kb, top.clause.id, share=ABOUT_COMPOSED):
+    if query.slots and not coverage.about(query, kb, top.clause.id, share=ABOUT_COMPOSED, rare_only=True):
         # A question asking for something (a date, a number, a place) about a subject the best sentence
         # does not name: a sentence that only shares its incidental words ("每个区") answers nothing.
         return _not_covered(kb, query, "通知中未涉及这个问题。")
