@@ -450,6 +450,7 @@ DECIDERS: tuple[Decider, ...] = (
     expense,
     counted,
     slots.location,
+    slots.age,
     situation,
     slots.only_deadline,
     slots.how_many,

@@ -6,6 +6,7 @@ passes the question on. The facts come from extraction (any notice) or hand-writ
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from knowledge.base import KnowledgeBase
@@ -385,4 +386,38 @@ def documents(query: Query, kb: KnowledgeBase) -> Answer | None:
         citations=citations(kb, *(d.source for d in docs[:3])),
         topic="documents",
         kind="computed",
+    )
+
+
+_YEAR_MONTH = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?")
+
+
+def age(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """A founding date held against a minimum age ("2023年3月成立的公司能申报吗" against 成立满2年)."""
+    ages = kb.facts.ages
+    if not ages or not ({"permission", "eligibility"} & set(query.slots)):
+        return None
+    rule = next((a for a in ages if a.what in query.folded), None)
+    m = _YEAR_MONTH.search(query.folded)
+    if rule is None or m is None:
+        return None
+    founded = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1))
+    until = rule.reference or query.today
+    try:
+        due = founded.replace(year=founded.year + rule.years)
+    except ValueError:  # 29 February
+        due = founded.replace(year=founded.year + rule.years, day=28)
+    counted = f"以{cn_date(until)}计" if rule.reference else f"按今天{cn_date(until)}计"
+    if due > until:
+        when = cn_date(founded, with_day=bool(m.group(3)))
+        text = f"不符合:通知要求{rule.what}满{rule.years}年({counted}),{when}{rule.what}的,尚未满{rule.years}年。"
+    else:
+        text = f"这一条件符合:{rule.what}已满{rule.years}年({counted});其他条件仍需对照通知逐条确认。"
+    return found_answer(
+        query,
+        intent="eligibility",
+        text=text,
+        citations=citations(kb, rule.source, hits=list(query.hits)[:1]),
+        topic="eligibility",
+        kind="verdict",
     )

@@ -78,6 +78,7 @@ def enrich(facts: Facts, found: Extracted) -> Facts:
     facts.exclusions = list(found.exclusions)
     facts.regions = list(found.regions)
     facts.documents = list(found.documents)
+    facts.ages = list(found.ages)
     facts.contacts = found.contacts
     if not facts.attachments:
         facts.attachments = list(found.attachments)

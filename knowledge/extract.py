@@ -58,6 +58,10 @@ _LIMIT = re.compile(
     r"(?P<subject>[^,;。]{0,12}?)(?:限报|只能申报|只能报|最多申报|最多报|限申报)\s*(\d+)\s*(份|个|项)(?P<what>[\u4e00-\u9fff]{0,4})"
 )
 _DOCUMENT = re.compile(r"《(?P<title>[^》]{4,80})》\s*[(]?\s*(?P<number>[\u4e00-\u9fff]{1,12}〔\d{4}〕\d+号)")
+_AGE = re.compile(
+    r"(?P<what>成立|注册|登记|设立)(?:时间)?满\s*(?P<n>[一二两三四五六七八九十]|\d+)\s*年"
+    r"(?:\s*[(]?\s*以\s*(?P<ref>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*为计算节点)?"
+)
 _RATIO = re.compile(r"(?P<subject>[^,;。]{2,40}?)比例(?:应当?|须|要)?达到\s*(\d+(?:\.\d+)?)\s*%\s*以上")
 _ALLOWED = re.compile(r"可用于(?P<items>[^。;]+)")
 _FORBIDDEN = re.compile(r"不得用于(?P<items>[^,;。]+)")
@@ -140,6 +144,16 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Age:
+    """A minimum age of the applicant ("成立满2年(以2024年5月6日为计算节点)")."""
+
+    what: str  # 成立 | 注册 ...
+    years: int
+    reference: dt.date | None  # the day it is counted to; None: the day of applying
+    source: Quoted
+
+
+@dataclass(frozen=True)
 class Region:
     """A location rule: who or what must be in a region ("试点区应为北京市所属辖区")."""
 
@@ -186,6 +200,7 @@ class Extracted:
     exclusions: list[Exclusion] = field(default_factory=list)
     regions: list[Region] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
+    ages: list[Age] = field(default_factory=list)
     contacts: Contacts = field(default_factory=Contacts)
     attachments: list[Attachment] = field(default_factory=list)
 
@@ -562,6 +577,15 @@ def _regions(r: _Reader, out: Extracted) -> None:
             out.regions.append(Region(region, clause.text[a:b].strip(), r.quoted(clause, a, b)))
 
 
+def _ages(r: _Reader, out: Extracted) -> None:
+    for clause in r.clauses:
+        text = r.narrow(clause)
+        for m in _AGE.finditer(text):
+            reference, _ = _parse_day(m.group("ref")) if m.group("ref") else (None, False)
+            quote = r.quoted(clause, m.start(), m.end())
+            out.ages.append(Age(m.group("what"), _count(m.group("n")), reference, quote))
+
+
 def _documents(r: _Reader, out: Extracted) -> None:
     seen = set()
     for clause in r.clauses:
@@ -631,6 +655,7 @@ def extract(notice: Notice, clauses: list[Clause], words) -> Extracted:
     _expenses(r, out)
     _regions(r, out)
     _documents(r, out)
+    _ages(r, out)
     _contacts(r, out)
     _attachments(r, out)
     return out

@@ -145,6 +145,7 @@ class Facts:
     places: dict[str, tuple[str, ...]] = field(default_factory=dict)  # region -> the places within it
     regions: list = field(default_factory=list)  # extract.Region: location rules of the notice
     documents: list = field(default_factory=list)  # extract.Document: documents cited by title and number
+    ages: list = field(default_factory=list)  # extract.Age: how long an applicant must have existed
     document_cues: tuple[str, ...] = ()  # words that ask which document the notice rests on
     remainder_cues: tuple[str, ...] = ()  # words that ask for what is left besides the main share
     outcome_cues: tuple[str, ...] = ()  # questions about what followed the notice (who was selected)

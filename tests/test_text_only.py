@@ -284,3 +284,10 @@ def test_the_contents_of_an_attachment_are_not_in_the_notice(shipped):
 def test_the_document_it_rests_on(shipped):
     a = ask(shipped, "这次遴选依据的是哪个文件?文号多少?")
     assert "财建〔2023〕117号" in a.text and "财建〔2023〕117号" in a.citations[0].quote
+
+
+def test_a_founding_date_against_a_minimum_age():
+    forward = build(FIXTURES / "fic-zhuanfa-2024")
+    a = ask(forward, "我们是2023年3月成立的公司,能申报不?")
+    assert a.text.startswith("不符合") and "2023年3月" in a.text and "成立满2年" in a.citations[0].quote
+    assert ask(forward, "我们2020年5月成立的,可以申报吗?").text.startswith("这一条件符合")
