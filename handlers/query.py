@@ -21,10 +21,6 @@ MAX_QUESTION = 500  # longer messages are cut: the question is in the first sent
 _CONTENT = re.compile(r"[0-9a-z\u4e00-\u9fff]")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%|百分之([零一二两三四五六七八九十]+)")
 _LATIN = re.compile(r"[a-z]")
-# Places a message may name: a province, city or district of China, for location rules.
-_PLACE = re.compile(
-    r"([\u4e00-\u9fff]{2,3}?(?:省|市|区|县|自治区))|(河北|天津|上海|广东|江苏|浙江|山东|河南|燕郊|廊坊|雄安)"
-)
 
 
 @dataclass(frozen=True)
@@ -92,6 +88,16 @@ def _shares(folded: str) -> tuple[float, ...]:
 _NUMERIC = re.compile(r"^[\d.%]+|^[零一二两三四五六七八九十百千万]+[^\u4e00-\u9fff]*$|来号")
 
 
+def _places(kb: KnowledgeBase, folded: str, words, english: bool) -> tuple[str, ...]:
+    """The places a message names, as written (an English question also by its words: "tianjin"), in order.
+
+    Never a restored typo: "当天发" holds no 天津.
+    """
+    names = {name for group in kb.facts.places.values() for name in group}
+    found = {n for n in names if n in folded or english and n in words}
+    return tuple(sorted(found, key=lambda n: (folded.find(n), -len(n))))
+
+
 def _focus(kb: KnowledgeBase, words: tuple[str, ...]) -> tuple[str, ...]:
     """Words that name the subject: no stop word, no question word, no synonym variant (its canonical stays).
 
@@ -133,7 +139,7 @@ def analyse(
     latin = len(_LATIN.findall(folded))
     stated = Stated(
         role=_role(kb, folded),
-        places=tuple(dict.fromkeys(a or b for a, b in _PLACE.findall(folded))),
+        places=_places(kb, folded, words, latin * 2 > len(folded)),
         counts=tuple(counts(folded)),
         amounts=tuple(amounts(folded)),
         shares=_shares(folded),

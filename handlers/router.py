@@ -114,11 +114,7 @@ def elsewhere(query: Query, kb: KnowledgeBase) -> Answer | None:
         return None  # whether a place outside may apply is the location rule's verdict
     region = fold(rules[0].region)
     names = {name: r for r, group in kb.facts.places.items() for name in group}
-    others = [
-        n
-        for n in names
-        if (n in query.folded or query.english and n in query.words) and names[n] not in (region, ELSEWHERE)
-    ]
+    others = [n for n in query.stated.places if names[n] not in (region, ELSEWHERE)]
     if not others:
         return None
     return _not_covered(kb, query, f"通知只涉及{rules[0].region}的工作,未涉及{others[0]}的政策。")

@@ -244,11 +244,7 @@ def location(query: Query, kb: KnowledgeBase) -> Answer | None:
     if not rules or not ({"permission", "eligibility"} & set(query.slots)):
         return None
     names = {name: region for region, group in kb.facts.places.items() for name in group}
-    # As written, or as one of its words ("tianjin"): never across the boundary of two words.
-    stated = sorted(
-        {n for n in names if n in query.folded or query.english and n in query.words},
-        key=lambda n: (query.folded.find(n), -len(n)),
-    )
+    stated = query.stated.places
     if not stated:
         return None
     rule = rules[0]
