@@ -356,7 +356,8 @@ def dated(query: Query, kb: KnowledgeBase) -> Answer | None:
         return None
     deadlines = [d for d in kb.facts.dates if d.role == "deadline"]
     only = query.slot == "deadline" and deadlines == [fact]  # "还来得及么": the one deadline there is
-    named = fact.role == "event" and found(query.cues, fact.cues)  # "哪天印发的": the issue date, by name
+    # "哪天印发的": the question names the date by its own words.
+    named = fact.role == "event" and found(query.cues, fact.cues)
     if (
         not only
         and not named

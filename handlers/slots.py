@@ -275,6 +275,8 @@ def excluded(query: Query, kb: KnowledgeBase) -> Answer | None:
     """A may-we question that meets one of the notice's exclusions ("不得重复申报"): the rule, as its condition."""
     if not ({"permission", "eligibility"} & set(query.slots)) or not kb.facts.exclusions or _noted(query, kb):
         return None
+    if query.slot == "deadline":
+        return None  # "现在还能申报吗" asks about the deadline, not about an exclusion
     top = {h.clause.id for h in query.hits[:2]}
     best, share = None, 0.0
     for rule in kb.facts.exclusions:
