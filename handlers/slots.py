@@ -26,15 +26,28 @@ _MONEY = ("资金", "钱", "补贴", "补助", "奖补", "经费", "money", "fun
 
 
 def found_answer(
-    query: Query, *, intent: str, text: str, citations: list, topic: str, kind: str, confidence: float = 0.85
+    query: Query,
+    kb: KnowledgeBase,
+    sources,
+    *,
+    intent: str,
+    text: str,
+    topic: str,
+    kind: str,
+    best_hit: bool = True,
+    limit: int = 3,
+    confidence: float = 0.85,
 ) -> Answer:
-    """An answer made from a fact of the notice, built by keyword in one place."""
+    """An answer made from facts of the notice, built by keyword in one place.
+
+    sources: the facts' quotes or clause ids, cited first; best_hit: the best-matching clause may follow them.
+    """
     return Answer(
         question=query.asked,
         answered=True,
         intent=intent,
         text=text,
-        citations=citations,
+        citations=citations(kb, *sources, hits=list(query.hits)[:1] if best_hit else (), limit=limit),
         confidence=confidence,
         topic=topic,
         kind=kind,
@@ -69,9 +82,11 @@ def issuer(query: Query, kb: KnowledgeBase) -> Answer | None:
         text = f"Issued by {sig.text}" + (f", dated {date.text}" if date else "") + ". " + text
     return found_answer(
         query,
+        kb,
+        ["sig", *(["date"] if date else [])],
         intent="general",
         text=text,
-        citations=citations(kb, "sig", *(["date"] if date else [])),
+        best_hit=False,
         topic="issuer",
         kind="computed",
         confidence=0.9,
@@ -131,9 +146,10 @@ def contact(query: Query, kb: KnowledgeBase) -> Answer | None:
     text = ";".join(lines) + "。" + (sentence.text if sentence and len(sentence.text) <= 160 else "")
     return found_answer(
         query,
+        kb,
+        sources,
         intent="contact",
         text=text,
-        citations=citations(kb, *sources, hits=list(query.hits)[:1]),
         topic=f"contact:{channel or 'any'}",
         kind="computed",
     )
@@ -169,9 +185,10 @@ def how_many(query: Query, kb: KnowledgeBase) -> Answer | None:
         text += clause.text
     return found_answer(
         query,
+        kb,
+        [best.source],
         intent="requirement",
         text=text,
-        citations=citations(kb, best.source, hits=list(query.hits)[:1]),
         topic=f"target:{best.id}",
         kind="computed",
     )
@@ -196,9 +213,10 @@ def cap(query: Query, kb: KnowledgeBase) -> Answer | None:
         text = f"At most {facts.cap_amount / 1_000_000:g} million yuan. " + text
     return found_answer(
         query,
+        kb,
+        [facts.cap],
         intent="funding",
         text=text,
-        citations=citations(kb, facts.cap, hits=list(query.hits)[:1]),
         topic="cap",
         kind="computed",
     )
@@ -223,9 +241,11 @@ def only_deadline(query: Query, kb: KnowledgeBase) -> Answer | None:
     text = "截止时间:" + ";".join(lines) + "。" + (f"(按今天{cn_date(query.today)}计,已过。)" if past else "")
     return found_answer(
         query,
+        kb,
+        [d.source for d in deadlines],
         intent="deadline",
         text=text,
-        citations=citations(kb, *(d.source for d in deadlines)),
+        best_hit=False,
         topic=f"date:{deadlines[0].id}",
         kind="computed",
     )
@@ -262,9 +282,10 @@ def location(query: Query, kb: KnowledgeBase) -> Answer | None:
         text = f"{place}属于{rule.region},符合地域条件(“{rule.text}”);其他条件仍需对照通知逐条确认。"
     return found_answer(
         query,
+        kb,
+        [rule.source],
         intent="eligibility",
         text=text,
-        citations=citations(kb, rule.source, hits=list(query.hits)[:1]),
         topic="eligibility",
         kind="verdict",
         confidence=0.9,
@@ -291,9 +312,10 @@ def excluded(query: Query, kb: KnowledgeBase) -> Answer | None:
     text = f"按通知规定:“{best.text}”。属于这一情形的,不能申报或不再支持;不属于这一情形的,不受此条限制。"
     return found_answer(
         query,
+        kb,
+        [best.source],
         intent="eligibility",
         text=text,
-        citations=citations(kb, best.source, hits=list(query.hits)[:1]),
         topic="eligibility",
         kind="verdict",
     )
@@ -318,9 +340,12 @@ def listing(query: Query, kb: KnowledgeBase) -> Answer | None:
         text = f"{clause.text}\n{lines}"
         return found_answer(
             query,
+            kb,
+            [clause.id, *(c.id for c in items)],
             intent="materials" if "材料" in fold(clause.text) else "general",
             text=text,
-            citations=citations(kb, clause.id, *(c.id for c in items), limit=len(items) + 1),
+            best_hit=False,
+            limit=len(items) + 1,
             topic=f"section:{clause.section}",
             kind="outline",
         )
@@ -363,9 +388,10 @@ def minimum_amount(query: Query, kb: KnowledgeBase) -> Answer | None:
         text, kind = f"{rule}。", "computed"
     return found_answer(
         query,
+        kb,
+        [target.source],
         intent="eligibility",
         text=text,
-        citations=citations(kb, target.source, hits=list(query.hits)[:1]),
         topic=f"target:{target.id}",
         kind=kind,
     )
@@ -379,9 +405,11 @@ def documents(query: Query, kb: KnowledgeBase) -> Answer | None:
     text = "通知引用的文件:" + ";".join(f"《{d.title}》({d.number})" for d in docs[:3]) + "。"
     return found_answer(
         query,
+        kb,
+        [d.source for d in docs[:3]],
         intent="general",
         text=text,
-        citations=citations(kb, *(d.source for d in docs[:3])),
+        best_hit=False,
         topic="documents",
         kind="computed",
     )
@@ -413,9 +441,10 @@ def age(query: Query, kb: KnowledgeBase) -> Answer | None:
         text = f"这一条件符合:{rule.what}已满{rule.years}年({counted});其他条件仍需对照通知逐条确认。"
     return found_answer(
         query,
+        kb,
+        [rule.source],
         intent="eligibility",
         text=text,
-        citations=citations(kb, rule.source, hits=list(query.hits)[:1]),
         topic="eligibility",
         kind="verdict",
     )
