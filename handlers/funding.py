@@ -36,7 +36,6 @@ _ASKS_CAN = (
 )
 _ASKS_HOW_MUCH = ("多少", "几成", "百分之", "比例", "how much", "多大", "amount", "what share")
 _ASKS_SHARE = ("比例", "几成", "百分之", "多大比例", "占多少", "占比", "what share", "what percentage", "how much of")
-_MONEY = ("资金", "钱", "补贴", "补助", "奖补", "经费", "报销", "出钱", "money", "fund")
 
 
 def classify_expense(facts: Facts, folded: str, top_clauses: list[str] = ()) -> tuple[str, Expense | None, str] | None:
@@ -46,7 +45,7 @@ def classify_expense(facts: Facts, folded: str, top_clauses: list[str] = ()) -> 
     question about paying for something that no list names, when the best clauses are the rules on what
     the money may pay for, is an expense the notice does not name.
     """
-    if not has_any(folded, _ASKS_CAN) or not has_any(folded, (*_MONEY, *facts.spending_words)):
+    if not has_any(folded, _ASKS_CAN) or not has_any(folded, (*facts.money_words, *facts.spending_words)):
         return None  # "我们是软件公司能申请吗" asks about eligibility, not about paying for software
     named = []
     for rank, verdict in enumerate(("forbidden", "allowed", "partial")):
@@ -79,18 +78,18 @@ def main_uses(facts: Facts) -> list[Expense]:
 def expense_text(facts: Facts, verdict: str, expense: Expense | None, word: str) -> str:
     """Yes, no, or "the notice names neither", with the rule that decides."""
     if verdict == "forbidden":
-        return f"不可以。通知规定奖补资金不得用于{expense.label}。"
+        return f"不可以。通知规定{facts.money_noun}不得用于{expense.label}。"
     if verdict == "allowed":
         share = next((s for s in facts.shares if s.id == expense.share), None)
         bound = "不低于" if share and share.bound == "min" else "不高于"
         part = f"(属于{bound}{percent(share.ratio)}、{share.label}的那部分资金)" if share else ""
-        return f"可以。{expense.label}属于通知列明的奖补资金支持范围{part}。"
+        return f"可以。{expense.label}属于通知列明的{facts.money_noun}支持范围{part}。"
     if verdict == "partial":
         return expense.note
     allowed = "、".join(e.label for e in main_uses(facts))
     what = f"“{word}”" if word else "这项支出"
     return (
-        f"通知未明确{what}能否使用奖补资金:通知既没有把它列为可用范围,也没有列为禁止用途。"
+        f"通知未明确{what}能否使用{facts.money_noun}:通知既没有把它列为可用范围,也没有列为禁止用途。"
         f"通知列明用于企业改造的支出是{allowed}。具体请以试点区实施方案和主管部门口径为准。"
     )
 
@@ -162,7 +161,9 @@ def share_check(facts: Facts, folded: str, stated_share: float | None, amounts_:
     bound = "不低于" if share.bound == "min" else "不高于"
     within = planned >= share.ratio - 1e-9 if share.bound == "min" else planned <= share.ratio + 1e-9
     verdict = "可以,在比例之内" if within else "不可以,超出了比例" if share.bound == "max" else "不可以,低于比例"
-    text = f"{verdict}:通知规定{bound}{percent(share.ratio)}的奖补资金{share.label},计划占{planned * 100:.4g}%。"
+    text = (
+        f"{verdict}:通知规定{bound}{percent(share.ratio)}的{facts.money_noun}{share.label},计划占{planned * 100:.4g}%。"
+    )
     return text, share
 
 
@@ -178,12 +179,12 @@ def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, S
     whole_cap = facts.cap_amount and (has_any(folded, facts.cap_cues) or has_any(amount_text, facts.cap_cues))
     if not given and not whole_cap:
         # A share of the money: "比例" alone may be the share of enterprises that must reach a level.
-        asks = has_any(folded, _ASKS_SHARE) and has_any(folded, (*_MONEY, *facts.spending_words))
+        asks = has_any(folded, _ASKS_SHARE) and has_any(folded, (*facts.money_words, *facts.spending_words))
         share = pick_share(facts, folded) if asks else None
         if share is None:
             return None
         bound = "不低于" if share.bound == "min" else "不高于"
-        return f"{bound}{percent(share.ratio)}的奖补资金{share.label}。", share
+        return f"{bound}{percent(share.ratio)}的{facts.money_noun}{share.label}。", share
     base = given[0] if given else facts.cap_amount
     stated = _stated_ratio(folded)
     # A share the question names ("1亿的20%") is the notice's share of that ratio, if it has one.
@@ -202,7 +203,7 @@ def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, S
     word = "至少" if share.bound == "min" else "最多"
     note = ""
     if facts.cap_amount and base > facts.cap_amount:
-        note = f"注意:通知规定奖补资金总额不超过{yuan(facts.cap_amount)}。"
+        note = f"注意:通知规定{facts.money_noun}总额不超过{yuan(facts.cap_amount)}。"
     text = (
         f"按{'不低于' if share.bound == 'min' else '不高于'}{percent(share.ratio)}计算,{yuan(base)}中{word}"
         f"{yuan(value)}{share.label}。{note}"

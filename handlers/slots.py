@@ -22,7 +22,6 @@ _ASKED_UNIT = re.compile(r"(?:几|多少)\s*(个)?\s*([\u4e00-\u9fff])")
 EXCLUSION_SHARE = 0.34  # the rule is quoted with its condition, so a looser match is safe
 WINDOW = re.compile(r"(申报|报送|提交|受理|申请|报名)(时间|期限|期间|日期|窗口)")  # a window to apply in
 _DELIVERS = re.compile(r"(?:报送|送|寄|发送|提交|递交)(?:至|到)|报送(?:所在|注册)")
-_MONEY = ("资金", "钱", "补贴", "补助", "奖补", "经费", "money", "fund", "subsidy", "grant")
 
 
 def found_answer(
@@ -199,13 +198,13 @@ def cap(query: Query, kb: KnowledgeBase) -> Answer | None:
     if _noted(query, kb):
         return None
     facts = kb.facts
-    if facts.cap_amount is None or "amount" not in query.slots or not has_any(query.cues, _MONEY):
+    if facts.cap_amount is None or "amount" not in query.slots or not has_any(query.cues, facts.money_words):
         return None
     clause = kb.clause(facts.cap.clause_id)
     # Every word the question is about must be in the cap's sentence or section: "单个企业最多多少" is
     # not a question about the fund's total.
     place = fold(clause.text + clause.path) if clause else ""
-    money_words = {fold(w) for w in _MONEY}
+    money_words = set(facts.money_words)
     if any(w not in place and w not in money_words and kb.index.idf.get(w) for w in query.focus):
         return None
     text = f"{facts.cap_text}(上限{yuan(facts.cap_amount)})。"

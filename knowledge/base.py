@@ -77,6 +77,7 @@ def enrich(facts: Facts, found: Extracted) -> Facts:
     ]
     facts.exclusions = list(found.exclusions)
     facts.regions = list(found.regions)
+    facts.money_noun = found.money_noun or facts.money_noun
     facts.documents = list(found.documents)
     facts.ages = list(found.ages)
     facts.contacts = found.contacts

@@ -194,6 +194,7 @@ class Extracted:
     cap_amount: int | None = None
     cap: Quoted | None = None
     cap_text: str = ""
+    money_noun: str = ""  # what the notice calls its money ("奖补资金"), from the sentences of its shares
     shares: list[Share] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     expenses: list[Expense] = field(default_factory=list)
@@ -358,7 +359,10 @@ def _money(r: _Reader, out: Extracted) -> None:
             rest = m.group("rest").strip()
             if "资金" not in rest and "资金" not in text[: m.start()][-12:]:
                 continue  # a share of something other than the money (a count, a level)
-            label = re.sub(r"^(?:奖补|专项|补助|补贴)?资金", "", rest).strip()
+            noun = re.match(r"^(?:奖补|专项|补助|补贴)?资金", rest)
+            if noun and not out.money_noun:
+                out.money_noun = noun.group(0)
+            label = rest[noun.end() :].strip() if noun else rest.strip()
             if "以下" in label and clause.parent:
                 # "支持以下工作:一是……": the list that follows says what the share pays for
                 paragraph = r.notice.by_id[clause.parent].text

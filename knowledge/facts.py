@@ -150,6 +150,8 @@ class Facts:
     remainder_cues: tuple[str, ...] = ()  # words that ask for what is left besides the main share
     outcome_cues: tuple[str, ...] = ()  # questions about what followed the notice (who was selected)
     outcome_say: str = ""
+    money_words: tuple[str, ...] = ()  # words for the money itself (lexicon/questions.yaml)
+    money_noun: str = "资金"  # what the notice calls its money ("奖补资金"), read from its text
     not_focus: frozenset[str] = frozenset()  # words that bound a figure or ask leave, not a subject
     not_asking: tuple[str, ...] = ()  # phrases whose question words ask nothing ("十几家")
     count_checks: tuple[str, ...] = ()  # words that hold a stated count against a minimum
@@ -374,6 +376,7 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | N
     facts.count_checks = _words(intents.get("count_checks"))
     facts.document_cues = _words(intents.get("documents"))
     facts.remainder_cues = _words(intents.get("remainder"))
+    facts.money_words = _words(intents.get("money"))
     facts.not_focus = frozenset(_words(intents.get("not_focus")))
     facts.outcome_cues = _words((intents.get("outcomes") or {}).get("cues"))
     facts.outcome_say = str((intents.get("outcomes") or {}).get("say", ""))
