@@ -7,6 +7,8 @@ import re
 from decimal import Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 
+from knowledge.extract import cn_date  # noqa: F401 - handlers format dates as the notices' facts do
+
 _CN = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUM = r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
@@ -103,7 +105,3 @@ def yuan(amount) -> str:
 
 def percent(ratio: float) -> str:
     return f"{ratio * 100:g}%"
-
-
-def cn_date(day: dt.date, with_day: bool = True) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if with_day else f"{day.year}年{day.month}月"

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from .facts import Attachment, DateFact, Expense, Quoted, Share, Target
 from .model import Clause, Notice
+from .parser import cn_number
 
 _YEAR_MONTH_DAY = r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?"
 _DEADLINE = re.compile(rf"(?:于|在|截止到?|截至)?{_YEAR_MONTH_DAY}\s*(?:前|之前|以前|止|截止)")
@@ -95,11 +96,6 @@ def _narrow(text: str) -> str:
     return "".join(out)
 
 
-def _count(token: str) -> int:
-    """A small count written in digits or in Chinese ("三" -> 3)."""
-    return int(token) if token.isdigit() else "零一二三四五六七八九十".find(token) if token != "两" else 2
-
-
 def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
@@ -122,7 +118,8 @@ def _parse_day(text: str, year: int | None = None, end: bool = False) -> tuple[d
     return _day(m.group(1) or str(year), m.group(2), m.group(3), end=end), bool(m.group(3))
 
 
-def _cn_date(day: dt.date, with_day: bool = True) -> str:
+def cn_date(day: dt.date, with_day: bool = True) -> str:
+    """A date as Chinese documents write it: 2023年7月10日, or 2023年7月."""
     return f"{day.year}年{day.month}月{day.day}日" if with_day else f"{day.year}年{day.month}月"
 
 
@@ -274,8 +271,8 @@ def _dates(r: _Reader, out: Extracted) -> None:
             before = re.sub(r"[为是]$", "", text[a : m.start()].strip())
             before = re.sub(r"^[(\d一二三四五六七八九十)、.]+|[(于自]+$", "", before).strip()
             label = (m.group("label") or "").strip() or before or "期间"
-            begin = _cn_date(start, start_has_day) if start else m.group("start").strip()
-            finish = _cn_date(end, end_has_day)
+            begin = cn_date(start, start_has_day) if start else m.group("start").strip()
+            finish = cn_date(end, end_has_day)
             out.dates.append(
                 DateFact(
                     id=f"x-period-{len(out.dates) + 1}",
@@ -304,7 +301,7 @@ def _dates(r: _Reader, out: Extracted) -> None:
                     id=f"x-deadline-{len(out.dates) + 1}",
                     label="截止",
                     role="deadline",
-                    text=f"截止时间为{_cn_date(day, bool(m.group(3)))}前:{what}",
+                    text=f"截止时间为{cn_date(day, bool(m.group(3)))}前:{what}",
                     cues=r.cues(what),
                     source=r.quoted(clause, a, b),
                     date=day,
@@ -323,7 +320,7 @@ def _dates(r: _Reader, out: Extracted) -> None:
                     id=f"x-after-{len(out.dates) + 1}",
                     label=what,
                     role="after",
-                    text=f"{what}在{ref}结束({_cn_date(period.end, with_day=False)})后进行",
+                    text=f"{what}在{ref}结束({cn_date(period.end, with_day=False)})后进行",
                     cues=r.cues(what),
                     source=r.quoted(clause, m.start(), m.end()),
                     after=period.end,
@@ -338,7 +335,7 @@ def _dates(r: _Reader, out: Extracted) -> None:
                         id="x-issued",
                         label="印发",
                         role="event",
-                        text=f"通知于{_cn_date(day)}印发",
+                        text=f"通知于{cn_date(day)}印发",
                         cues=("印发", "发布", "发文", "落款", "出台"),
                         source=Quoted(clause.text, clause.id),
                         date=day,
@@ -447,7 +444,7 @@ def _targets(r: _Reader, out: Extracted) -> None:
                     label=clause.text[a : m.start() + 1].strip(),
                     cues=r.cues(clause.text[a:b]),
                     source=r.quoted(clause, a, b),
-                    count=_count(m.group(1)),
+                    count=cn_number(m.group(1)),
                     unit=m.group(2),
                 )
             )
@@ -587,7 +584,7 @@ def _ages(r: _Reader, out: Extracted) -> None:
         for m in _AGE.finditer(text):
             reference, _ = _parse_day(m.group("ref")) if m.group("ref") else (None, False)
             quote = r.quoted(clause, m.start(), m.end())
-            out.ages.append(Age(m.group("what"), _count(m.group("n")), reference, quote))
+            out.ages.append(Age(m.group("what"), cn_number(m.group("n")), reference, quote))
 
 
 def _documents(r: _Reader, out: Extracted) -> None:

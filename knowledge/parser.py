@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .model import Clause, Notice, Section
 
-_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN = "零一二三四五六七八九十百"
 
 # Each marker kind: (name, pattern). The pattern's group 1 is the number, group 2 the rest of the line.
