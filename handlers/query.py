@@ -93,8 +93,7 @@ def _places(kb: KnowledgeBase, folded: str, words, english: bool) -> tuple[str, 
 
     Never a restored typo: "当天发" holds no 天津.
     """
-    names = {name for group in kb.facts.places.values() for name in group}
-    found = {n for n in names if n in folded or english and n in words}
+    found = {n for n in kb.place_region if n in folded or english and n in words}
     return tuple(sorted(found, key=lambda n: (folded.find(n), -len(n))))
 
 

@@ -113,8 +113,7 @@ def elsewhere(query: Query, kb: KnowledgeBase) -> Answer | None:
     if not rules or {"permission", "eligibility"} & set(query.slots):
         return None  # whether a place outside may apply is the location rule's verdict
     region = fold(rules[0].region)
-    names = {name: r for r, group in kb.facts.places.items() for name in group}
-    others = [n for n in query.stated.places if names[n] not in (region, ELSEWHERE)]
+    others = [n for n in query.stated.places if kb.place_region[n] not in (region, ELSEWHERE)]
     if not others:
         return None
     return _not_covered(kb, query, f"通知只涉及{rules[0].region}的工作,未涉及{others[0]}的政策。")
@@ -134,8 +133,7 @@ def other_batch(query: Query, kb: KnowledgeBase) -> Answer | None:
     if not own or not asked or {"permission", "eligibility"} & set(query.slots):
         return None  # "选上了以后第二批还能报吗" asks about a rule of this notice (不得重复申报)
     others = [b for b in asked if b != own.group(0) and not (own.group(1) == "首" and b == "第一批")]
-    text = fold(kb.notice.text)
-    missing = [b for b in others if b not in text]
+    missing = [b for b in others if b not in kb.folded_text]
     if not missing:
         return None
     return _not_covered(kb, query, f"通知是{own.group(0)}的通知,未涉及{missing[0]}的安排。")

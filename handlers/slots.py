@@ -262,7 +262,7 @@ def location(query: Query, kb: KnowledgeBase) -> Answer | None:
     rules = kb.facts.regions
     if not rules or not ({"permission", "eligibility"} & set(query.slots)):
         return None
-    names = {name: region for region, group in kb.facts.places.items() for name in group}
+    names = kb.place_region
     stated = query.stated.places
     if not stated:
         return None

@@ -47,6 +47,16 @@ class KnowledgeBase:
         return self.notes_by_clause.get(clause_id, [])
 
     @cached_property
+    def place_region(self) -> dict[str, str]:
+        """Every place name of the lexicon, and the region it belongs to."""
+        return {name: region for region, names in self.facts.places.items() for name in names}
+
+    @cached_property
+    def folded_text(self) -> str:
+        """The notice's whole text, folded once."""
+        return fold(self.notice.text)
+
+    @cached_property
     def not_focus(self) -> frozenset[str]:
         """Words that never name what a question is about: question words, bound words and place names."""
         facts = self.facts
