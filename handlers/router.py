@@ -21,7 +21,6 @@ from .compose import compose
 from .compose import evidence as compose_evidence
 from .context import Context
 from .model import Answer
-from .numbers import dates
 from .query import Query, analyse
 
 FOLLOW_UP_ALONE = 0.3  # a follow-up covered this well by its best clause is answered on its own
@@ -295,7 +294,7 @@ def counted(query: Query, kb: KnowledgeBase) -> Answer | None:
 
 def situation(query: Query, kb: KnowledgeBase) -> Answer | None:
     """A verdict on a described situation, from the eligibility rules."""
-    if deadline.asks_when(query.cues) and dates(query.cues, 2000):
+    if deadline.asks_when(query.cues) and query.stated.dates:
         return None  # a named day against a deadline is a date question, not a verdict
     hits = list(query.hits)
     result = eligibility.from_situation(query.cues, query.asked, [h.clause.id for h in hits], kb=kb, day=query.today)

@@ -250,13 +250,6 @@ def only_deadline(query: Query, kb: KnowledgeBase) -> Answer | None:
     )
 
 
-def _region_of(kb: KnowledgeBase, place: str) -> str | None:
-    for region, names in kb.facts.places.items():
-        if place in names:
-            return region
-    return None
-
-
 def location(query: Query, kb: KnowledgeBase) -> Answer | None:
     """Whether a stated place meets the notice's location rule: a place outside its region never does."""
     rules = kb.facts.regions

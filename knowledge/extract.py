@@ -84,7 +84,6 @@ _GENERIC = frozenset("用于 支持 开展 工作 以下 相关 进行 二是 �
 _MONEY_WORDS = frozenset("奖励 资金 奖补 补贴 补助 经费 机构 单位 人员 部门 企业 中小企业 项目 工作".split())
 _SPECIFIC_MAX = 3  # a word in more clauses than this names no single expense ("企业", "服务")
 _UNIT = {"亿": 100_000_000, "万": 10_000}
-_PHRASE_CUT = re.compile(r"[,、;:。]|以及|和|及")
 
 
 def _narrow(text: str) -> str:
