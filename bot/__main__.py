@@ -149,12 +149,12 @@ def serve() -> int:
     from telegram import Update
     from telegram.ext import TypeHandler
 
-    from .admin import AdminTools
+    from .telegram.admin import AdminTools
     from .config import Config, ConfigError
-    from .flood import FloodLimiter, flood_guard
-    from .persistence import SQLitePersistence
+    from .telegram.flood import FloodLimiter, flood_guard
+    from .telegram.persistence import SQLitePersistence
     from .store import Store
-    from .telegram_app import help_command, run
+    from .telegram.app import help_command, run
 
     try:
         config = Config.from_env()

@@ -12,8 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot import admin
-from bot.admin import (
+from bot.telegram import admin
+from bot.telegram.admin import (
     AdminTools,
     format_reload_refused,
     format_stats,

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from telegram.ext import ApplicationHandlerStop
 
-from bot.flood import FLOOD_NOTICE, FloodLimiter, Verdict, flood_guard
+from bot.telegram.flood import FLOOD_NOTICE, FloodLimiter, Verdict, flood_guard
 
 
 class Clock:

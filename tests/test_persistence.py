@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.persistence import SQLitePersistence
+from bot.telegram.persistence import SQLitePersistence
 from bot.store import Store
 
 from support import FakeBotAPI

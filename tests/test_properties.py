@@ -20,9 +20,9 @@ from telegram import Update
 
 import handlers
 from bot.config import Config
-from bot.render import render_answer, render_inline_card, render_plain_list, render_verdict
+from bot.telegram.render import render_answer, render_inline_card, render_plain_list, render_verdict
 from bot.store import Store
-from bot.telegram_app import build_application
+from bot.telegram.app import build_application
 from handlers.model import Answer, Citation
 from knowledge.loader import load_bundle
 

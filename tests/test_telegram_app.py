@@ -21,13 +21,13 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 from telegram.request import HTTPXRequest
 
 import handlers
-from bot import telegram_app as app_module
+from bot.telegram import app as app_module
 from bot.config import Config, ConfigError, TokenRedactingFilter, redact
-from bot.render import VERDICT_TITLE
-from bot.telegram_app import build_application, post_init
-from bot.tg_eligibility import CB_ELIG, askers
-from bot.tg_markup import MAX_CALLBACK_BYTES
-from bot.tg_texts import (
+from bot.telegram.render import VERDICT_TITLE
+from bot.telegram.app import build_application, post_init
+from bot.telegram.eligibility import CB_ELIG, askers
+from bot.telegram.markup import MAX_CALLBACK_BYTES
+from bot.telegram.texts import (
     COMMANDS,
     DEADLINE_QUESTION,
     ELIG_STALE,
@@ -37,7 +37,7 @@ from bot.tg_texts import (
     SORRY_TEXT,
     STALE_TEXT,
 )
-from bot.tg_updates import MAX_CONCURRENT_UPDATES, PerChatUpdateProcessor
+from bot.telegram.updates import MAX_CONCURRENT_UPDATES, PerChatUpdateProcessor
 from handlers import browse, eligibility
 
 from support import NAMED_ENTITY, FakeBotAPI, check_html

@@ -399,7 +399,7 @@ FLOOD_MESSAGES = 30
 
 
 def test_flooding_user_gets_the_limit_one_notice_then_silence(tg: TelegramClient) -> None:
-    from bot.flood import DEFAULT_LIMIT, FLOOD_NOTICE
+    from bot.telegram.flood import DEFAULT_LIMIT, FLOOD_NOTICE
 
     flooder, bystander = tg.new_user("Flood"), tg.new_user("Calm")
     flood_chat, calm_chat = tg.private_chat(flooder), tg.private_chat(bystander)

@@ -1,8 +1,8 @@
 """The Telegram front end's wiring: one Application with every handler, the command menu, errors, serving.
 
-The handlers live in the tg_* modules: tg_commands (/start, /help, topic shortcuts), tg_answers (answers
-and their buttons, free text, groups), tg_browse (/sections, /faq, /source), tg_eligibility (the guided
-check), tg_inline (inline mode); tg_updates orders and paces the updates.
+The handlers live beside it: commands (/start, /help, topic shortcuts), answers (answers and their buttons,
+free text, groups), browse (/sections, /faq, /source), eligibility (the guided check), inline (inline mode);
+updates orders and paces the updates.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from telegram.ext import (
     filters,
 )
 
-from .config import Config, configure_logging, redact
-from .tg_answers import (
+from ..config import Config, configure_logging, redact
+from .answers import (
     CB_ANSWER,
     AnswerHook,
     FeedbackHook,
@@ -43,7 +43,7 @@ from .tg_answers import (
     non_text,
     private_question,
 )
-from .tg_browse import (
+from .browse import (
     CB_FAQ,
     CB_SECTION,
     CB_SECTION_TEXT,
@@ -54,11 +54,11 @@ from .tg_browse import (
     sections,
     source,
 )
-from .tg_commands import CB_GO, deadline, funding, go_button, help_command, start, stale_button, unknown_command
-from .tg_eligibility import eligibility_conversation
-from .tg_inline import inline_query
-from .tg_texts import COMMANDS, SORRY_TEXT
-from .tg_updates import (
+from .commands import CB_GO, deadline, funding, go_button, help_command, start, stale_button, unknown_command
+from .eligibility import eligibility_conversation
+from .inline import inline_query
+from .texts import COMMANDS, SORRY_TEXT
+from .updates import (
     FETCH_AHEAD,
     MAX_CONCURRENT_UPDATES,
     CountingQueue,

@@ -8,12 +8,12 @@ from telegram.ext import ContextTypes
 
 from handlers import browse
 
-from . import library
+from .. import library
 from .render import esc, render_answer
-from .tg_answers import NO_HOOKS, Hooks, answer_and_send, send_answer
-from .tg_markup import NO_PREVIEW, button, send_html, short
-from .tg_outline import outline
-from .tg_texts import (
+from .answers import NO_HOOKS, Hooks, answer_and_send, send_answer
+from .markup import NO_PREVIEW, button, send_html, short
+from .outline import outline
+from .texts import (
     BACK_BUTTON,
     FAQ_EMPTY,
     FAQ_TITLE,

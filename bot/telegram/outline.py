@@ -6,7 +6,7 @@ from typing import Any
 
 from handlers import browse
 
-from . import library
+from .. import library
 
 
 def outline() -> tuple[dict[str, str | None], dict[str, str]]:

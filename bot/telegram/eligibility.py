@@ -11,10 +11,10 @@ from telegram.warnings import PTBUserWarning
 
 from handlers import eligibility
 
-from . import library
+from .. import library
 from .render import esc, render_verdict
-from .tg_markup import NO_PREVIEW, base36, button, send_html
-from .tg_texts import (
+from .markup import NO_PREVIEW, base36, button, send_html
+from .texts import (
     ELIG_BACK_BUTTON,
     ELIG_CANCEL_BUTTON,
     ELIG_CANCELLED,
@@ -32,7 +32,7 @@ ELIGIBILITY_STEP = 0
 # Callback data: e:<session>:<step>:<action>; the session tells an older check's buttons apart.
 CB_ELIG = "e:"
 ELIG_ASKER, ELIG_OPTION, ELIG_BACK, ELIG_CANCEL, ELIG_RESTART = "a", "o", "b", "x", "r"  # ASKER/OPTION + index
-# The /start topic button (and the one under a verdict) that opens the check, in tg_commands' go: namespace.
+# The /start topic button (and the one under a verdict) that opens the check, in commands' go: namespace.
 GO_ELIGIBILITY = "go:elig"
 
 

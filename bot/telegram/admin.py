@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import CommandHandler, ContextTypes
 
-from .store import BEIJING, REASON_DOWNVOTED, REASON_UNANSWERED, QuestionGroup, Stats, Store, groups_to_csv
+from ..store import BEIJING, REASON_DOWNVOTED, REASON_UNANSWERED, QuestionGroup, Stats, Store, groups_to_csv
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ def _pack(lines: list[str], limit: int = MAX_MESSAGE) -> str:
 
 def _default_reload() -> None:
     """Rebuild the bot's knowledge from disk (bot/library.py); the old stays in use if the new is broken."""
-    from . import library
+    from .. import library
 
     library.reload()
 

@@ -19,11 +19,11 @@ import handlers
 from handlers import browse
 from handlers.model import Answer
 
-from . import library
+from .. import library
 from .render import render_answer
-from .tg_markup import base36, button, send_html, short
-from .tg_outline import section_for_citation
-from .tg_texts import (
+from .markup import base36, button, send_html, short
+from .outline import section_for_citation
+from .texts import (
     DOWNVOTE_BUTTON,
     EDITED_TEXT,
     EMPTY_MENTION_TEXT,

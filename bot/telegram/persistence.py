@@ -17,7 +17,7 @@ from typing import Any
 from telegram import Bot
 from telegram.ext import BasePersistence, PersistenceInput
 
-from .store import Store
+from ..store import Store
 
 # The shapes BasePersistence documents (PTB keeps its own aliases private)
 ConversationKey = tuple[int | str, ...]

@@ -10,11 +10,11 @@ from telegram.ext import ContextTypes
 from knowledge.loader import load_bundle
 
 from .render import esc
-from .tg_answers import NO_HOOKS, Hooks, answer_and_send
-from .tg_browse import reply_faq, reply_toc
-from .tg_eligibility import CB_ELIG, GO_ELIGIBILITY
-from .tg_markup import NO_PREVIEW, button
-from .tg_texts import (
+from .answers import NO_HOOKS, Hooks, answer_and_send
+from .browse import reply_faq, reply_toc
+from .eligibility import CB_ELIG, GO_ELIGIBILITY
+from .markup import NO_PREVIEW, button
+from .texts import (
     DEADLINE_BUTTON,
     DEADLINE_QUESTION,
     ELIG_STALE,

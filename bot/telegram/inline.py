@@ -11,10 +11,10 @@ from telegram.ext import ContextTypes
 import handlers
 from handlers import browse
 
-from . import library
+from .. import library
 from .render import render_inline_card
-from .tg_answers import MAX_QUESTION_CHARS
-from .tg_markup import NO_PREVIEW
+from .answers import MAX_QUESTION_CHARS
+from .markup import NO_PREVIEW
 
 MAX_INLINE_RESULTS = 5  # curated questions offered for an empty query
 INLINE_CACHE_SECONDS = 300

@@ -1,0 +1,1 @@
+"""The Telegram front end: the application, its handlers, rendering, persistence and flood control."""
