@@ -28,13 +28,28 @@ def _dates(text: str) -> list[str]:
 
 
 def _amounts(text: str) -> list[str]:
-    return [f"{float(n) * _UNIT[u]:g} million yuan" for n, u in _AMOUNT.findall(text)]
+    out = []
+    for n, u in _AMOUNT.findall(text):
+        millions = f"{float(n) * _UNIT[u]:.2f}".rstrip("0").rstrip(".")  # never an exponent, however large
+        out.append(f"{millions} million yuan")
+    return out
+
+
+# A verdict's conclusion (结论(企业):不符合。), in English.
+_VERDICT = re.compile(r"^结论[((][^))]*[))][::](不符合|符合|需进一步确认)")
+_VERDICT_LEAD = {
+    "不符合": "No: a condition of the notice is not met (see ✘ below). ",
+    "符合": "Yes: the conditions stated are met. ",
+    "需进一步确认": "Not decided yet: the conditions marked ? or listed below are still open. ",
+}
 
 
 def lead(query: Query, kb: KnowledgeBase, answer: Answer) -> str:
     """One English sentence stating what the Chinese answer states: its dates, amounts and shares."""
     text = answer.text
     first = re.split(r"(?<=[。;])", text, maxsplit=1)[0]
+    if verdict := _VERDICT.match(text):
+        return _VERDICT_LEAD[verdict.group(1)]
     if text.startswith(("不可以", "不符合", "不能")):
         return "No. "
     if text.startswith(("可以", "符合")):

@@ -149,10 +149,11 @@ def share_check(facts: Facts, folded: str, stated_share: float | None, amounts_:
     """
     if not facts.shares or not has_any(folded, _CHECKS):
         return None
-    planned = stated_share
+    planned, shown = stated_share, None
     if planned is None and len(amounts_) >= 2 and amounts_[0]:
         whole, part = max(amounts_[:2]), min(amounts_[:2])
         planned = part / whole
+        shown = f"{yuan(part)}÷{yuan(whole)}"  # the arithmetic, so the asker can check it
     if planned is None:
         return None
     share = pick_share(facts, folded)
@@ -161,10 +162,15 @@ def share_check(facts: Facts, folded: str, stated_share: float | None, amounts_:
     bound = "不低于" if share.bound == "min" else "不高于"
     within = planned >= share.ratio - 1e-9 if share.bound == "min" else planned <= share.ratio + 1e-9
     verdict = "可以,在比例之内" if within else "不可以,超出了比例" if share.bound == "max" else "不可以,低于比例"
-    text = (
-        f"{verdict}:通知规定{bound}{percent(share.ratio)}的{facts.money_noun}{share.label},计划占{planned * 100:.4g}%。"
-    )
+    plan = f"{shown}={_share_text(planned)}" if shown else _share_text(planned)
+    text = f"{verdict}:通知规定{bound}{percent(share.ratio)}的{facts.money_noun}{share.label},计划占{plan}。"
     return text, share
+
+
+def _share_text(ratio: float) -> str:
+    """A share as a person writes it, to two decimals at most and never with an exponent: 0.12 -> '12%'."""
+    text = f"{ratio * 100:.2f}".rstrip("0").rstrip(".")
+    return f"{text}%"
 
 
 def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, Share] | None:

@@ -13,10 +13,12 @@ _CN = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "�
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUM = r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
 _AMOUNT = re.compile(_NUM + r"\s*个?\s*(亿|千万|百万|万)")
-# A lone 一/两 before 家 is a phrase ("直接指定一家"), not a count: counts need digits or a 十/百/千.
+# A lone 一/两 before 家 is a phrase ("直接指定一家"), not a count: counts need digits or a 十/百/千, or
+# the word for what is counted right after (两家企业).
 _COUNT = re.compile(
     r"(\d+|[零一二两三四五六七八九]*[十百千][零一二两三四五六七八九十百千]*)\s*(家|个企业|户)"
     r"|(\d+|[一二两三四五六七八九十]+)\s*(份|个项目|项)"
+    r"|([一二两三四五六七八九])\s*(家)(?=(?:中小|小微)?(?:企业|公司|厂))"
 )
 _MONTH_DAY = re.compile(r"(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 _EN_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(million|billion|m)\b")
@@ -63,12 +65,12 @@ def amounts(folded: str) -> list[int]:
 
 def counted_units(folded: str) -> list[str]:
     """The unit of each count written in the text, in order ("两份" -> "份")."""
-    return [u1 or u2 for _, u1, _, u2 in _COUNT.findall(folded)]
+    return [u1 or u2 or u3 for _, u1, _, u2, _, u3 in _COUNT.findall(folded)]
 
 
 def counts(folded: str) -> list[int]:
     """Counts of enterprises written in the text ("420家" -> 420)."""
-    return [int(to_number(a or b)) for a, _, b, _ in _COUNT.findall(folded)]
+    return [int(to_number(a or b or c)) for a, _, b, _, c, _ in _COUNT.findall(folded)]
 
 
 def dates(folded: str, default_year: int) -> list[dt.date]:

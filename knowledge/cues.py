@@ -31,6 +31,12 @@ def _literal(cue: str) -> re.Pattern[str]:
 
 
 _NEGATIONS = ("没有", "从未", "并未", "从没", "没", "未", "不", "非")
+# A negation up to a dozen characters before the cue, in the same clause, still negates it ("没有获得过中央财政资金"
+# negates 中央财政资金). Only words that negate a verb count at that distance: 不 and 非 start too many
+# words (不少, 非常) to be read that far.
+_FAR_NEGATIONS = ("没有", "从未", "并未", "从没", "未曾", "没", "未")
+_FAR = 12
+_CLAUSE_END = re.compile(r"[,。;!?,.;!?、]|但|可是|不过|而且|but")
 
 
 def occurs_affirmed(cue: str, text: str) -> bool:
@@ -42,10 +48,19 @@ def occurs_affirmed(cue: str, text: str) -> bool:
         return False  # the common case, decided without a search for every occurrence
     pattern = _pattern(cue) or _literal(cue)
     for m in pattern.finditer(text):
-        before = text[max(0, m.start() - 2) : m.start()]
-        if cue.startswith(_NEGATIONS) or not before.endswith(_NEGATIONS):
+        if cue.startswith(_NEGATIONS) or not _negated(text, m.start()):
             return True
     return False
+
+
+def _negated(text: str, start: int) -> bool:
+    """Whether a negation stands before position start, right before it or a few characters back in its clause."""
+    # Words may stand apart ("从未 获得", an English question's words): a negation before the space counts.
+    if text[max(0, start - 4) : start].rstrip()[-2:].endswith(_NEGATIONS):
+        return True
+    window = text[max(0, start - _FAR) : start]
+    clause = _CLAUSE_END.split(window)[-1]
+    return any(n in clause for n in _FAR_NEGATIONS)
 
 
 def weight(cue: str) -> int:
