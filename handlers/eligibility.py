@@ -75,10 +75,17 @@ class _Askers(Mapping):
 ASKERS: Mapping[str, str] = _Askers()
 
 
-def steps(asker: str, kb: KnowledgeBase | None = None) -> list[Step]:
-    """The guided check's questions for a district or an enterprise."""
-    conds = (kb or shipped()).facts.conditions.get(asker, [])
+def steps(asker: str, kb: KnowledgeBase | None = None, day: dt.date | None = None) -> list[Step]:
+    """The guided check's questions for a district or an enterprise; none about a date that has passed."""
+    knowledge = kb or shipped()
+    day = day or today()
+    conds = [c for c in knowledge.facts.conditions.get(asker, []) if not _date_passed(knowledge, c, day)]
     return [Step(c.id, c.question, [(o.value, o.label) for o in c.options]) for c in conds]
+
+
+def _date_passed(kb: KnowledgeBase, cond: Condition, day: dt.date) -> bool:
+    """Whether the condition is tied to a date before day: the verdict then says it has passed, nobody is asked."""
+    return bool(cond.date_fact and (fact := kb.facts.date(cond.date_fact)).date and day > fact.date)
 
 
 def _option(cond: Condition, value: str) -> Option | None:
@@ -134,9 +141,8 @@ def verdict(
     for cond in conds:
         option = _option(cond, answers.get(cond.id, ""))
         if option is None:
-            passed = cond.date_fact and (fact := knowledge.facts.date(cond.date_fact)).date and day > fact.date
             # A condition tied to a date that has passed is no question to ask any more: the note below says so.
-            if not cond.informational and not passed:
+            if not cond.informational and not _date_passed(knowledge, cond, day):
                 unknown.append(cond)
             continue
         results.append(option.result)
@@ -153,10 +159,9 @@ def verdict(
         lines.append("仍需确认:" + ";".join(c.question for c in unknown))
         sources += [(True, len(ranked) + 1, c.source) for c in unknown]
     for cond in conds:  # a condition tied to a date that has passed: say so, whatever was answered
-        if cond.date_fact:
+        if _date_passed(knowledge, cond, day):
             fact = knowledge.facts.date(cond.date_fact)
-            if fact.date and day > fact.date:
-                lines.append(f"注意:{fact.label}日期{cn_date(fact.date)}已过(按今天{cn_date(day)}计)。")
+            lines.append(f"注意:{fact.label}日期{cn_date(fact.date)}已过(按今天{cn_date(day)}计)。")
     who = knowledge.facts.askers.get(asker, asker)
     text = f"结论({who}):{VERDICT[overall]}。\n" + "\n".join(lines)
     sources.sort(key=lambda s: (s[0], s[1]))  # failing conditions first, then as the search ranked them

@@ -282,6 +282,15 @@ def test_the_json_contract_has_exactly_the_stable_fields():
     assert set(data["citations"][0]) == {"id", "path", "quote", "notice"}
 
 
+def test_the_guided_check_does_not_ask_about_a_date_that_has_passed():
+    from handlers.eligibility import steps
+
+    before = [s.question for s in steps("district", day=at(2023, 7, 1).date())]
+    after = [s.question for s in steps("district", day=at(2026, 12, 2).date())]
+    assert any("2023年7月10日" in q for q in before)
+    assert not any("2023年7月10日" in q for q in after) and len(after) == len(before) - 1
+
+
 def test_browsing_the_notice():
     assert [s.label for s in toc()][0] == "一、总体要求"
     assert section_card("4.2").citations[0].id == "4.2.p1"
@@ -293,7 +302,7 @@ def test_browsing_the_notice():
 def test_the_guided_verdict_passes_only_what_was_answered_and_flags_a_passed_deadline():
     from handlers.eligibility import steps, verdict
 
-    answers = {s.id: s.options[0][0] for s in steps("district")}
+    answers = {s.id: s.options[0][0] for s in steps("district", day=at(2023, 7, 1).date())}
     before = verdict("district", answers, now=at(2023, 7, 1))
     assert "符合" in before.text and "不符合" not in before.text and "已过" not in before.text
     after = verdict("district", answers, now=at(2026, 11, 28))
