@@ -7,6 +7,8 @@ holds such a detail. Gap entries of a notice only explain a refusal; this module
 
 from __future__ import annotations
 
+import re
+
 from knowledge.base import KnowledgeBase
 from knowledge.cues import occurs
 from knowledge.fold import fold
@@ -76,8 +78,12 @@ def covered(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> bool:
     return top.score >= SCORE_THRESHOLD or top.coverage >= WEAK_MATCH_COVERAGE
 
 
+_TITLE = re.compile(r"《[^》]*》")
+
+
 def detail_missing(query: Query, kb: KnowledgeBase, evidence: str) -> bool:
     """Whether the question asks for a kind of detail (a number of days, a date...) the evidence does not hold."""
+    evidence = _TITLE.sub("《》", evidence)  # a document's title names a topic; it states no detail of it
     return any(
         any(occurs(w, query.asking) for w in kind.asks) and not kind.evidence.search(evidence)
         for kind in kb.facts.details

@@ -118,6 +118,22 @@ def elsewhere(query: Query, kb: KnowledgeBase) -> Answer | None:
     return _not_covered(kb, query, f"通知只涉及{rules[0].region}的工作,未涉及{others[0]}的政策。")
 
 
+_ISSUED = re.compile(r"印发|发布|出台|下发|发文|签发|发的|issued|published")
+
+
+def cited_document_date(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """When a document the notice cites was issued ("117号文是哪天印发的"): the notice cites it, it does not date it."""
+    if not deadline.asks_when(query.cues) or not _ISSUED.search(query.folded):
+        return None
+    for doc in kb.facts.documents:
+        serial = re.findall(r"\d+", doc.number)
+        named = fold(doc.title) in query.folded or (serial and f"{serial[-1]}号" in query.folded)
+        if named and fold(doc.number) not in fold(kb.notice.meta.get("number", "") or ""):
+            say = f"通知引用了《{doc.title}》({doc.number}),但没有给出该文件的印发日期。"
+            return _not_covered(kb, query, say, near=[doc.source])
+    return None
+
+
 ELSEWHERE = "外地"  # places.yaml's words for "somewhere else": a move away, not another region's policy
 _BATCH = re.compile(r"(首|第[一二三四五六七八九十\d]+)批")
 _ATTACHMENT_CONTENT = re.compile(
@@ -434,6 +450,7 @@ DECIDERS: tuple[Decider, ...] = (
     outcome,
     elsewhere,
     other_batch,
+    cited_document_date,
     attachment_content,
     slots.documents,
     overview,

@@ -291,3 +291,24 @@ def test_a_founding_date_against_a_minimum_age():
     a = ask(forward, "我们是2023年3月成立的公司,能申报不?")
     assert a.text.startswith("不符合") and "2023年3月" in a.text and "成立满2年" in a.citations[0].quote
     assert ask(forward, "我们2020年5月成立的,可以申报吗?").text.startswith("这一条件符合")
+
+
+# --- what the notice names but does not define or date ----------------------------------------------------
+
+
+def test_a_status_the_notice_names_but_never_defines_is_not_given(shipped):
+    a = ask(shipped, "专精特新小巨人的认定标准是啥")
+    assert not a.answered and "没有给出" in a.text
+    assert "小巨人" in quotes(a)
+
+
+def test_a_document_title_is_no_evidence_of_the_criteria_it_names(shipped):
+    a = ask(shipped, "数字化水平二级要满足哪些具体指标")
+    assert not a.answered
+
+
+def test_a_cited_document_is_cited_not_dated(shipped):
+    a = ask(shipped, "22号文是哪年发的")
+    assert not a.answered and "工信厅联企业〔2022〕22号" in a.text and "印发日期" in a.text
+    own = ask(shipped, "根据117号文,首批申报截止是什么时候")
+    assert own.answered and "2023年7月10日" in own.text
