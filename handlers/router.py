@@ -477,12 +477,21 @@ DECIDERS: tuple[Decider, ...] = (
 )
 
 
+_VERDICT_OPENING = re.compile(r"^(不可以|可以|不能|能|不会|会|不符合|符合|不需要|需要|不用|不行|行|不是|是|否)[。,,;;]")
+
+
+def _keyed(note, cues: str) -> bool:
+    return any(occurs(k, cues) for k in note.folded_keywords)
+
+
 def best_note(kb: KnowledgeBase, clause_id: str, cues: str, words=()):
     """The note of a clause that the question is about (a clause may answer two things).
 
     Keyword phrases in the question count most; then the question's words found in the note, by weight.
     """
-    notes = kb.notes_for(clause_id)
+    # A note that opens with yes or no answers one question: it is used only when that question's words are
+    # asked, never because its clause was found through other words ("服务商能申报吗" is not 能否重复申报).
+    notes = [n for n in kb.notes_for(clause_id) if not _VERDICT_OPENING.match(n.answer) or _keyed(n, cues)]
     if len(notes) <= 1:
         return notes[0] if notes else None
     words = sorted(set(words))  # ordered: a float sum must not depend on PYTHONHASHSEED
