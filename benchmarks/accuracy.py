@@ -44,6 +44,7 @@ FICTIONAL_SETS = {
     REPO / "tests" / "data" / "fic_guide.yaml": FIXTURES / "fic-qyzn-2025",
     REPO / "tests" / "data" / "fic_batch2.yaml": FIXTURES / "fic-dierpi-2024",
     REPO / "tests" / "data" / "fic_forward.yaml": FIXTURES / "fic-zhuanfa-2024",
+    REPO / "tests" / "data" / "fic_sanpi.yaml": FIXTURES / "fic-sanpi-2025",
 }
 
 
