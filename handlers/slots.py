@@ -366,13 +366,23 @@ def minimum_amount(query: Query, kb: KnowledgeBase) -> Answer | None:
     if not scored:
         return None
     target = max(scored, key=lambda s: (s[0], s[1]))[2]
-    rule = f"{target.label}应不低于{target.count:g}万元"
+    # The upper end of the same range, when the notice gives one ("不低于500万元且不超过4亿元").
+    upper = next(
+        (t for t in kb.facts.targets if t.bound == "max" and t.unit == "万元" and t.label == target.label), None
+    )
+    low = yuan(target.count * 10_000)
+    rule = f"{target.label}应不低于{low}" + (f"且不超过{yuan(upper.count * 10_000)}" if upper else "")
+    sources = [target.source] + ([upper.source] if upper else [])
     if query.stated.amounts:
-        stated = query.stated.amounts[0] / 10_000
-        if stated < target.count:
-            text = f"不符合:{rule},{stated:g}万元低于这一要求。"
+        stated = query.stated.amounts[0]
+        written = yuan(stated)
+        if stated < target.count * 10_000:
+            text = f"不符合:{rule},{written}低于这一要求。"
+        elif upper and stated > upper.count * 10_000:
+            text = f"不符合:{rule},{written}超过了上限。"
         else:
-            text = f"这一条件符合:{rule},{stated:g}万元已达到;其他条件仍需对照通知逐条确认。"
+            within = "在这一范围内" if upper else "已达到"
+            text = f"这一条件符合:{rule},{written}{within};其他条件仍需对照通知逐条确认。"
         kind = "verdict"
     else:
         if not coverage.about(query, kb, target.source.clause_id, share=0.34):
@@ -381,7 +391,7 @@ def minimum_amount(query: Query, kb: KnowledgeBase) -> Answer | None:
     return found_answer(
         query,
         kb,
-        [target.source],
+        sources,
         intent="eligibility",
         text=text,
         topic=f"target:{target.id}",

@@ -119,7 +119,7 @@ def build(
     curated=False reads notice.txt (and meta.yaml) alone, as if no hand-written file were there: what the
     method does by itself, for benchmarks and for checking that no kind of question rests on curation.
     """
-    bundle = load_notice(folder)
+    bundle = load_notice(Path(folder))  # a str path is as good as a Path
     if not curated:
         bundle = NoticeBundle(
             notice=bundle.notice,

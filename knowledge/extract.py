@@ -342,13 +342,24 @@ def _dates(r: _Reader, out: Extracted) -> None:
                 )
 
 
+_MONEY_SUBJECT = re.compile(r"资金|补助|补贴|奖励|奖补|金额|资助|拨付|支持|奖金")
+_MEASURE_SUBJECT = re.compile(r"收入|营收|产值|资产|销售|规模|投资|利润|注册资本")  # what an applicant has
+# The upper end of a range right after its minimum: "不低于500万元且不超过4亿元".
+_RANGE_MAX = re.compile(r"\s*(?:且|、|,|并且)?\s*(?:不超过|不高于|最高)\s*(\d+(?:\.\d+)?)\s*(万元|亿元)")
+
+
 def _money(r: _Reader, out: Extracted) -> None:
     for clause in r.clauses:
         text = r.narrow(clause)
         for m in _AMOUNT_CAP.finditer(text):
+            a, b = _part(text, m.start(), m.end())
+            sentence = text[text.rfind("。", 0, a) + 1 : m.start()]
+            if _MEASURE_SUBJECT.search(text[a : m.start()]) and not _MONEY_SUBJECT.search(text[a : m.start()]):
+                continue  # a bound of something else (营业收入不超过4亿元), not of the money given
+            if not _MONEY_SUBJECT.search(sentence):
+                continue
             if out.cap_amount is None:
                 out.cap_amount = int(float(m.group(1)) * _UNIT[m.group(2)])
-                a, b = _part(text, m.start(), m.end())
                 out.cap = r.quoted(clause, a, b)
                 out.cap_text = clause.text[a:b].strip()
         for m in _SHARE.finditer(text):
@@ -423,17 +434,30 @@ def _targets(r: _Reader, out: Extracted) -> None:
             subject = re.sub(r"^(?:\d+[.、]|且|并|其中)", "", m.group("subject")).strip()
             if "资金" in subject or "补贴" in subject:
                 continue  # a share or cap of the money, read above
+            cues = r.cues(subject, specific=True, spread=len(r.clauses))
             out.targets.append(
                 Target(
                     id=f"x-amount-{len(out.targets) + 1}",
                     bound="min",
                     label=subject,
-                    cues=r.cues(subject, specific=True, spread=len(r.clauses)),
+                    cues=cues,
                     source=r.quoted(clause, m.start(), m.end()),
                     count=int(float(m.group(2)) * (10_000 if m.group(3) == "亿元" else 1)),
                     unit="万元",
                 )
             )
+            if upper := _RANGE_MAX.match(text, m.end()):
+                out.targets.append(
+                    Target(
+                        id=f"x-amount-{len(out.targets) + 1}",
+                        bound="max",
+                        label=subject,
+                        cues=cues,
+                        source=r.quoted(clause, m.start(), upper.end()),
+                        count=int(float(upper.group(1)) * (10_000 if upper.group(2) == "亿元" else 1)),
+                        unit="万元",
+                    )
+                )
         for m in _BATCHES.finditer(text):
             a, b = _part(text, m.start(), m.end())
             out.targets.append(

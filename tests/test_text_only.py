@@ -312,3 +312,26 @@ def test_a_cited_document_is_cited_not_dated(shipped):
     assert not a.answered and "工信厅联企业〔2022〕22号" in a.text and "印发日期" in a.text
     own = ask(shipped, "根据117号文,首批申报截止是什么时候")
     assert own.answered and "2023年7月10日" in own.text
+
+
+# --- a range of amounts, and a cap of the money rather than of what an applicant has ----------------------
+
+
+@pytest.fixture(scope="module")
+def sanpi():
+    """A fictional district guide: a revenue range, a per-enterprise cap, full-width punctuation."""
+    return build(FIXTURES / "fic-sanpi-2025")
+
+
+def test_a_stated_amount_is_held_against_both_ends_of_a_range(sanpi):
+    inside = ask(sanpi, "去年营收3亿,可以申报吗")
+    assert inside.text.startswith("这一条件符合") and "不超过4亿元" in inside.text
+    above = ask(sanpi, "我们营收5亿能报吗")
+    assert above.text.startswith("不符合") and "超过了上限" in above.text
+    assert "不超过4亿元" in quotes(above)
+
+
+def test_the_cap_is_a_bound_of_the_money_not_of_the_applicants_revenue(sanpi):
+    a = ask(sanpi, "一家企业最多能拿多少补助")
+    assert "50万元" in a.text and "单个企业补助金额不超过50万元" in quotes(a)
+    assert "4亿" not in a.text
