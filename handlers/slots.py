@@ -73,16 +73,18 @@ def issuer(query: Query, kb: KnowledgeBase) -> Answer | None:
         return None
     if "who" not in query.slots and query.slot in ("date", "deadline", "period"):
         return None  # "哪天印发的" asks when: the date decider answers with the date first
-    sig, date = kb.clause("sig"), kb.clause("date")
-    if sig is None:
+    signatures = [c for c in kb.notice.clauses if c.kind == "signature"]  # joint issuers: one line each
+    date = kb.clause("date")
+    if not signatures:
         return None
-    text = f"通知由{sig.text}印发" + (f",落款日期{date.text}" if date else "") + "。"
+    names = "、".join(c.text for c in signatures)
+    text = f"通知由{names}印发" + (f",落款日期{date.text}" if date else "") + "。"
     if query.english:
-        text = f"Issued by {sig.text}" + (f", dated {date.text}" if date else "") + ". " + text
+        text = f"Issued by {names}" + (f", dated {date.text}" if date else "") + ". " + text
     return found_answer(
         query,
         kb,
-        ["sig", *(["date"] if date else [])],
+        [*(c.id for c in signatures), *(["date"] if date else [])],
         intent="general",
         text=text,
         best_hit=False,

@@ -22,9 +22,12 @@ _MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cn", re.compile(rf"^([{_CN}]+)[\u3001,\uff0c]\s*(.*)$")),
     ("cn_paren", re.compile(rf"^[(\uff08]([{_CN}]+)[)\uff09]\s*(.*)$")),
     ("num_paren", re.compile(r"^[(\uff08](\d+)[)\uff09]\s*(.*)$")),
-    ("num", re.compile(r"^(\d{1,2})[.\uff0e\u3001](?!\d)\s*(.*)$")),
+    # Not a decimal ("3.5亿元"), but an item may open with a year ("3.2024年度财务审计报告").
+    ("num", re.compile(r"^(\d{1,2})[.\uff0e\u3001](?:(?!\d)|(?=\d{4}\s*年))\s*(.*)$")),
 )
 _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
+# An issuer's name on a line of its own above the date: short, no sentence, ends like an office.
+_ISSUER_LINE = re.compile(r"^[^\u3002,\uff0c;\uff1b:\uff1a]{2,30}(局|厅|委|部|办|政府|办公室|委员会|中心|院|署|会)$")
 _ATTACHMENT_LINE = re.compile(r"^附\s*件\s*[:\uff1a]?\s*(.*)$")
 _SENTENCE_END = re.compile(r"(?<=[\u3002!?;\uff01\uff1f\uff1b])")
 # A label is the short phrase before the first full stop of an item ("(一)指导思想。坚持……").
@@ -79,6 +82,22 @@ def _split_label(marker_text: str, rest: str) -> tuple[str, str]:
     return marker_text + (head if len(head) <= _LABEL_MAX else head[:_LABEL_MAX] + "…"), rest
 
 
+_LIST_ITEM_MAX = 60  # an item longer than this is a part with its own paragraphs, not a line of a list
+
+
+def _closes_list(stack: list[_Node], nodes: dict[str, _Node]) -> bool:
+    """Whether the innermost node is a short list item, one of several, whose paragraph has ended."""
+    if len(stack) < 3:
+        return False
+    node, parent = stack[-1], stack[-2]
+    if node.kind not in ("num", "num_paren") or node.children or node.paragraphs != 1 or len(node.clauses) != 1:
+        return False
+    siblings = [nodes[c] for c in parent.children if nodes[c].kind == node.kind]
+    return len(siblings) >= 2 and all(
+        len(nodes[c.id].label) <= _LIST_ITEM_MAX and len(c.clauses) <= 1 for c in siblings
+    )
+
+
 def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> Notice:
     """Parse the notice text (title on the first line) into a Notice with sections and clauses."""
     lines = [ln.strip() for ln in text.replace("\r\n", "\n").split("\n")]
@@ -123,7 +142,14 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
             and "。" not in body_lines[-1]
             and not _match_marker(body_lines[-1])
         ):
-            tail.insert(0, Clause("sig", "落款", body_lines.pop(), "signature", "sig"))
+            signatures = [body_lines.pop()]
+            # Joint issuers often stand one per line: each line above that names an office is an issuer too.
+            while body_lines and _ISSUER_LINE.match(body_lines[-1]) and not _match_marker(body_lines[-1]):
+                signatures.insert(0, body_lines.pop())
+            tail[:0] = [
+                Clause("sig" if i == 0 else f"sig{i + 1}", "落款", name, "signature", "sig")
+                for i, name in enumerate(signatures)
+            ]
     if body_lines and body_lines[0].endswith((":", "\uff1a")) and len(body_lines[0]) <= 60:
         add(Clause("to", "主送", body_lines.pop(0), "addressee", "to"), root)
 
@@ -140,6 +166,10 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
             continue
         marker = None if attachments is not None else _match_marker(line)
         if marker is None:
+            # A paragraph after the last item of a list ("6.信用承诺书。" then "纸质材料一式三份……") belongs
+            # to the part that holds the list, not to that one item.
+            if _closes_list(stack, nodes):
+                stack.pop()
             add_paragraph(stack[-1], line, "paragraph")
             continue
         kind, number, rest = marker

@@ -93,3 +93,25 @@ def test_the_loader_reads_the_notice_and_its_metadata():
     bundle = load_bundle()
     assert bundle.notice.meta["title"] == "北京市关于开展中小企业数字化转型首批试点区遴选工作的通知"
     assert "eval" not in bundle.data  # the evaluation set is not loaded to answer
+
+
+def test_an_item_may_open_with_a_year_and_a_paragraph_after_a_list_returns_to_its_part():
+    text = "\n".join(
+        [
+            "某区关于申报的通知",
+            "一、申报材料",
+            "申报企业应提交以下材料：",
+            "1.申报书；",
+            "2.营业执照复印件；",
+            "3.2024年度财务审计报告；",
+            "纸质材料一式三份。",
+            "某区工业和信息化局",
+            "某区财政局",
+            "2025年3月18日",
+        ]
+    )
+    notice = parse_notice(text)
+    by_text = {c.text: c for c in notice.clauses}
+    assert by_text["3.2024年度财务审计报告；"].kind == "item"
+    assert by_text["纸质材料一式三份。"].section == "1", "the paragraph after the list belongs to part 一"
+    assert [c.text for c in notice.clauses if c.kind == "signature"] == ["某区工业和信息化局", "某区财政局"]
