@@ -189,6 +189,8 @@ def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, S
         share = pick_share(facts, folded) if asks else None
         if share is None:
             return None
+        if share.bound == "rate":  # a rate of something else ("实际投入的30%"), in the notice's own words
+            return f"{share.source.quote}。", share
         bound = "不低于" if share.bound == "min" else "不高于"
         return f"{bound}{percent(share.ratio)}的{facts.money_noun}{share.label}。", share
     base = given[0] if given else facts.cap_amount
