@@ -36,7 +36,8 @@ def _photo_calls(tg: TelegramClient, chat_id: int) -> list[dict]:
     return [c["params"] for c in tg.calls("sendPhoto") if str(c["params"].get("chat_id")) == str(chat_id)]
 
 
-def test_picture_sends_the_notice_card_as_a_photo(tg: TelegramClient) -> None:
+def test_picture_sends_the_notice_card_as_a_photo_and_then_reuses_the_upload(admin_tg: TelegramClient) -> None:
+    tg = admin_tg  # a bot of this module's own, so that its first picture is an upload whatever ran before
     user = tg.new_user()
     chat = tg.private_chat(user)
     [reply] = tg.ask(user, chat, "/picture", timeout=30)
@@ -45,6 +46,9 @@ def test_picture_sends_the_notice_card_as_a_photo(tg: TelegramClient) -> None:
     photo = sent["photo"]
     assert photo["width"] == 1080 and 1080 < photo["height"] <= 10_000 - 1080
     assert 0 < photo["file_size"] <= MAX_BYTES
+    tg.ask(user, chat, "/picture", timeout=30)
+    again = _photo_calls(tg, chat.id)[-1]["photo"]
+    assert isinstance(again, str) and again.startswith("e2e-")  # sent by the file id the emulator gave it
 
 
 def test_the_picture_button_under_start_sends_the_photo(tg: TelegramClient) -> None:
