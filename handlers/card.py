@@ -160,7 +160,14 @@ def _money(kb: KnowledgeBase) -> list[CardItem]:
     for share in facts.shares:
         lead = f"{_BOUND.get(share.bound, '')}{percent(share.ratio)}"
         text = share.source.quote if share.bound == "rate" else share.label
-        items.append(CardItem(_clip(text), share.source.clause_id, lead))
+        also: tuple[str, ...] = ()
+        uses = [e for e in facts.expenses if e.share == share.id and e.verdict == "allowed"]
+        if _LIST_INTRO.search(text) and uses:  # "支持以下工作:一是……": the card names the listed uses instead
+            text = "、".join(e.label for e in uses)
+            also = tuple(
+                dict.fromkeys(e.source.clause_id for e in uses if e.source.clause_id != share.source.clause_id)
+            )
+        items.append(CardItem(_clip(text), share.source.clause_id, lead, also=also))
     return items
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from handlers.card import HEADINGS, build_card
 from knowledge.base import build, shipped
+from knowledge.loader import DEFAULT_NOTICE, NOTICES_DIR
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notices"
 TODAY = dt.date(2023, 7, 1)  # a Beijing date before the shipped notice's deadline
@@ -96,6 +97,14 @@ def test_the_money_shows_the_cap_then_the_shares(shipped_card):
     ]
 
 
+def test_a_share_that_pays_for_a_list_names_the_listed_uses_and_cites_them():
+    kb = build(NOTICES_DIR / DEFAULT_NOTICE, curated=False)  # its share is read as "用于支持以下工作"
+    other = build_card(kb, TODAY).section("money").items[2]
+    assert other.lead == "不高于20%" and "以下" not in other.text
+    assert other.text.startswith("支持提高工业互联网平台、数字化服务商服务能力")
+    assert (other.clause_id, other.also[:2]) == ("4.2.p2.s1", ("4.2.p2.s2", "4.2.p2.s3"))
+
+
 def test_forbidden_uses_and_exclusions_each_cite_their_sentence(shipped_card):
     assert _texts(shipped_card, "forbidden") == [
         ("", "财政供养单位人员福利", "4.2.p3.s1"),
@@ -157,7 +166,8 @@ def test_a_text_only_guide_lists_each_phone_with_its_contact_person(guide):
 
 
 def test_text_only_cards_draw_nothing_the_notice_does_not_state(guide, batch2):
-    for kb in (guide, batch2, build(FIXTURES / "fic-zhuanfa-2024")):
+    text_only = build(NOTICES_DIR / DEFAULT_NOTICE, curated=False)
+    for kb in (guide, batch2, build(FIXTURES / "fic-zhuanfa-2024"), text_only):
         _drawn_only_from_the_notice(kb, build_card(kb, dt.date(2024, 8, 1)))
 
 
