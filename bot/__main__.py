@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("folder", nargs="?", type=Path, help="a notice folder (default: the bundled notice)")
     sub.add_parser("serve", help="serve Telegram")
     sub.add_parser("console", help="the console chat")
+    pic = sub.add_parser("picture", help="write the notice's 一图读懂 picture (PNG)")
+    pic.add_argument("-o", "--output", type=Path, required=True, help="the PNG file to write")
+    pic.add_argument("--notice", dest="picture_notice", help="the notice to draw (default: as for ask)")
     return parser
 
 
@@ -92,6 +95,22 @@ def ask(question: str, as_json: bool, notice: str | None = None) -> int:
 
     answer = answer_question(question, kb=_knowledge(notice))
     print(json.dumps(answer.to_json(), ensure_ascii=False) if as_json else format_answer(answer), flush=True)
+    return 0
+
+
+def picture(path: Path, notice: str | None = None) -> int:
+    """Write the notice's card as PNG, its dates counted against today in Beijing."""
+    from handlers.clock import today
+
+    from .picture import card_picture
+
+    _, png = card_picture(_knowledge(notice), today())
+    try:
+        path.write_bytes(png)
+    except OSError as exc:
+        print(f"无法写入图片 / cannot write the picture: {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"{path}: {len(png) // 1024} KB")
     return 0
 
 
@@ -193,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
             return ask(question, args.json, notice)
         if args.command == "notices":
             return notices()
+        if args.command == "picture":
+            return picture(args.output, args.picture_notice or args.notice)
     except KnowledgeError as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 2

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -385,6 +385,24 @@ class Store:
             thumbs_up=up,
             thumbs_down=down,
         )
+
+    def daily(self, days: int = 30, now: datetime | None = None) -> list[tuple[date, int, int]]:
+        """(Beijing day, questions, answered) for each of the last `days` days, oldest first, empty days included."""
+        now = now or datetime.now(timezone.utc)
+        first = beijing_day_start(now) - timedelta(days=days - 1)
+        offset = BEIJING.utcoffset(None).total_seconds()
+        with self._lock:
+            rows = self._query(
+                "SELECT CAST((ts + ?) / 86400 AS INTEGER) AS day, COUNT(*), COALESCE(SUM(answered), 0)"
+                " FROM questions WHERE ts >= ? GROUP BY day",
+                (offset, first.timestamp()),
+            )
+        by_day = {date(1970, 1, 1) + timedelta(days=d): (n, a) for d, n, a in rows}
+        out = []
+        for i in range(days):
+            day = (first + timedelta(days=i)).date()
+            out.append((day, *by_day.get(day, (0, 0))))
+        return out
 
     def problem_questions(
         self, days: float = 30, limit: int = 500, now: datetime | None = None

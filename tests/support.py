@@ -109,7 +109,7 @@ class FakeBotAPI(BaseRequest):
     `refuse` maps a method name to the (error code, description) the server answers it with.
     """
 
-    MESSAGE_METHODS = ("sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup")
+    MESSAGE_METHODS = ("sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageReplyMarkup")
     JSON_PARAMS = ("reply_markup", "results", "reply_parameters", "link_preview_options", "commands")
 
     def __init__(
@@ -123,6 +123,7 @@ class FakeBotAPI(BaseRequest):
         self.me = {"id": bot_id, "is_bot": True, "first_name": first_name, "username": username}
         self.refuse = refuse or {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.uploads: list[tuple[str, bytes]] = []  # (method, file content) of every file sent
         self._ids = itertools.count(1001)
 
     @property
@@ -145,6 +146,9 @@ class FakeBotAPI(BaseRequest):
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
         self.calls.append((name, params))
+        if request_data is not None and request_data.contains_files:
+            for _, content, _ in request_data.multipart_data.values():
+                self.uploads.append((name, content if isinstance(content, bytes) else content.read()))
         if name in self.refuse:
             code, description = self.refuse[name]
             return code, json.dumps({"ok": False, "error_code": code, "description": description}).encode()
@@ -168,6 +172,12 @@ class FakeBotAPI(BaseRequest):
         }
         if "reply_markup" in params:
             message["reply_markup"] = params["reply_markup"]
+        if name == "sendPhoto":  # a photo sent by file id keeps it; an upload gets a new one
+            message.pop("text")
+            message["caption"] = params.get("caption", "")
+            sent = params.get("photo")  # a file id; an upload travels as a multipart file instead
+            file_id = sent if isinstance(sent, str) and "://" not in sent else f"photo-{message['message_id']}"
+            message["photo"] = [{"file_id": file_id, "file_unique_id": file_id, "width": 1080, "height": 1080}]
         return message
 
     # -- what the bot did

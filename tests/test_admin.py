@@ -137,9 +137,16 @@ class FakeMessage:
     def __init__(self) -> None:
         self.texts: list[tuple[str, str | None]] = []
         self.documents: list[tuple[bytes, str]] = []
+        self.photos: list[bytes] = []
+        self.order: list[str] = []
+
+    async def reply_photo(self, photo: bytes, **_) -> None:
+        self.photos.append(photo)
+        self.order.append("photo")
 
     async def reply_text(self, text: str, parse_mode: str | None = None, **_) -> None:
         self.texts.append((text, parse_mode))
+        self.order.append("text")
 
     async def reply_document(self, document: bytes, filename: str, **_) -> None:
         self.documents.append((document, filename))
@@ -186,6 +193,8 @@ def test_stats_for_admin(store):
     assert helped == []
     ((text, mode),) = message.texts
     assert mode == "HTML" and "累计:1" in text
+    ((chart,),) = [message.photos]
+    assert chart.startswith(b"\x89PNG") and message.order == ["photo", "text"]  # the chart, the figures beneath
 
 
 def test_unanswered_sends_message_and_csv(store):

@@ -96,6 +96,12 @@ def test_answering_from_the_command_line_does_not_import_telegram():
     assert result.stdout.strip().endswith("False")
 
 
+def test_answering_from_the_command_line_does_not_import_pillow():
+    code = "import sys; from bot.__main__ import main; main(['ask', '申报截止']); print('PIL' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8", cwd=REPO)
+    assert result.stdout.strip().endswith("False")
+
+
 def test_eval_scores_a_file_and_refuses_a_malformed_one(tmp_path):
     good = tmp_path / "set.yaml"
     good.write_text(

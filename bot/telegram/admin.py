@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import CommandHandler, ContextTypes
 
+from .picture import CHART_DAYS, send_stats_chart
 from ..store import BEIJING, REASON_DOWNVOTED, REASON_UNANSWERED, QuestionGroup, Stats, Store, groups_to_csv
 
 _LOGGER = logging.getLogger(__name__)
@@ -234,8 +235,9 @@ class AdminTools:
         """Usage figures for staff."""
         if not await self._allowed(update, context):
             return
-        text = format_stats(self.store.stats())
-        await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
+        stats = self.store.stats()
+        await send_stats_chart(update.effective_message, self.store.daily(CHART_DAYS), stats, intent_label)
+        await update.effective_message.reply_text(format_stats(stats), parse_mode=ParseMode.HTML)
 
     async def unanswered(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Recent unanswered or 👎 questions, grouped, as a message and a CSV file."""

@@ -57,6 +57,7 @@ from .browse import (
 from .commands import CB_GO, deadline, funding, go_button, help_command, start, stale_button, unknown_command
 from .eligibility import eligibility_conversation
 from .inline import inline_query
+from .picture import picture_handlers
 from .texts import COMMANDS, SORRY_TEXT
 from .updates import (
     FETCH_AHEAD,
@@ -164,6 +165,8 @@ def build_application(
     app.add_handler(CommandHandler("sections", sections))
     app.add_handler(CommandHandler("faq", faq))
     app.add_handler(CommandHandler("source", source))
+    for handler in picture_handlers():  # /picture and the 🖼 button
+        app.add_handler(handler)
     app.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, partial(private_question, hooks=hooks)))
     app.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, partial(group_message, hooks=hooks)))

@@ -14,6 +14,7 @@ from .answers import NO_HOOKS, Hooks, answer_and_send
 from .browse import reply_faq, reply_toc
 from .eligibility import CB_ELIG, GO_ELIGIBILITY
 from .markup import NO_PREVIEW, button
+from .picture import CB_PICTURE
 from .texts import (
     DEADLINE_BUTTON,
     DEADLINE_QUESTION,
@@ -24,6 +25,7 @@ from .texts import (
     FUNDING_QUESTION,
     GENERIC_TITLE,
     HELP_TEXT,
+    PICTURE_BUTTON,
     SECTIONS_BUTTON,
     STALE_TEXT,
     START_TEXT,
@@ -47,7 +49,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         [
             [button(DEADLINE_BUTTON, GO_DEADLINE), button(FUNDING_BUTTON, GO_FUNDING)],
             [button(ELIGIBILITY_BUTTON, GO_ELIGIBILITY), button(FAQ_BUTTON, GO_FAQ)],
-            [button(SECTIONS_BUTTON, GO_SECTIONS)],
+            [button(SECTIONS_BUTTON, GO_SECTIONS), button(PICTURE_BUTTON, CB_PICTURE)],
         ]
     )
     await update.effective_message.reply_text(

@@ -15,6 +15,7 @@ from .. import library
 from .render import render_inline_card
 from .answers import MAX_QUESTION_CHARS
 from .markup import NO_PREVIEW
+from .picture import inline_results
 
 MAX_INLINE_RESULTS = 5  # curated questions offered for an empty query
 INLINE_CACHE_SECONDS = 300
@@ -29,7 +30,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     else:
         kb = library.current()
         answers = [handlers.answer_question(q, kb=kb) for q in browse.faq(kb)[:MAX_INLINE_RESULTS]]
-    results = []
+    results = [] if text else list(inline_results(context))  # the picture first, with no query typed
     for answer in answers:
         card = render_inline_card(answer)
         # The id only has to be stable for the same card, so Telegram's cache can reuse it.

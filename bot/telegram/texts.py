@@ -15,6 +15,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("sections", "浏览通知目录"),
     ("faq", "常见问题"),
     ("source", "查看条款原文:/source 条款编号"),
+    ("picture", "一图读懂:日期、资金、条件、材料、联系方式"),
 )
 
 # Canonical questions behind the /deadline and /funding shortcuts (questions, not facts).
@@ -35,7 +36,8 @@ HELP_TEXT = (
     "/eligibility 申报资格自查(逐项回答)\n"
     "/sections 浏览通知目录\n"
     "/faq 常见问题\n"
-    "/source 条款编号:查看某一条款原文\n\n"
+    "/source 条款编号:查看某一条款原文\n"
+    "/picture 一图读懂(可转发的图片)\n\n"
     "在群里:@我 或回复我的消息来提问。\n"
     "在任意聊天中输入 @{username} 加关键词,可以把答案卡片发到那里。"
 )
@@ -87,3 +89,10 @@ RESTART_ELIG_BUTTON = "🔁 重新自查"
 ELIG_BACK_BUTTON = "⬅️ 上一步"
 ELIG_RESTART_BUTTON = "🔄 重新开始"
 ELIG_CANCEL_BUTTON = "✖️ 取消"
+
+# Pictures: /picture, its button, inline mode and the /stats chart (PICTURE_CAPTION is HTML)
+PICTURE_BUTTON = "🖼 一图读懂"
+PICTURE_CAPTION = "<b>{title}</b>\n一图读懂 · 日期按北京时间 {day} 计算。每项右侧的条款号可用 /source 查看原文。"
+PICTURE_FAILED = "抱歉,暂时无法生成图片。可以直接发送问题,或用 /sections 浏览通知。"
+PICTURE_INLINE_TITLE = "一图读懂"
+STATS_CHART_CAPTION = "近30天提问、回答率、问题类型与反馈(数字见下一条消息)"

@@ -192,7 +192,8 @@ function messageView(stored) {
   };
   if (m.text !== undefined) view.text = m.text;
   if (m.caption !== undefined) view.caption = m.caption;
-  if (m.document) view.document = m.document;
+  if (m.photo) view.photo = m.photo;
+  else if (m.document) view.document = m.document;
   const markup = inlineMarkupOf(m);
   if (markup) view.reply_markup = markup;
   if (stored.editDate) view.edit_date = stored.editDate;
@@ -232,8 +233,14 @@ function readMultipart(req) {
           const content = part.subarray(split + 4);
           const name = /name="([^"]*)"/i.exec(headers);
           const filename = /filename="([^"]*)"/i.exec(headers);
-          if (name && filename) fields[name[1]] = { file_name: filename[1], file_size: content.length };
-          else if (name) fields[name[1]] = content.toString('utf8');
+          if (name && filename) {
+            fields[name[1]] = { file_name: filename[1], file_size: content.length };
+            if (content.subarray(1, 4).toString('latin1') === 'PNG' && content.length >= 24) {
+              // a PNG's width and height, from its IHDR chunk, as Telegram reports them for a photo
+              fields[name[1]].width = content.readUInt32BE(16);
+              fields[name[1]].height = content.readUInt32BE(20);
+            }
+          } else if (name) fields[name[1]] = content.toString('utf8');
         }
         start = next;
       }
@@ -466,6 +473,7 @@ function harnessRoutes(app) {
       const fields = { caption: params.caption, parse_mode: params.parse_mode };
       const file = params.document || params.photo || params.audio || params.video;
       if (file && typeof file === 'object') fields.document = { file_id: `e2e-${Date.now()}`, file_unique_id: 'e2e', ...file };
+      if (name === 'sendPhoto' && fields.document && fields.document.width) fields.photo = [fields.document]; // one PhotoSize
       return sendStoredMessage(token, params, fields);
     }
     if (/^get/.test(name)) process.stderr.write(`harness: ${name} is not modelled; answering True\n`);
