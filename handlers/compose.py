@@ -14,11 +14,13 @@ from knowledge.fold import fold
 from knowledge.index import Hit
 from knowledge.model import Clause
 
+from .coverage import asked_details, holds_details
 from .query import Query
 
 MAX_SENTENCE = 150  # a sentence longer than this is cut to the parts that hold the question's words
 KEEP_PARTS = 3
 SECOND_SHARE = 0.75  # a second sentence is added when it scores this close to the best and is its neighbour
+DETAIL_SHARE = 0.8  # a sentence holding the asked detail goes first when it scores this close to the best
 _PARTS = re.compile(r"(?<=[,;:。])")
 _ACTOR = re.compile(r"由([^,;。]{2,24}?)(牵头|负责|组织|统筹)")
 _RESPONSIBLE = re.compile(r"^([^,;。]{2,20}?)(负责|做好|承担|发挥)")
@@ -56,12 +58,36 @@ def _enumeration(kb: KnowledgeBase, clause: Clause) -> list[Clause]:
     return siblings if len(siblings) > 1 else [clause]
 
 
+def _holding_first(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> list[Hit]:
+    """The hits with the one that holds the asked detail first, when it scores nearly as well as the best:
+    "纸质材料要几份" is answered by the sentence with 一式三份, not by the one that only names the materials."""
+    kinds = asked_details(query, kb)
+    if not kinds or holds_details(kinds, hits[0].clause.text):
+        return hits
+    for h in hits[1:3]:
+        if h.score >= DETAIL_SHARE * hits[0].score and holds_details(kinds, h.clause.text):
+            return [h] + [x for x in hits if x is not h]
+    return hits
+
+
+def _continuation(kb: KnowledgeBase, clause: Clause) -> Clause | None:
+    """The next sentence of the paragraph when this one ends with a semicolon: together they are one sentence."""
+    if not clause.parent or not clause.text.endswith((";", "\uff1b")):
+        return None
+    siblings = [c for c in kb.notice.clauses if c.parent == clause.parent]
+    at = next((i for i, c in enumerate(siblings) if c.id == clause.id), None)
+    return siblings[at + 1] if at is not None and at + 1 < len(siblings) else None
+
+
 def evidence(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> list[Clause]:
-    """The sentences the answer rests on: the best (with the other items of its enumeration), and its
-    neighbour when that scores nearly as well."""
+    """The sentences the answer rests on: the best (with the other items of its enumeration, or the rest of a
+    sentence cut at a semicolon), and its neighbour when that scores nearly as well."""
     if not hits:
         return []
+    hits = _holding_first(query, kb, hits)
     out = _enumeration(kb, hits[0].clause)
+    if len(out) == 1 and (rest := _continuation(kb, out[0])):
+        out.append(rest)
     if len(out) > 1:
         best = hits[0].clause
         return [best] + [c for c in out if c.id != best.id]  # the best item first: it is cited first

@@ -81,10 +81,17 @@ def covered(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> bool:
 _TITLE = re.compile(r"《[^》]*》")
 
 
+def asked_details(query: Query, kb: KnowledgeBase) -> list:
+    """The kinds of detail the question asks for (a number of days, a date, a count of copies...)."""
+    return [kind for kind in kb.facts.details if any(occurs(w, query.asking) for w in kind.asks)]
+
+
+def holds_details(kinds, text: str) -> bool:
+    """Whether the text holds every kind of detail asked; a document's title names a topic, no detail of it."""
+    text = _TITLE.sub("《》", text)
+    return all(kind.evidence.search(text) for kind in kinds)
+
+
 def detail_missing(query: Query, kb: KnowledgeBase, evidence: str) -> bool:
     """Whether the question asks for a kind of detail (a number of days, a date...) the evidence does not hold."""
-    evidence = _TITLE.sub("《》", evidence)  # a document's title names a topic; it states no detail of it
-    return any(
-        any(occurs(w, query.asking) for w in kind.asks) and not kind.evidence.search(evidence)
-        for kind in kb.facts.details
-    )
+    return any(not holds_details([kind], evidence) for kind in asked_details(query, kb))

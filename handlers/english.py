@@ -36,7 +36,7 @@ def _amounts(text: str) -> list[str]:
 
 
 # A verdict's conclusion (结论(企业):不符合。), in English.
-_VERDICT = re.compile(r"^结论[((][^))]*[))][::](不符合|符合|需进一步确认)")
+_VERDICT = re.compile(r"^结论[(\uff08][^)\uff09]*[)\uff09][:\uff1a](不符合|符合|需进一步确认)")
 _VERDICT_LEAD = {
     "不符合": "No: a condition of the notice is not met (see ✘ below). ",
     "符合": "Yes: the conditions stated are met. ",

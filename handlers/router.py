@@ -26,7 +26,7 @@ from .query import Query, analyse
 FOLLOW_UP_ALONE = 0.3  # a follow-up covered this well by its best clause is answered on its own
 SECOND_ANSWER_SHARE = 0.8  # the runner-up clause answers too when it scores this close to the best
 SAME_TOPIC_SHARE = 0.6  # or this close, when its answer is on the same topic as the best one
-_PART_END = re.compile(r"[??!!;;。\n]+|,\s*and\s+")
+_PART_END = re.compile(r"[?\uff1f!\uff01;\uff1b\u3002\n]+|,\s*and\s+")
 _CONTENT = re.compile(r"[0-9a-z\u4e00-\u9fff]")
 MIN_PART_LENGTH = 4  # characters of content for a part to count as a question of its own
 MAX_PARTS = 3
@@ -477,7 +477,9 @@ DECIDERS: tuple[Decider, ...] = (
 )
 
 
-_VERDICT_OPENING = re.compile(r"^(不可以|可以|不能|能|不会|会|不符合|符合|不需要|需要|不用|不行|行|不是|是|否)[。,,;;]")
+_VERDICT_OPENING = re.compile(
+    r"^(不可以|可以|不能|能|不会|会|不符合|符合|不需要|需要|不用|不行|行|不是|是|否)[\u3002,\uff0c;\uff1b]"
+)
 
 
 def _keyed(note, cues: str) -> bool:

@@ -335,3 +335,18 @@ def test_the_cap_is_a_bound_of_the_money_not_of_the_applicants_revenue(sanpi):
     a = ask(sanpi, "一家企业最多能拿多少补助")
     assert "50万元" in a.text and "单个企业补助金额不超过50万元" in quotes(a)
     assert "4亿" not in a.text
+
+
+def test_a_message_of_two_questions_split_at_full_width_marks_gets_both_answers(sanpi):
+    a = ask(sanpi, "补助按改造投入的百分之多少给？一家企业最多能拿多少钱")
+    assert "30%" in a.text and "50万元" in a.text
+
+
+def test_a_sentence_cut_at_a_semicolon_is_answered_whole(sanpi):
+    a = ask(sanpi, "验收通过后钱是一次给齐吗")
+    assert "70%" in a.text and "剩余30%" in a.text
+
+
+def test_the_sentence_holding_the_asked_detail_answers_first(sanpi):
+    a = ask(sanpi, "纸质材料要几份")
+    assert a.answered and "一式三份" in a.text and "一式三份" in a.citations[0].quote
