@@ -131,6 +131,9 @@ def contact(query: Query, kb: KnowledgeBase) -> Answer | None:
         if not chosen:
             return None  # the notice gives no such channel: the not-covered check says so
         chosen = sorted(chosen, key=lambda o: _rank(query, o[1].clause_id))[:3]
+        # Of several contacts, those whose line the search found for this question ("资金拨付:…联系人:…").
+        found_lines = [o for o in chosen if _rank(query, o[1].clause_id) < len(query.hits)]
+        chosen = found_lines or chosen
         top = query.hits[0].clause if query.hits else None
         every = {q.clause_id for group in options.values() for _, q in group}
         if (
