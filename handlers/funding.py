@@ -9,6 +9,7 @@ from decimal import Decimal, localcontext
 from knowledge.facts import Expense, Facts, Share
 
 from knowledge.cues import weight
+from knowledge.fold import fold
 
 from .common import found, has_any
 from .numbers import amounts, percent, yuan
@@ -48,13 +49,18 @@ def classify_expense(facts: Facts, folded: str, top_clauses: list[str] = ()) -> 
     if not has_any(folded, _ASKS_CAN) or not has_any(folded, (*facts.money_words, *facts.spending_words)):
         return None  # "我们是软件公司能申请吗" asks about eligibility, not about paying for software
     named = []
+    unnamed = found(folded, facts.unnamed_expenses)
     for rank, verdict in enumerate(("forbidden", "allowed", "partial")):
         for expense in facts.expenses:
             if expense.verdict == verdict:
                 words = found(folded, expense.terms)
+                # A word people often ask about that this notice's own rule writes out ("购置通用办公电脑")
+                # is named by the notice, however its terms were segmented.
+                whole = [u for u in unnamed if u in fold(expense.label)]
+                if whole:
+                    words = [whole[0], *words]
                 if words:
                     named.append((rank, -weight(words[0]), verdict, expense, words[0]))
-    unnamed = found(folded, facts.unnamed_expenses)
     if unnamed and not any(len(w) >= len(unnamed[0]) for *_, w in named):
         return "unnamed", None, unnamed[0]
     if named:
