@@ -47,14 +47,15 @@ def _neighbours(a: Clause, b: Clause) -> bool:
     return (a.parent is not None and a.parent == b.parent) or a.section == b.section
 
 
-_ORDINAL = re.compile(r"^[一二三四五六七八九十]是")
+# An item of an enumeration: "二是……" opens a sentence, or "……以下工作:一是……" follows a colon.
+_ORDINAL = re.compile(r"(?:^|[:\uff1a])\s*[一二三四五六七八九十]是")
 
 
 def _enumeration(kb: KnowledgeBase, clause: Clause) -> list[Clause]:
     """The items of an enumeration a sentence belongs to ("一是书面评审…二是现场评审…"), in order."""
-    if not clause.parent or not _ORDINAL.match(clause.text):
+    if not clause.parent or not _ORDINAL.search(clause.text):
         return [clause]
-    siblings = [c for c in kb.notice.clauses if c.parent == clause.parent and _ORDINAL.match(c.text)]
+    siblings = [c for c in kb.notice.clauses if c.parent == clause.parent and _ORDINAL.search(c.text)]
     return siblings if len(siblings) > 1 else [clause]
 
 
@@ -120,7 +121,9 @@ def compose(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> tuple[str, list
     chosen = evidence(query, kb, hits)
     weights = _weight(kb, query.words)
     lead, source = _lead(query, kb, chosen[0]) if chosen else ("", None)
-    body = "".join(shorten(c.text, weights) for c in chosen)
+    # Read in the notice's order (一是 before 二是), cited best first.
+    order = {c.id: i for i, c in enumerate(kb.notice.clauses)}
+    body = "".join(shorten(c.text, weights) for c in sorted(chosen, key=lambda c: order.get(c.id, 0)))
     if lead and fold(lead.rstrip("。")) in fold(body):
         lead = ""
     ids = [c.id for c in chosen]
