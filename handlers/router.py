@@ -101,9 +101,11 @@ def gap(query: Query, kb: KnowledgeBase) -> Answer | None:
 
 def outcome(query: Query, kb: KnowledgeBase) -> Answer | None:
     """What followed the notice (who was selected, how many applied): no notice holds its own results."""
-    if kb.facts.outcome_say and has_any(query.asking, kb.facts.outcome_cues):
-        return _not_covered(kb, query, kb.facts.outcome_say)
-    return None
+    if not kb.facts.outcome_say or not has_any(query.asking, kb.facts.outcome_cues):
+        return None
+    if query.stated.role and "permission" in query.slots:
+        return None  # "我们区入选了,以后还能再报吗": the asker states the outcome and asks what the rules allow
+    return _not_covered(kb, query, kb.facts.outcome_say)
 
 
 def elsewhere(query: Query, kb: KnowledgeBase) -> Answer | None:
@@ -290,6 +292,28 @@ def expense(query: Query, kb: KnowledgeBase) -> Answer | None:
     )
 
 
+def forbidden_uses(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """What the money may not pay for, as a list ("哪些不能花"), when no one expense is named."""
+    facts = kb.facts
+    banned = [e for e in facts.expenses if e.verdict == "forbidden"]
+    if not banned or "items" not in query.slots or not has_any(query.cues, facts.forbidden_cues):
+        return None
+    if not has_any(query.cues, (*facts.money_words, *facts.spending_words)):
+        return None
+    text = f"通知规定{facts.money_noun}不得用于:" + "、".join(e.label for e in banned) + "。"
+    sources = list(dict.fromkeys(e.source.clause_id for e in banned))
+    return Answer(
+        query.asked,
+        True,
+        "funding",
+        text,
+        citations(kb, *sources, limit=max(3, len(sources))),
+        0.85,
+        "expense",
+        kind="computed",
+    )
+
+
 def counted(query: Query, kb: KnowledgeBase) -> Answer | None:
     """A planned count against the notice's minimum, or the share of a count that must qualify."""
     result = requirements.answer(kb.facts, query.cues, query.stated.counts)
@@ -459,6 +483,7 @@ DECIDERS: tuple[Decider, ...] = (
     share_check,
     money,
     expense,
+    forbidden_uses,
     counted,
     slots.location,
     slots.age,

@@ -134,6 +134,7 @@ class Facts:
     unnamed_expenses: tuple[str, ...] = ()
     spending_words: tuple[str, ...] = ()
     unnamed_near: tuple[Quoted, ...] = ()
+    forbidden_cues: tuple[str, ...] = ()  # words that ask what the money may not pay for
     askers: dict[str, str] = field(default_factory=dict)
     conditions: dict[str, list[Condition]] = field(default_factory=dict)
     gaps: list[Gap] = field(default_factory=list)
@@ -318,6 +319,9 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | N
             )
     general_expenses = (vocabulary or {}).get("expenses") or {}
     facts.unnamed_expenses = _words([*(general_expenses.get("unnamed") or ()), *(expenses.get("unnamed") or ())])
+    facts.forbidden_cues = _words(
+        [*(general_expenses.get("forbidden_cues") or ()), *(expenses.get("forbidden_cues") or ())]
+    )
     facts.spending_words = _words(
         [*(general_expenses.get("spending_words") or ()), *(expenses.get("spending_words") or ())]
     )
