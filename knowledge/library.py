@@ -11,14 +11,28 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
-from .base import KnowledgeBase, build
-from .loader import NOTICES_DIR, KnowledgeError, notice_folders, read_yaml
+from .base import KnowledgeBase, build, vocabulary
+from .lexicon import Lexicon
+from .loader import LEXICON_DIR, NOTICES_DIR, KnowledgeError, notice_folders, read_yaml
 
 DEFAULT_ENV = "NOTICE_BOT_NOTICE"
+ID_SEP = ":"  # a clause's id across notices: "<notice key>:<its id in the notice>", e.g. "fic-qyzn-2025:4.2.p1"
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ABOUT = re.compile(r"关于(.+?)(?:的)?通知$")
+BATCH = re.compile(r"(?:首|第([一二三四五六七八九十]|\d{1,2}))批")  # 首批, 第二批, 第3批
+_SMALL = {ch: n for n, ch in enumerate("一二三四五六七八九十", 1)}
+_PLACE = re.compile(r"^([\u4e00-\u9fff]{2,8}?[省市区县])")  # the place an issuer or title opens with
+_YEAR = re.compile(r"(20\d\d)\s*年")
+_ISSUER_END = ("局", "厅", "委", "部", "府", "办", "会", "院", "室", "中心", "办公厅")
+
+
+def batch_number(match: re.Match) -> int:
+    """1 for 首批 and 第一批, n for 第n批."""
+    ordinal = match.group(1)
+    return 1 if ordinal is None else int(ordinal) if ordinal.isdigit() else _SMALL[ordinal]
 
 
 @dataclass(frozen=True)
@@ -30,6 +44,11 @@ class NoticeInfo:
     short_title: str
     date: dt.date | None
     folder: Path
+    # What a question may name the notice by (handlers/routing.py): its batch, its places, its issuers, its years
+    batch: int | None = None
+    places: tuple[str, ...] = ()
+    issuers: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
 
 
 def _info(folder: Path) -> NoticeInfo:
@@ -50,7 +69,42 @@ def _info(folder: Path) -> NoticeInfo:
             date = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     about = _ABOUT.search(title)
     short = str(meta.get("short_title") or (about.group(1) if about else title))
-    return NoticeInfo(folder.name, title, short, date, folder)
+    issuers = _issuers(meta, lines)
+    batch = BATCH.search(title)
+    places = {m.group(1) for m in (_PLACE.match(t) for t in (title, *issuers)) if m}
+    places |= {p[:-1] for p in places if len(p) > 2}  # 北京市 is also 北京, 临江市 临江
+    years = {int(y) for y in _YEAR.findall(title)} | ({date.year} if date else set())
+    return NoticeInfo(
+        key=folder.name,
+        title=title,
+        short_title=short,
+        date=date,
+        folder=folder,
+        batch=batch_number(batch) if batch else None,
+        places=tuple(sorted(places)),
+        issuers=tuple(issuers),
+        years=tuple(sorted(years)),
+    )
+
+
+def _issuers(meta: dict, lines: list[str]) -> list[str]:
+    """The issuers meta.yaml names, else the signature line above the closing date."""
+    named = [str(i.get("name")) for i in meta.get("issuers") or [] if isinstance(i, dict) and i.get("name")]
+    if named or len(lines) < 3 or not _DATE.fullmatch(lines[-1]):
+        return named
+    parts = lines[-2].split()
+    return parts if all(len(p) <= 30 and p.endswith(_ISSUER_END) for p in parts) else []
+
+
+def qualified(key: str, clause_id: str) -> str:
+    """A clause's id unique across notices: the notice key, then the id within the notice."""
+    return f"{key}{ID_SEP}{clause_id}"
+
+
+def split_id(ref: str) -> tuple[str | None, str]:
+    """(notice key or None, clause id) of "key:4.2.p1" or of a bare "4.2.p1"."""
+    key, sep, clause_id = ref.strip().rpartition(ID_SEP)
+    return (key, clause_id) if sep else (None, clause_id)
 
 
 class Library:
@@ -58,8 +112,23 @@ class Library:
 
     def __init__(self, root: Path = NOTICES_DIR) -> None:
         self.root = root
-        self.notices = {info.key: info for info in (_info(f) for f in notice_folders(root))}
+        # A notice folder itself is a library of one (check-knowledge and tests pass one).
+        folders = [root] if (root / "notice.txt").is_file() else notice_folders(root)
+        self.notices = {info.key: info for info in (_info(f) for f in folders)}
         self._built: dict[str, KnowledgeBase] = {}
+        self._lexicon: Lexicon | None = None  # one lexicon for every notice: it is the same files
+
+    @property
+    def lexicon(self) -> Lexicon:
+        """The lexicon every notice of the library is read with, loaded once."""
+        if self._lexicon is None:
+            self._lexicon = Lexicon.load(LEXICON_DIR)
+        return self._lexicon
+
+    @cached_property
+    def vocabulary(self) -> dict:
+        """The lexicon's general question words (questions.yaml), for reading questions across notices."""
+        return vocabulary(LEXICON_DIR)
 
     def keys(self) -> list[str]:
         return list(self.notices)
@@ -83,5 +152,19 @@ class Library:
         """The knowledge base of a notice (the default one when no key is given), built once."""
         key = self.check(key) if key else self.default_key()
         if key not in self._built:
-            self._built[key] = build(self.notices[key].folder)
+            self._built[key] = build(self.notices[key].folder, lexicon=self.lexicon)
         return self._built[key]
+
+    def build_all(self) -> "Library":
+        """Build every notice now (at start-up and on reload), so a broken one is refused before use."""
+        for key in self.notices:
+            self.get(key)
+        return self
+
+    def find(self, ref: str) -> tuple[KnowledgeBase, str] | None:
+        """The knowledge base and clause id that "key:id" names, or that a bare id names in the default notice."""
+        key, clause_id = split_id(ref)
+        if key is not None and key not in self.notices:
+            return None
+        kb = self.get(key)
+        return (kb, clause_id) if kb.clause(clause_id) else None

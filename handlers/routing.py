@@ -1,0 +1,267 @@
+"""Which notice of the library answers a question, and the answer from it (or from two, side by side).
+
+A question that names a notice (its batch, a year, its place, its issuer, a word of its title) is answered
+from that notice. Otherwise a short follow-up stays with the notice of the question it follows, and the rest
+goes to the chat's current notice. When the chat has chosen none, the notice whose words fit the question
+best answers (the default on a near tie), and the others that fit about as well are named so a front end can
+offer to switch. One answer cites one notice, unless the question compares notices it names: then each
+answers it and the answers stand side by side, each with its own citations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+
+from knowledge.base import KnowledgeBase
+from knowledge.fold import fold
+from knowledge.library import BATCH, Library, NoticeInfo, batch_number
+
+from .common import has_any
+from .context import Context
+from .model import Answer
+from .router import answer_question
+
+# Weights of what a question may name a notice by: a batch is the surest, a title word the weakest.
+BATCH_WEIGHT, YEAR_WEIGHT, PLACE_WEIGHT, ISSUER_WEIGHT, TITLE_WEIGHT = 3.0, 2.0, 2.0, 2.0, 1.0
+STRONG_NAMING = 2.0  # a batch, a year, a place or an issuer names a notice whatever its words; title words less
+LONG_TITLE_WORD = 4  # a title word this long counts twice
+MIN_ISSUER_STEM = 4  # an issuer named without its place ("经济和信息化局"), only if this distinctive
+TITLE_WORD_SHARE = 4  # a title word names notices only if at most one in this many titles has it
+NEAR_TIE = 0.9  # another notice fits "about equally" at this share of the best fit
+DEFAULT_MARGIN = 1.25  # without a choice, another notice must fit this much better than the default to answer
+MAX_ALTERNATIVES = 3
+COMPARED_CITATIONS = 2  # each side of a comparison cites its best clauses, this many
+
+_QUOTED = re.compile(r"《[^》]*》")  # a forwarded document's title names that document, not the notice
+_ASKED_YEAR = re.compile(r"(20\d\d)\s*年(?!\s*\d{1,2}\s*月)|(20\d\d)\s*年度")
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a question goes: the notice answering it, and why."""
+
+    key: str
+    why: str  # named | follow_up | chosen | best | only
+    alternatives: tuple[str, ...] = ()  # other notices that fit about as well (only when none was chosen)
+    compared: tuple[str, ...] = ()  # the notices a comparison question names, in the order asked
+
+
+def _asked_years(folded: str) -> set[int]:
+    """Years the question names as such ("2025年度", "24年那个" aside), not the year of a date it states."""
+    return {int(a or b) for a, b in _ASKED_YEAR.findall(folded)}
+
+
+def _title_words(library: Library) -> dict[str, list[str]]:
+    """Each notice's title words that few titles share: what a question may call it by."""
+    cached = library.__dict__.get("_title_words")
+    if cached is not None:
+        return cached
+    lexicon = library.lexicon
+    words = {
+        key: sorted(
+            {
+                w
+                for w in lexicon.tokenizer.lcut(_QUOTED.sub("", fold(info.short_title)))
+                if len(w) >= 2 and w not in lexicon.stopwords and not w.isdigit() and not BATCH.fullmatch(w)
+            }
+        )
+        for key, info in library.notices.items()
+    }
+    df: dict[str, int] = {}
+    for ws in words.values():
+        for w in ws:
+            df[w] = df.get(w, 0) + 1
+    most = max(1, len(words) // TITLE_WORD_SHARE)
+    cached = {key: [w for w in ws if df[w] <= most] for key, ws in words.items()}
+    library.__dict__["_title_words"] = cached
+    return cached
+
+
+def _issuer_names(info: NoticeInfo) -> list[str]:
+    """Each issuer by its full name, and without its place when the rest is distinctive."""
+    names = []
+    for issuer in info.issuers:
+        names.append(fold(issuer))
+        for place in info.places:
+            stem = issuer.removeprefix(place)
+            if stem != issuer and len(stem) >= MIN_ISSUER_STEM:
+                names.append(fold(stem))
+    return names
+
+
+def named(folded: str, library: Library, base: KnowledgeBase) -> dict[str, float]:
+    """How strongly the question names each notice it names (batch, year, place, issuer, title words).
+
+    base: the notice the question would go to otherwise; a title word its own text uses names no other notice.
+    """
+    batches = {batch_number(m) for m in BATCH.finditer(folded)}
+    years = _asked_years(folded)
+    titles = _title_words(library)
+    scores: dict[str, float] = {}
+    for key, info in library.notices.items():
+        score = 0.0
+        if info.batch is not None and info.batch in batches:
+            score += BATCH_WEIGHT
+        if years & set(info.years):
+            score += YEAR_WEIGHT
+        if any(fold(p) in folded for p in info.places):
+            score += PLACE_WEIGHT
+        if any(name in folded for name in _issuer_names(info)):
+            score += ISSUER_WEIGHT
+        for word in titles[key]:
+            if word in folded and (key == base.key or word not in base.folded_text):
+                score += TITLE_WEIGHT * (2 if len(word) >= LONG_TITLE_WORD else 1)
+        if score:
+            scores[key] = score
+    return scores
+
+
+def _word_notices(library: Library) -> dict[str, frozenset[str]]:
+    """Every word of every notice's index, and the notices that have it."""
+    cached = library.__dict__.get("_word_notices")
+    if cached is None:
+        postings: dict[str, set[str]] = {}
+        for key in library.keys():
+            for word in library.get(key).index.idf:
+                postings.setdefault(word, set()).add(key)
+        cached = library.__dict__["_word_notices"] = {w: frozenset(ks) for w, ks in postings.items()}
+    return cached
+
+
+def fit(words: list[str], library: Library, base: KnowledgeBase) -> dict[str, float]:
+    """How well each notice's words cover the question's content words, weighted by their rarity across notices."""
+    postings = _word_notices(library)
+    n = len(library.notices)
+    scores = dict.fromkeys(library.keys(), 0.0)
+    for word in sorted(set(words) - base.not_focus):
+        having = postings.get(word)
+        if not having:
+            continue
+        weight = math.log(1 + (n - len(having) + 0.5) / (len(having) + 0.5))
+        for key in having:
+            scores[key] += weight
+    return scores
+
+
+def _follow_up(folded: str, kb: KnowledgeBase, context: Context | None) -> bool:
+    """A short question that leans on the previous one, which was answered from some notice."""
+    if not context or not context.question or not context.notice:
+        return False
+    return len(folded) <= kb.facts.follow_up_max and has_any(folded, kb.facts.follow_up_cues)
+
+
+def _preferred(keys: list[str], *first: str | None) -> list[str]:
+    """keys with the given ones first, in their order, then the rest as they were."""
+    front = [k for k in first if k and k in keys]
+    return list(dict.fromkeys(front + keys))
+
+
+def route(question: str, library: Library, current_key: str | None = None, context: Context | None = None) -> Route:
+    """The notice a question goes to: named, followed up, chosen by the chat, or the best fit."""
+    default = library.default_key()
+    base_key = current_key if current_key in library.notices else default
+    if len(library.notices) == 1:
+        return Route(base_key, "only")
+    base = library.get(base_key)
+    folded, words = base.index.analyse(question)
+    scores = named(folded, library, base)
+    if scores and max(scores.values()) < STRONG_NAMING:
+        # Title words alone are weak: they name a notice only if its words fit the question nearly as well.
+        fits = fit(words, library, base)
+        scores = {k: s for k, s in scores.items() if fits[k] >= NEAR_TIE * max(fits.values())}
+    if scores:
+        top = max(scores.values())
+        best = _preferred(sorted(k for k, s in scores.items() if s == top), current_key, default)
+        if len(scores) >= 2 and has_any(folded, library.vocabulary.get("compare", ())):
+            ranked = sorted(scores, key=lambda k: (-scores[k], k))
+            return Route(best[0], "named", compared=tuple(_in_order(folded, library, ranked[:2])))
+        if len(best) == 1 or current_key in best:
+            return Route(best[0], "named")
+        fits = fit(words, library, base)
+        best = sorted(best, key=lambda k: (-fits[k], k != default, k))
+        return Route(best[0], "named", alternatives=tuple(best[1 : 1 + MAX_ALTERNATIVES]))
+    if _follow_up(folded, base, context) and context.notice in library.notices:
+        return Route(context.notice, "follow_up")
+    if current_key in library.notices:
+        return Route(current_key, "chosen")
+    fits = fit(words, library, base)
+    ranked = sorted(fits, key=lambda k: (-fits[k], k != default, k))
+    chosen = ranked[0] if fits[ranked[0]] > DEFAULT_MARGIN * fits[default] else default
+    near = [k for k in ranked if k != chosen and fits[k] >= NEAR_TIE * fits[chosen]]
+    return Route(chosen, "best", alternatives=tuple(near[:MAX_ALTERNATIVES]))
+
+
+def _in_order(folded: str, library: Library, keys: list[str]) -> list[str]:
+    """The compared notices in the order the question names them (by batch when it names batches)."""
+    asked = [batch_number(m) for m in BATCH.finditer(folded)]
+    position = {b: i for i, b in reversed(list(enumerate(asked)))}
+    return sorted(keys, key=lambda k: (position.get(library.notices[k].batch, len(asked)), keys.index(k)))
+
+
+def _unnamed(question: str, library: Library, keys: tuple[str, ...]) -> str:
+    """The question without what names the compared notices and without the comparison words."""
+    text = fold(question)
+    cut = [m.group(0) for m in BATCH.finditer(text)]
+    cut += [m.group(0) for m in _ASKED_YEAR.finditer(text)]
+    for key in keys:
+        info = library.notices[key]
+        cut += [fold(p) for p in info.places] + _issuer_names(info)
+    cut += list(library.vocabulary.get("compare", ()))
+    for piece in sorted(set(cut), key=len, reverse=True):
+        text = text.replace(piece, " ")
+    joins = sorted(library.vocabulary.get("compare_joins", ()), key=len, reverse=True)
+    text = re.sub(r"^(?:\s|的|" + "|".join(map(re.escape, joins)) + r")+", "", text)
+    text = re.sub(r"\s+(?:" + "|".join(map(re.escape, joins)) + r")\s+", " ", text)
+    return " ".join(text.split()) or question
+
+
+def compare(question: str, keys: tuple[str, ...], library: Library, now: dt.datetime | None = None) -> Answer:
+    """One answer per compared notice, side by side under each short title, each citing its own clauses."""
+    asked = _unnamed(question, library, keys)
+    parts = [(key, answer_question(asked, None, now, kb=library.get(key))) for key in keys]
+    first = parts[0][1]
+    lines = [f"《{library.notices[key].short_title}》:{part.text}" for key, part in parts]
+    return Answer(
+        question=question,
+        answered=any(part.answered for _, part in parts),
+        intent=first.intent,
+        text="\n\n".join(lines),
+        citations=[c for _, part in parts for c in part.citations[:COMPARED_CITATIONS]],
+        confidence=min(part.confidence for _, part in parts),
+        topic=first.topic,
+        kind="comparison",
+        notice=keys[0],
+        notice_title=library.notices[keys[0]].short_title,
+        compared=list(keys),
+    )
+
+
+def answer_in_library(
+    question: str,
+    context: Context | None = None,
+    now: dt.datetime | None = None,
+    library: Library | None = None,
+    current_key: str | None = None,
+) -> Answer:
+    """Answer a message from the notice it goes to (see route), naming that notice and any near alternatives.
+
+    current_key: the chat's chosen notice, or None when it has chosen none. The context remembers the
+    notice answered from, so a follow-up stays with it.
+    """
+    library = library or Library()
+    where = route(question, library, current_key, context)
+    if where.compared:
+        result = compare(question, where.compared, library, now)
+    else:
+        result = answer_question(question, context, now, kb=library.get(where.key))
+        result.notice_title = library.notices[where.key].short_title
+        result.alternatives = list(where.alternatives)
+    if context is not None and result.answered:
+        context.notice = result.notice
+    return result
+
+
+__all__ = ["Route", "answer_in_library", "compare", "fit", "named", "route"]
