@@ -124,7 +124,9 @@ async def switch_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hook
 def new_notice_text(kb, title: str) -> str:
     """The message about a new notice: its title, its deadline and its money, as the bot answers them."""
     deadline = handlers.answer_question(DEADLINE_QUESTION, kb=kb).text
-    money = handlers.answer_question(FUNDING_QUESTION, kb=kb).text
+    # The clause that sets the money cap says it best, verbatim; without one, the bot's answer on the money.
+    cap = kb.clause(kb.facts.cap.clause_id) if kb.facts.cap else None
+    money = cap.text if cap else handlers.answer_question(FUNDING_QUESTION, kb=kb).text
     return NEW_NOTICE_TEXT.format(
         title=esc(title), deadline=esc(short(deadline, MAX_FACT_CHARS)), money=esc(short(money, MAX_FACT_CHARS))
     )
@@ -136,6 +138,8 @@ class NoticeTools:
     def __init__(self, subscriptions: Subscriptions, hooks: Hooks = NO_HOOKS) -> None:
         self.subscriptions = subscriptions
         self.hooks = hooks
+        # Built now, at start-up: the first reply carries no index build, and a later /reload knows what is new.
+        library.notices()
         self.seen_generation = library.KNOWLEDGE.generation  # reloads already told about
 
     def handlers(self) -> list[tuple[BaseHandler, int]]:
