@@ -26,6 +26,7 @@ from .router import answer_question
 
 # Weights of what a question may name a notice by: a batch is the surest, a title word the weakest.
 BATCH_WEIGHT, YEAR_WEIGHT, PLACE_WEIGHT, ISSUER_WEIGHT, TITLE_WEIGHT = 3.0, 2.0, 2.0, 2.0, 1.0
+POINTER_WEIGHT = 3.0  # a name followed by 的通知 / 那个文件 points at the notice
 STRONG_NAMING = 2.0  # a batch, a year, a place or an issuer names a notice whatever its words; title words less
 LONG_TITLE_WORD = 4  # a title word this long counts twice
 MIN_ISSUER_STEM = 4  # an issuer named without its place ("经济和信息化局"), only if this distinctive
@@ -36,7 +37,8 @@ MAX_ALTERNATIVES = 3
 COMPARED_CITATIONS = 2  # each side of a comparison cites its best clauses, this many
 
 _QUOTED = re.compile(r"《[^》]*》")  # a forwarded document's title names that document, not the notice
-_ASKED_YEAR = re.compile(r"(20\d\d)\s*年(?!\s*\d{1,2}\s*月)|(20\d\d)\s*年度")
+# A year as a name ("2025年度的", "2024年那个"), not as a date ("2023年底开工", "2024年8月15日")
+_ASKED_YEAR = re.compile(r"(20\d\d)\s*年度|(20\d\d)\s*年(?=\s*(?:的|那|这|发|出|印|新))")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Route:
     why: str  # named | follow_up | chosen | best | only
     alternatives: tuple[str, ...] = ()  # other notices that fit about as well (only when none was chosen)
     compared: tuple[str, ...] = ()  # the notices a comparison question names, in the order asked
+    spans: tuple[tuple[int, int], ...] = ()  # where the folded question names the notice it goes to
 
 
 def _asked_years(folded: str) -> set[int]:
@@ -92,31 +95,49 @@ def _issuer_names(info: NoticeInfo) -> list[str]:
     return names
 
 
-def named(folded: str, library: Library, base: KnowledgeBase) -> dict[str, float]:
-    """How strongly the question names each notice it names (batch, year, place, issuer, title words).
+def _spans(pattern: str, folded: str) -> list[tuple[int, int]]:
+    return [m.span() for m in re.finditer(re.escape(pattern), folded)] if pattern else []
+
+
+def mentions(folded: str, library: Library, base: KnowledgeBase) -> dict[str, tuple[float, list[tuple[int, int]]]]:
+    """For each notice the question names: how strongly (batch, year, place, issuer, title words) and where.
 
     base: the notice the question would go to otherwise; a title word its own text uses names no other notice.
     """
-    batches = {batch_number(m) for m in BATCH.finditer(folded)}
-    years = _asked_years(folded)
+    batches = [(batch_number(m), m.span()) for m in BATCH.finditer(folded)]
+    years = [(int(m.group(1) or m.group(2)), m.span()) for m in _ASKED_YEAR.finditer(folded)]
     titles = _title_words(library)
-    scores: dict[str, float] = {}
+    found: dict[str, tuple[float, list[tuple[int, int]]]] = {}
     for key, info in library.notices.items():
-        score = 0.0
-        if info.batch is not None and info.batch in batches:
-            score += BATCH_WEIGHT
-        if years & set(info.years):
-            score += YEAR_WEIGHT
-        if any(fold(p) in folded for p in info.places):
-            score += PLACE_WEIGHT
-        if any(name in folded for name in _issuer_names(info)):
-            score += ISSUER_WEIGHT
+        score, spans = 0.0, []
+        batch = [span for n, span in batches if n == info.batch]
+        year = [span for y, span in years if y in info.years]
+        place = [span for p in info.places for span in _spans(fold(p), folded)]
+        issuer = [span for name in _issuer_names(info) for span in _spans(name, folded)]
+        for weight, where in (
+            (BATCH_WEIGHT, batch),
+            (YEAR_WEIGHT, year),
+            (PLACE_WEIGHT, place),
+            (ISSUER_WEIGHT, issuer),
+        ):
+            if where:
+                score += weight
+                spans += where
         for word in titles[key]:
-            if word in folded and (key == base.key or word not in base.folded_text):
+            where = _spans(word, folded)
+            if where and (key == base.key or word not in base.folded_text):
                 score += TITLE_WEIGHT * (2 if len(word) >= LONG_TITLE_WORD else 1)
+                spans += where
+        if score and any(_points_at(folded, end, library) for _, end in spans):
+            score += POINTER_WEIGHT  # "临江市的通知里,…": the question points at this notice by name
         if score:
-            scores[key] = score
-    return scores
+            found[key] = (score, sorted(spans))
+    return found
+
+
+def named(folded: str, library: Library, base: KnowledgeBase) -> dict[str, float]:
+    """How strongly the question names each notice it names."""
+    return {key: score for key, (score, _) in mentions(folded, library, base).items()}
 
 
 def _word_notices(library: Library) -> dict[str, frozenset[str]]:
@@ -167,22 +188,33 @@ def route(question: str, library: Library, current_key: str | None = None, conte
         return Route(base_key, "only")
     base = library.get(base_key)
     folded, words = base.index.analyse(question)
-    scores = named(folded, library, base)
+    found = mentions(folded, library, base)
+    vocab = library.vocabulary
+    stay = context.notice if context and context.notice in library.notices else current_key
+    if found and stay in library.notices and has_any(folded, vocab.get("this_notice", ())):
+        found = {}  # "首批入选过,这次还能报吗": another notice mentioned in passing; this one is asked about
+    scores = {key: score for key, (score, _) in found.items()}
     if scores and max(scores.values()) < STRONG_NAMING:
-        # Title words alone are weak: they name a notice only if its words fit the question nearly as well.
+        # Title words alone are weak: they never override a choice, and name a notice only if its words fit
+        # the question nearly as well as the best.
         fits = fit(words, library, base)
-        scores = {k: s for k, s in scores.items() if fits[k] >= NEAR_TIE * max(fits.values())}
+        keep = stay is None
+        scores = {k: s for k, s in scores.items() if keep and fits[k] >= NEAR_TIE * max(fits.values())}
     if scores:
-        top = max(scores.values())
-        best = _preferred(sorted(k for k, s in scores.items() if s == top), current_key, default)
-        if len(scores) >= 2 and has_any(folded, library.vocabulary.get("compare", ())):
+        if len(scores) >= 2 and has_any(folded, vocab.get("compare", ())):
             ranked = sorted(scores, key=lambda k: (-scores[k], k))
-            return Route(best[0], "named", compared=tuple(_in_order(folded, library, ranked[:2])))
-        if len(best) == 1 or current_key in best:
-            return Route(best[0], "named")
+            return Route(ranked[0], "named", compared=tuple(_in_order(folded, library, ranked[:2])))
+        top = max(scores.values())
+        # On a tie the chat's notice wins, then the one named last ("首批入选了,第二批还能报吗" asks of 第二批).
+        tied = sorted((k for k, s in scores.items() if s == top), key=lambda k: (-found[k][1][-1][1], k))
+        best = _preferred(tied, current_key)
+        if len(best) == 1 or current_key in best or found[best[0]][1][-1][1] > found[best[1]][1][-1][1]:
+            return Route(best[0], "named", spans=tuple(found[best[0]][1]))
         fits = fit(words, library, base)
         best = sorted(best, key=lambda k: (-fits[k], k != default, k))
-        return Route(best[0], "named", alternatives=tuple(best[1 : 1 + MAX_ALTERNATIVES]))
+        return Route(
+            best[0], "named", alternatives=tuple(best[1 : 1 + MAX_ALTERNATIVES]), spans=tuple(found[best[0]][1])
+        )
     if _follow_up(folded, base, context) and context.notice in library.notices:
         return Route(context.notice, "follow_up")
     if current_key in library.notices:
@@ -239,6 +271,53 @@ def compare(question: str, keys: tuple[str, ...], library: Library, now: dt.date
     )
 
 
+def _pointer(library: Library) -> re.Pattern:
+    """What follows a notice's name when a question points at the notice: "的通知里,", "那个文件,"."""
+    cached = library.__dict__.get("_pointer")
+    if cached is None:
+        vocab = library.vocabulary
+
+        def alts(name: str) -> str:
+            return "|".join(map(re.escape, sorted(vocab.get(name, ()), key=len, reverse=True)))
+
+        cached = re.compile(
+            rf"\s*(?:{alts('notice_pointers')})?\s*(?:{alts('notice_words')})\s*(?:{alts('notice_places')})?"
+            r"(?:说的|讲的|写的)?\s*[,,::;;、\s]*"
+        )
+        library.__dict__["_pointer"] = cached
+    return cached
+
+
+def _points_at(folded: str, end: int, library: Library) -> bool:
+    """Whether a name ending at end is followed by words that point at a notice ("的通知", "那个文件")."""
+    after = _pointer(library).match(folded, end)
+    return bool(
+        after and after.end() > end and any(w in after.group(0) for w in library.vocabulary.get("notice_words", ()))
+    )
+
+
+def without_name(question: str, spans: tuple[tuple[int, int], ...], library: Library) -> str:
+    """The question without the words that point at its notice ("临江市的通知里,每家最多补多少" asks
+    "每家最多补多少"); a name used inside the question ("第二批啥时候截止") stays."""
+    folded = fold(question)
+    if len(folded) != len(question):
+        return question  # folding changed the length: the spans do not fit the text as typed
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    pointer = _pointer(library)
+    for start, end in reversed(merged):
+        after = pointer.match(folded, end)
+        if after and _points_at(folded, end, library):
+            rest = folded[:start] + folded[after.end() :]
+            if rest.strip():
+                folded, question = rest, question[:start] + question[after.end() :]
+    return question
+
+
 def answer_in_library(
     question: str,
     context: Context | None = None,
@@ -256,7 +335,9 @@ def answer_in_library(
     if where.compared:
         result = compare(question, where.compared, library, now)
     else:
-        result = answer_question(question, context, now, kb=library.get(where.key))
+        asked = without_name(question, where.spans, library) if where.spans else question
+        result = answer_question(asked, context, now, kb=library.get(where.key))
+        result.question = question
         result.notice_title = library.notices[where.key].short_title
         result.alternatives = list(where.alternatives)
     if context is not None and result.answered:

@@ -70,6 +70,7 @@ def test_a_question_naming_a_city_or_an_issuer_goes_to_its_notice(library):
 
 def test_a_date_in_the_question_does_not_name_a_notice_by_its_year(library):
     assert route("2024年8月16日交材料还来得及吗", library, current_key=DEFAULT_NOTICE).key == DEFAULT_NOTICE
+    assert route("项目是2023年底开工的,还在支持范围里吗", library, current_key="fic-qyzn-2025").key == "fic-qyzn-2025"
 
 
 def test_the_chats_choice_answers_what_names_no_notice(library):
@@ -130,3 +131,24 @@ def test_a_comparison_answers_each_notice_side_by_side_each_cited(library):
 def test_one_notice_routes_everything_to_it():
     only = Library(NOTICES_DIR / DEFAULT_NOTICE)
     assert route("第二批啥时候截止?", only).key == DEFAULT_NOTICE
+
+
+def test_words_pointing_at_a_notice_are_left_out_of_what_it_is_asked(library):
+    answer = answer_in_library("北京第二批的通知里,单个企业最多能补多少钱", library=library)
+    assert answer.notice == "fic-dierpi-2024"
+    assert answer.question == "北京第二批的通知里,单个企业最多能补多少钱"
+    assert "北京属于北京市" not in answer.text  # the name is not read as the asker's location
+
+
+def test_another_notice_mentioned_in_passing_leaves_the_question_with_the_chats_notice(library):
+    question = "我们公司之前在首批试点区里已经改造过了,这次还能拿补贴吗"
+    assert route(question, library, current_key="fic-dierpi-2024").key == "fic-dierpi-2024"
+    assert route("首批的申报截止时间是哪天?", library, current_key="fic-dierpi-2024").key == DEFAULT_NOTICE
+
+
+def test_the_batch_named_last_is_the_one_asked_about(library):
+    assert route("我们区首批已经入选了,第二批还能再报吗?", library).key == "fic-dierpi-2024"
+
+
+def test_a_title_word_alone_never_overrides_the_chats_choice(library):
+    assert route("入了资源池能直接拿到财政补贴吗", library, current_key="fic-zhuanfa-2024").key == "fic-zhuanfa-2024"
