@@ -1,13 +1,13 @@
 """Score answers in a library of notices: the shipped notice beside the fixture notices, each with notice.txt alone.
 
-    python benchmarks/library_accuracy.py [--failures]
+    python benchmarks/library_accuracy.py [SHIPPED_SET.yaml ...] [--failures]
 
 Each fictional set is asked three ways through handlers.routing.answer_in_library, with no --notice:
 "named" (the question opens with the words a user would name its notice by: its place, and its batch when
 the notice has one), "chosen" (the chat has chosen its notice) and "as asked" (no choice, no name: the best
-fit answers). The shipped notice's sets are asked with the chat's choice of it, and as asked. Besides the
-scorer's cite@3, facts and refusal, "other first" is the share of answers whose first citation is from
-another notice than the set's.
+fit answers; the shipped notice is the default). The shipped notice's sets are asked with the chat's choice
+of it, and as asked. Besides the scorer's cite@3, facts and refusal, "other first" is the share of answers
+whose first citation is from another notice than the set's.
 """
 
 from __future__ import annotations
@@ -67,6 +67,9 @@ def row(name: str, report, other: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "shipped", nargs="*", type=Path, help="sets about the shipped notice (default: the dev set and eval.yaml)"
+    )
     parser.add_argument("--failures", action="store_true", help="print the failures of the named runs")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             print(row("as asked", *measure(items, library, key)))
             if args.failures:
                 print(format_report(named[0]))
-        for path in (DEV_SET, PROJECT_SET):
+        for path in args.shipped or (DEV_SET, PROJECT_SET):
             if not path.is_file():
                 continue
             items, key = load_items(path), NOTICE_DIR.name
@@ -94,5 +97,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    os.environ.pop("NOTICE_BOT_NOTICE", None)  # the library's own default: the newest notice
+    os.environ["NOTICE_BOT_NOTICE"] = NOTICE_DIR.name  # the shipped notice stays the default, as deployed
     sys.exit(main())

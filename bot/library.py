@@ -7,22 +7,18 @@ one in place.
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
 from knowledge.base import KnowledgeBase
 from knowledge.library import Library
-from knowledge.loader import NOTICES_DIR
-
-NOTICES_ENV = "NOTICE_BOT_NOTICES"  # another folder of notices than knowledge/notices/ (tests, deployments)
 
 
 class Knowledge:
     """The library in use, and how to rebuild it from disk."""
 
     def __init__(self, root: Path | None = None) -> None:
-        self._root = root or Path(os.environ.get(NOTICES_ENV, "").strip() or NOTICES_DIR)
+        self._root = root  # None: NOTICE_BOT_NOTICES, else knowledge/notices/ (knowledge.library.Library)
         self._library: Library | None = None
         self._lock = threading.Lock()
         self.generation = 0  # counts reloads that succeeded, so a listener can tell a new library from the old

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from knowledge.base import KnowledgeBase
 from knowledge.fold import fold
+from knowledge.index import bigrams
 from knowledge.library import BATCH, Library, NoticeInfo, batch_number
 
 from .common import has_any
@@ -33,6 +34,7 @@ MIN_ISSUER_STEM = 4  # an issuer named without its place ("经济和信息化局
 TITLE_WORD_SHARE = 4  # a title word names notices only if at most one in this many titles has it
 NEAR_TIE = 0.9  # another notice fits "about equally" at this share of the best fit
 DEFAULT_MARGIN = 1.25  # without a choice, another notice must fit this much better than the default to answer
+MIN_RARE_WORDS = 2  # how many words only it has another notice needs to answer instead of the default
 MAX_ALTERNATIVES = 3
 COMPARED_CITATIONS = 2  # each side of a comparison cites its best clauses, this many
 
@@ -140,25 +142,36 @@ def named(folded: str, library: Library, base: KnowledgeBase) -> dict[str, float
     return {key: score for key, (score, _) in mentions(folded, library, base).items()}
 
 
-def _word_notices(library: Library) -> dict[str, frozenset[str]]:
-    """Every word of every notice's index, and the notices that have it."""
-    cached = library.__dict__.get("_word_notices")
+def _pair_notices(library: Library) -> dict[str, frozenset[str]]:
+    """Every character pair of every notice's text, and the notices that have it."""
+    cached = library.__dict__.get("_pair_notices")
     if cached is None:
         postings: dict[str, set[str]] = {}
         for key in library.keys():
-            for word in library.get(key).index.idf:
-                postings.setdefault(word, set()).add(key)
-        cached = library.__dict__["_word_notices"] = {w: frozenset(ks) for w, ks in postings.items()}
+            for pair in library.pairs(key):
+                postings.setdefault(pair, set()).add(key)
+        cached = library.__dict__["_pair_notices"] = {p: frozenset(ks) for p, ks in postings.items()}
     return cached
 
 
-def fit(words: list[str], library: Library, base: KnowledgeBase) -> dict[str, float]:
-    """How well each notice's words cover the question's content words, weighted by their rarity across notices."""
-    postings = _word_notices(library)
+def fit(question: str, library: Library, base: KnowledgeBase) -> dict[str, float]:
+    """How well each notice's text holds the question's content words, weighted by their rarity across notices.
+
+    A notice holds a word when its text has every character pair of it (read without building the notice);
+    question words (什么时候, 多少) and single characters say nothing of which notice is asked about.
+    """
+    postings = _pair_notices(library)
     n = len(library.notices)
+    _, words = base.index.analyse(question)
     scores = dict.fromkeys(library.keys(), 0.0)
-    for word in sorted(set(words) - base.not_focus):
-        having = postings.get(word)
+    everyone = frozenset(library.keys())
+    for word in sorted(set(words) - base.not_focus - base.lexicon.stopwords):
+        pairs = bigrams(word)
+        if len(word) < 2 or not pairs:
+            continue
+        having = everyone
+        for pair in pairs:
+            having = having & postings.get(pair, frozenset())
         if not having:
             continue
         weight = math.log(1 + (n - len(having) + 0.5) / (len(having) + 0.5))
@@ -187,7 +200,7 @@ def route(question: str, library: Library, current_key: str | None = None, conte
     if len(library.notices) == 1:
         return Route(base_key, "only")
     base = library.get(base_key)
-    folded, words = base.index.analyse(question)
+    folded = fold(question)
     found = mentions(folded, library, base)
     vocab = library.vocabulary
     stay = context.notice if context and context.notice in library.notices else current_key
@@ -197,7 +210,7 @@ def route(question: str, library: Library, current_key: str | None = None, conte
     if scores and max(scores.values()) < STRONG_NAMING:
         # Title words alone are weak: they never override a choice, and name a notice only if its words fit
         # the question nearly as well as the best.
-        fits = fit(words, library, base)
+        fits = fit(question, library, base)
         keep = stay is None
         scores = {k: s for k, s in scores.items() if keep and fits[k] >= NEAR_TIE * max(fits.values())}
     if scores:
@@ -210,7 +223,7 @@ def route(question: str, library: Library, current_key: str | None = None, conte
         best = _preferred(tied, current_key)
         if len(best) == 1 or current_key in best or found[best[0]][1][-1][1] > found[best[1]][1][-1][1]:
             return Route(best[0], "named", spans=tuple(found[best[0]][1]))
-        fits = fit(words, library, base)
+        fits = fit(question, library, base)
         best = sorted(best, key=lambda k: (-fits[k], k != default, k))
         return Route(
             best[0], "named", alternatives=tuple(best[1 : 1 + MAX_ALTERNATIVES]), spans=tuple(found[best[0]][1])
@@ -219,9 +232,14 @@ def route(question: str, library: Library, current_key: str | None = None, conte
         return Route(context.notice, "follow_up")
     if current_key in library.notices:
         return Route(current_key, "chosen")
-    fits = fit(words, library, base)
+    fits = fit(question, library, base)
     ranked = sorted(fits, key=lambda k: (-fits[k], k != default, k))
-    chosen = ranked[0] if fits[ranked[0]] > DEFAULT_MARGIN * fits[default] else default
+    # Another notice answers instead of the default only when it holds clearly more: by a share, and by more
+    # than one word that only it has ("截止时间" in one text and "截至" in the other decides nothing).
+    rare = math.log(1 + (len(fits) - 0.5) / 1.5)
+    gain = fits[ranked[0]] - fits[default]
+    better = fits[ranked[0]] > DEFAULT_MARGIN * fits[default] and gain >= MIN_RARE_WORDS * rare
+    chosen = ranked[0] if better else default
     near = [k for k in ranked if k != chosen and fits[k] >= NEAR_TIE * fits[chosen]]
     return Route(chosen, "best", alternatives=tuple(near[:MAX_ALTERNATIVES]))
 

@@ -15,10 +15,14 @@ from functools import cached_property
 from pathlib import Path
 
 from .base import KnowledgeBase, build, vocabulary
+from .cache import cache_dir, load_or_build
+from .fold import fold
+from .index import bigrams
 from .lexicon import Lexicon
 from .loader import LEXICON_DIR, NOTICES_DIR, KnowledgeError, notice_folders, read_yaml
 
 DEFAULT_ENV = "NOTICE_BOT_NOTICE"
+NOTICES_ENV = "NOTICE_BOT_NOTICES"  # another folder of notices than knowledge/notices/ (tests, deployments)
 ID_SEP = ":"  # a clause's id across notices: "<notice key>:<its id in the notice>", e.g. "fic-qyzn-2025:4.2.p1"
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ABOUT = re.compile(r"关于(.+?)(?:的)?通知$")
@@ -110,13 +114,15 @@ def split_id(ref: str) -> tuple[str | None, str]:
 class Library:
     """The notices of a folder, answered from one at a time."""
 
-    def __init__(self, root: Path = NOTICES_DIR) -> None:
+    def __init__(self, root: Path | None = None) -> None:
+        root = root or Path(os.environ.get(NOTICES_ENV, "").strip() or NOTICES_DIR)
         self.root = root
         # A notice folder itself is a library of one (check-knowledge and tests pass one).
         folders = [root] if (root / "notice.txt").is_file() else notice_folders(root)
         self.notices = {info.key: info for info in (_info(f) for f in folders)}
         self._built: dict[str, KnowledgeBase] = {}
         self._lexicon: Lexicon | None = None  # one lexicon for every notice: it is the same files
+        self._pairs: dict[str, frozenset[str]] = {}
 
     @property
     def lexicon(self) -> Lexicon:
@@ -152,8 +158,19 @@ class Library:
         """The knowledge base of a notice (the default one when no key is given), built once."""
         key = self.check(key) if key else self.default_key()
         if key not in self._built:
-            self._built[key] = build(self.notices[key].folder, lexicon=self.lexicon)
+            folder, where = self.notices[key].folder, cache_dir()
+            self._built[key] = (
+                load_or_build(folder, self.lexicon, where) if where else build(folder, lexicon=self.lexicon)
+            )
         return self._built[key]
+
+    def pairs(self, key: str) -> frozenset[str]:
+        """The character pairs of a notice's folded text, read without building it (for routing)."""
+        cached = self._pairs.get(key)
+        if cached is None:
+            text = fold((self.notices[key].folder / "notice.txt").read_text(encoding="utf-8"))
+            cached = self._pairs[key] = frozenset(bigrams(text))
+        return cached
 
     def build_all(self) -> "Library":
         """Build every notice now (at start-up and on reload), so a broken one is refused before use."""
