@@ -25,11 +25,11 @@ class Knowledge:
         self.added: tuple[str, ...] = ()  # keys of the notices the last reload brought in
 
     def library(self) -> Library:
-        """The library in use, every notice built on first use."""
+        """The library in use, every notice checked on first use (and the default built)."""
         if self._library is None:
             with self._lock:
                 if self._library is None:
-                    self._library = Library(self._root).build_all()
+                    self._library = Library(self._root).validate()
         return self._library
 
     def current(self) -> KnowledgeBase:
@@ -39,7 +39,7 @@ class Knowledge:
     def reload(self) -> KnowledgeBase:
         """Rebuild every notice from disk; on failure the old library stays in use and KnowledgeError says why."""
         old = set(self._library.keys()) if self._library is not None else None
-        fresh = Library(self._root).build_all()
+        fresh = Library(self._root).validate()
         with self._lock:
             self._library = fresh
             self.generation += 1

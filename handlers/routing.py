@@ -98,7 +98,22 @@ def _issuer_names(info: NoticeInfo) -> list[str]:
 
 
 def _spans(pattern: str, folded: str) -> list[tuple[int, int]]:
-    return [m.span() for m in re.finditer(re.escape(pattern), folded)] if pattern else []
+    """Where pattern occurs in folded."""
+    out, at = [], folded.find(pattern) if pattern else -1
+    while at >= 0:
+        out.append((at, at + len(pattern)))
+        at = folded.find(pattern, at + 1)
+    return out
+
+
+def _names(library: Library) -> dict[str, tuple[list[str], list[str]]]:
+    """Each notice's places and issuers, folded once per library: (places, issuer names)."""
+    cached = library.__dict__.get("_names")
+    if cached is None:
+        cached = library.__dict__["_names"] = {
+            key: (sorted({fold(p) for p in info.places}), _issuer_names(info)) for key, info in library.notices.items()
+        }
+    return cached
 
 
 def mentions(folded: str, library: Library, base: KnowledgeBase) -> dict[str, tuple[float, list[tuple[int, int]]]]:
@@ -108,14 +123,15 @@ def mentions(folded: str, library: Library, base: KnowledgeBase) -> dict[str, tu
     """
     batches = [(batch_number(m), m.span()) for m in BATCH.finditer(folded)]
     years = [(int(m.group(1) or m.group(2)), m.span()) for m in _ASKED_YEAR.finditer(folded)]
-    titles = _title_words(library)
+    titles, names = _title_words(library), _names(library)
     found: dict[str, tuple[float, list[tuple[int, int]]]] = {}
     for key, info in library.notices.items():
         score, spans = 0.0, []
         batch = [span for n, span in batches if n == info.batch]
         year = [span for y, span in years if y in info.years]
-        place = [span for p in info.places for span in _spans(fold(p), folded)]
-        issuer = [span for name in _issuer_names(info) for span in _spans(name, folded)]
+        places, issuers = names[key]
+        place = [span for p in places if p in folded for span in _spans(p, folded)]
+        issuer = [span for name in issuers if name in folded for span in _spans(name, folded)]
         for weight, where in (
             (BATCH_WEIGHT, batch),
             (YEAR_WEIGHT, year),
@@ -126,7 +142,7 @@ def mentions(folded: str, library: Library, base: KnowledgeBase) -> dict[str, tu
                 score += weight
                 spans += where
         for word in titles[key]:
-            where = _spans(word, folded)
+            where = _spans(word, folded) if word in folded else []
             if where and (key == base.key or word not in base.folded_text):
                 score += TITLE_WEIGHT * (2 if len(word) >= LONG_TITLE_WORD else 1)
                 spans += where

@@ -56,9 +56,20 @@ def digest(folder: Path, lexicon_dir: Path = LEXICON_DIR) -> str:
     return h.hexdigest()
 
 
+def _path(folder: Path, where: Path, lexicon_dir: Path) -> Path:
+    return where / f"{folder.name}-{digest(folder, lexicon_dir)[:24]}.pickle"
+
+
+def cached(folder: Path, lexicon: Lexicon, where: Path, lexicon_dir: Path = LEXICON_DIR) -> None:
+    """Make sure the notice's knowledge is in the cache: built (and so checked) and stored if it is not."""
+    path = _path(folder, where, lexicon_dir)
+    if not path.is_file():
+        _store(build(folder, lexicon_dir, lexicon=lexicon), path)
+
+
 def load_or_build(folder: Path, lexicon: Lexicon, where: Path, lexicon_dir: Path = LEXICON_DIR) -> KnowledgeBase:
     """The notice's knowledge from the cache when its inputs are unchanged, else built and stored."""
-    path = where / f"{folder.name}-{digest(folder, lexicon_dir)[:24]}.pickle"
+    path = _path(folder, where, lexicon_dir)
     if path.is_file():
         try:
             kb = pickle.loads(path.read_bytes())

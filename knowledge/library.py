@@ -8,6 +8,7 @@ issuers and 关于…的通知. The default notice is NOTICE_BOT_NOTICE when tha
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 import os
 import re
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .base import KnowledgeBase, build, vocabulary
-from .cache import cache_dir, load_or_build
+from .cache import cache_dir, cached, load_or_build
 from .fold import fold
 from .index import bigrams
 from .lexicon import Lexicon
@@ -24,6 +25,7 @@ from .loader import LEXICON_DIR, NOTICES_DIR, KnowledgeError, notice_folders, re
 DEFAULT_ENV = "NOTICE_BOT_NOTICE"
 NOTICES_ENV = "NOTICE_BOT_NOTICES"  # another folder of notices than knowledge/notices/ (tests, deployments)
 ID_SEP = ":"  # a clause's id across notices: "<notice key>:<its id in the notice>", e.g. "fic-qyzn-2025:4.2.p1"
+MAX_BUILT = 48  # notices kept built at once
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ABOUT = re.compile(r"关于(.+?)(?:的)?通知$")
 BATCH = re.compile(r"(?:首|第([一二三四五六七八九十]|\d{1,2}))批")  # 首批, 第二批, 第3批
@@ -120,7 +122,9 @@ class Library:
         # A notice folder itself is a library of one (check-knowledge and tests pass one).
         folders = [root] if (root / "notice.txt").is_file() else notice_folders(root)
         self.notices = {info.key: info for info in (_info(f) for f in folders)}
-        self._built: dict[str, KnowledgeBase] = {}
+        # Built notices, least recently used first; beyond MAX_BUILT the oldest is dropped (the default never):
+        # a library of hundreds keeps the memory of the notices in use, and the cache makes a rebuild a load.
+        self._built: OrderedDict[str, KnowledgeBase] = OrderedDict()
         self._lexicon: Lexicon | None = None  # one lexicon for every notice: it is the same files
         self._pairs: dict[str, frozenset[str]] = {}
 
@@ -157,12 +161,36 @@ class Library:
     def get(self, key: str | None = None) -> KnowledgeBase:
         """The knowledge base of a notice (the default one when no key is given), built once."""
         key = self.check(key) if key else self.default_key()
-        if key not in self._built:
-            folder, where = self.notices[key].folder, cache_dir()
-            self._built[key] = (
-                load_or_build(folder, self.lexicon, where) if where else build(folder, lexicon=self.lexicon)
-            )
-        return self._built[key]
+        kb = self._built.get(key)
+        if kb is None:
+            kb = self._built[key] = self._build(key)
+            default = self.default_key()
+            while len(self._built) > MAX_BUILT:
+                oldest = next(k for k in self._built if k != default)
+                del self._built[oldest]
+        self._built.move_to_end(key)
+        return kb
+
+    def _build(self, key: str) -> KnowledgeBase:
+        folder, where = self.notices[key].folder, cache_dir()
+        return load_or_build(folder, self.lexicon, where) if where else build(folder, lexicon=self.lexicon)
+
+    def validate(self) -> "Library":
+        """Check that every notice builds (at start-up and on reload), so a broken one is refused before use.
+
+        A notice whose inputs are in the cache built before and is not built again; the rest are built and
+        dropped unless still in use, so validating a large library does not keep all of it in memory.
+        """
+        where = cache_dir()
+        for key, info in self.notices.items():
+            if key in self._built:
+                continue
+            if where is not None:
+                cached(info.folder, self.lexicon, where)
+            else:
+                build(info.folder, lexicon=self.lexicon)
+        self.get()
+        return self
 
     def pairs(self, key: str) -> frozenset[str]:
         """The character pairs of a notice's folded text, read without building it (for routing)."""
