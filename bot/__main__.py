@@ -102,7 +102,12 @@ def ask(question: str, as_json: bool, notice: str | None = None) -> int:
 
     answer = _answerer(notice)(question)
     titles = {key: info.short_title for key, info in Library().notices.items()} if answer.alternatives else None
-    print(json.dumps(answer.to_json(), ensure_ascii=False) if as_json else format_answer(answer, titles), flush=True)
+    print(
+        json.dumps(answer.to_json(), ensure_ascii=False)
+        if as_json
+        else format_answer(answer, titles, "用 --notice <编号> "),
+        flush=True,
+    )
     return 0
 
 

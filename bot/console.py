@@ -20,15 +20,18 @@ HELP = """\
 回答先给结论,再列出通知原文的出处(章节路径和原文)。通知没有写的内容,机器人会直接说明“通知中未涉及”。"""
 
 
-ALSO = "(另有{titles}也涉及这个问题;用 /notice <编号> 选定通知后再问:{keys})"
+ALSO = "(另有{titles}也涉及这个问题;{how}选定通知后再问:{keys})"
+CHOOSE = "用 /notice <编号> "  # how the console chooses a notice; the CLI says --notice
 
 
-def format_answer(answer: Answer, titles: dict[str, str] | None = None) -> str:
+def format_answer(answer: Answer, titles: dict[str, str] | None = None, how: str = CHOOSE) -> str:
     """The answer for a person: its notice's short title, the direct answer, then each citation's path and quote.
 
     titles: short title by notice key, to name the other notices that fit about as well (answer.alternatives).
     """
-    lines = [f"《{answer.notice_title}》", answer.text] if answer.notice_title else [answer.text]
+    # A comparison names each notice in its text; any other answer opens with its notice's short title.
+    head = answer.notice_title and not answer.compared
+    lines = [f"《{answer.notice_title}》", answer.text] if head else [answer.text]
     if answer.citations:
         lines.append("")
         lines.append("依据:")
@@ -38,7 +41,7 @@ def format_answer(answer: Answer, titles: dict[str, str] | None = None) -> str:
             lines.append(f"    “{c.quote}”")
     if answer.alternatives and titles:
         named = "".join(f"《{titles.get(k, k)}》" for k in answer.alternatives)
-        lines += ["", ALSO.format(titles=named, keys=", ".join(answer.alternatives))]
+        lines += ["", ALSO.format(titles=named, how=how, keys=", ".join(answer.alternatives))]
     return "\n".join(lines)
 
 

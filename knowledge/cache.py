@@ -84,6 +84,8 @@ def load_or_build(folder: Path, lexicon: Lexicon, where: Path, lexicon_dir: Path
 
 def _store(kb: KnowledgeBase, path: Path) -> None:
     """Write the knowledge without its lexicon, atomically, so a reader never sees half a file."""
+    # What the first question would compute, computed now, so a notice loaded later answers at once.
+    kb.place_region, kb.folded_text, kb.not_focus, kb.index._typo_targets  # noqa: B018 - cached properties
     lexicon = kb.lexicon
     kb.lexicon = kb.index.lexicon = None
     try:

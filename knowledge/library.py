@@ -25,9 +25,10 @@ from .loader import LEXICON_DIR, NOTICES_DIR, KnowledgeError, notice_folders, re
 DEFAULT_ENV = "NOTICE_BOT_NOTICE"
 NOTICES_ENV = "NOTICE_BOT_NOTICES"  # another folder of notices than knowledge/notices/ (tests, deployments)
 ID_SEP = ":"  # a clause's id across notices: "<notice key>:<its id in the notice>", e.g. "fic-qyzn-2025:4.2.p1"
-MAX_BUILT = 48  # notices kept built at once
+MAX_BUILT = 100  # notices kept built at once: about 1 MB each
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ABOUT = re.compile(r"关于(.+?)(?:的)?通知$")
+_FORWARDED = re.compile(r"^转发《[^》]*》\s*并")
 BATCH = re.compile(r"(?:首|第([一二三四五六七八九十]|\d{1,2}))批")  # 首批, 第二批, 第3批
 _SMALL = {ch: n for n, ch in enumerate("一二三四五六七八九十", 1)}
 _PLACE = re.compile(r"^([\u4e00-\u9fff]{2,8}?[省市区县])")  # the place an issuer or title opens with
@@ -75,6 +76,8 @@ def _info(folder: Path) -> NoticeInfo:
             date = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     about = _ABOUT.search(title)
     short = str(meta.get("short_title") or (about.group(1) if about else title))
+    # A forwarding notice is known by what it adds ("转发《…》并做好…申报工作" -> "做好…申报工作").
+    short = _FORWARDED.sub("", short) or short
     issuers = _issuers(meta, lines)
     batch = BATCH.search(title)
     places = {m.group(1) for m in (_PLACE.match(t) for t in (title, *issuers)) if m}

@@ -142,7 +142,7 @@ async def send_answer(
         "alternatives": [[k, _short_title(k)] for k in answer.alternatives[:MAX_RELATED_BUTTONS]],
     }
     key = _remember(chat_data, entry)
-    title = f"《{answer.notice_title}》" if answer.notice_title else None
+    title = f"《{answer.notice_title}》" if answer.notice_title and not answer.compared else None
     markup = _answer_keyboard(key, entry, feedback=feedback)
     await send_html(target, render_answer(answer, title=title), markup, quote=quote)
 
