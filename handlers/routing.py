@@ -373,7 +373,8 @@ def answer_in_library(
         result = answer_question(asked, context, now, kb=library.get(where.key))
         result.question = question
         result.notice_title = library.notices[where.key].short_title
-        result.alternatives = list(where.alternatives)
+        # A greeting or a refusal names no notice worth switching to.
+        result.alternatives = list(where.alternatives) if result.answered and result.kind != "message" else []
     if context is not None and result.answered:
         context.notice = result.notice
     return result
