@@ -152,3 +152,18 @@ def test_the_batch_named_last_is_the_one_asked_about(library):
 
 def test_a_title_word_alone_never_overrides_the_chats_choice(library):
     assert route("入了资源池能直接拿到财政补贴吗", library, current_key="fic-zhuanfa-2024").key == "fic-zhuanfa-2024"
+
+
+def test_the_console_lists_and_chooses_notices(library, monkeypatch):
+    from bot import console
+    from bot import library as bot_library
+
+    monkeypatch.setattr(bot_library, "notices", lambda: library)
+    session: dict = {}
+    listing = console.reply("/notices", Context(), session)
+    assert "* bj-szhzx-2023" in listing and "fic-dierpi-2024" in listing
+    assert "已选定" in console.reply("/notice fic-dierpi-2024", Context(), session)
+    shown = console.reply("申报截止时间是哪天?", Context(), session)
+    assert shown.startswith(f"《{library.notices['fic-dierpi-2024'].short_title}》") and "2024年8月15日" in shown
+    assert "没有这个通知编号" in console.reply("/notice nope", Context(), session)
+    assert session["notice"] == "fic-dierpi-2024"
