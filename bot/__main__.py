@@ -56,22 +56,32 @@ def _utf8_stdio() -> None:
             pass
 
 
-def _knowledge(key: str | None):
-    """The knowledge base of the named notice, or of the default one; KnowledgeError for an unknown key."""
+def _answerer(notice: str | None):
+    """question -> Answer: from the named notice alone, or from the notice each question goes to."""
+    from handlers import answer_question
+    from handlers.routing import answer_in_library
     from knowledge.library import Library
 
-    return Library().get(key)
+    library = Library()
+    if notice:
+        kb, title = library.get(notice), library.notices[notice].short_title
+
+        def from_notice(question: str):
+            answer = answer_question(question, kb=kb)
+            answer.notice_title = title
+            return answer
+
+        return from_notice
+    return lambda question: answer_in_library(question, library=library)
 
 
 def jsonl(stdin=None, stdout=None, notice: str | None = None) -> int:
     """One question a line in, one JSON object a line out, in order, flushed each; stateless."""
-    from handlers import answer_question
-
-    kb = _knowledge(notice)
+    answer = _answerer(notice)
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     for line in stdin:
         question = line.rstrip("\r\n")
-        stdout.write(json.dumps(answer_question(question, kb=kb).to_json(), ensure_ascii=False) + "\n")
+        stdout.write(json.dumps(answer(question).to_json(), ensure_ascii=False) + "\n")
         stdout.flush()
     return 0
 
@@ -89,12 +99,18 @@ def notices() -> int:
 
 
 def ask(question: str, as_json: bool, notice: str | None = None) -> int:
-    from handlers import answer_question
+    from knowledge.library import Library
 
     from .console import format_answer
 
-    answer = answer_question(question, kb=_knowledge(notice))
-    print(json.dumps(answer.to_json(), ensure_ascii=False) if as_json else format_answer(answer), flush=True)
+    answer = _answerer(notice)(question)
+    titles = {key: info.short_title for key, info in Library().notices.items()} if answer.alternatives else None
+    print(
+        json.dumps(answer.to_json(), ensure_ascii=False)
+        if as_json
+        else format_answer(answer, titles, "用 --notice <编号> "),
+        flush=True,
+    )
     return 0
 
 
@@ -104,7 +120,9 @@ def picture(path: Path, notice: str | None = None) -> int:
 
     from .picture import card_picture
 
-    _, png = card_picture(_knowledge(notice), today())
+    from knowledge.library import Library
+
+    _, png = card_picture(Library().get(notice), today())
     try:
         path.write_bytes(png)
     except OSError as exc:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from handlers import Answer, Context, answer_question
+from handlers import Answer, Context
+from handlers.routing import answer_in_library
 
 from . import library
 
@@ -12,27 +13,51 @@ PROMPT = "问> "
 WELCOME = """\
 notice-bot · 《{title}》问答(控制台)
 直接输入问题,例如:申报截止时间是什么时候? 奖补资金能用于买网关吗?
-命令:/help 帮助  /source <条款编号> 查看原文  /reset 清除上下文  /quit 退出
+命令:/help 帮助  /source <条款编号> 查看原文  /notices 通知列表  /notice <编号> 选定通知  /reset 清除上下文  /quit 退出
 要在 Telegram 上提供服务:设置环境变量 TELEGRAM_BOT_TOKEN 后运行 python -m bot。"""
 HELP = """\
 可以问:申报截止时间、申报材料和报送方式、奖补资金金额和用途、企业或区的资格、改造目标、评审流程、联系方式。
 回答先给结论,再列出通知原文的出处(章节路径和原文)。通知没有写的内容,机器人会直接说明“通知中未涉及”。"""
 
 
-def format_answer(answer: Answer) -> str:
-    """The answer for a person: the direct answer, then each citation as section path and quote."""
-    lines = [answer.text]
+ALSO = "(另有{titles}也涉及这个问题;{how}选定通知后再问:{keys})"
+CHOOSE = "用 /notice <编号> "  # how the console chooses a notice; the CLI says --notice
+
+
+def format_answer(answer: Answer, titles: dict[str, str] | None = None, how: str = CHOOSE) -> str:
+    """The answer for a person: its notice's short title, the direct answer, then each citation's path and quote.
+
+    titles: short title by notice key, to name the other notices that fit about as well (answer.alternatives).
+    """
+    # A comparison names each notice in its text; any other answer opens with its notice's short title.
+    head = answer.notice_title and not answer.compared
+    lines = [f"《{answer.notice_title}》", answer.text] if head else [answer.text]
     if answer.citations:
         lines.append("")
         lines.append("依据:")
         for n, c in enumerate(answer.citations, 1):
-            lines.append(f"[{n}] {c.path}(条款 {c.id})")
+            # A clause of another notice than the answer's own is shown by the id /source needs for it.
+            lines.append(f"[{n}] {c.path}(条款 {c.id if c.notice == answer.notice else c.uid})")
             lines.append(f"    “{c.quote}”")
+    if answer.alternatives and titles:
+        named = "".join(f"《{titles.get(k, k)}》" for k in answer.alternatives)
+        lines += ["", ALSO.format(titles=named, how=how, keys=", ".join(answer.alternatives))]
     return "\n".join(lines)
 
 
-def reply(line: str, context: Context) -> str | None:
-    """The console's reply to one input line; None means quit."""
+def _notices_text(chosen: str | None) -> str:
+    """The notices the console knows, the chosen (or default) one marked."""
+    known = library.notices()
+    mark = chosen or known.default_key()
+    return "\n".join(
+        f"{'*' if key == mark else ' '} {key}  {info.date or '-'}  《{info.short_title}》"
+        for key, info in known.notices.items()
+    )
+
+
+def reply(line: str, context: Context, session: dict | None = None) -> str | None:
+    """The console's reply to one input line; None means quit. session["notice"] is the chosen notice."""
+    session = {} if session is None else session
     text = line.strip()
     if text in ("/quit", "/exit", "quit", "exit"):
         return None
@@ -42,11 +67,21 @@ def reply(line: str, context: Context) -> str | None:
         context.remember(None, None, None, None)
         return "上下文已清除。"
     if text.startswith("/source"):
-        from handlers.browse import clause_card
+        from handlers.browse import source_card
 
-        card = clause_card(text.removeprefix("/source").strip(), library.current())
+        card = source_card(text.removeprefix("/source").strip(), library.notices())
         return format_answer(card) if card else "没有这个条款编号。条款编号见回答里“条款”后的编号,例如 /source 6.1.p2"
-    return format_answer(answer_question(text, context, kb=library.current()))
+    if text == "/notices":
+        return _notices_text(session.get("notice"))
+    if text.startswith("/notice"):
+        key = text.removeprefix("/notice").strip()
+        if key not in library.notices().notices:
+            return "没有这个通知编号。可选:\n" + _notices_text(session.get("notice"))
+        session["notice"] = key
+        return f"已选定《{library.notices().notices[key].short_title}》。"
+    known = library.notices()
+    answer = answer_in_library(text, context, library=known, current_key=session.get("notice"))
+    return format_answer(answer, {k: i.short_title for k, i in known.notices.items()})
 
 
 def run_console(stdin=None, stdout=None) -> int:
@@ -54,6 +89,7 @@ def run_console(stdin=None, stdout=None) -> int:
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     interactive = stdin.isatty()
     context = Context()
+    session: dict = {}
     if interactive:
         print(WELCOME.format(title=library.current().notice.meta.get("title", "")), file=stdout, flush=True)
     while True:
@@ -71,7 +107,7 @@ def run_console(stdin=None, stdout=None) -> int:
             if not interactive:
                 print("(空行:请输入问题)", file=stdout, flush=True)
             continue
-        out = reply(line, context)
+        out = reply(line, context, session)
         if out is None:
             return 0
         print(out + ("\n" if interactive else ""), file=stdout, flush=True)

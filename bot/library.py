@@ -1,7 +1,8 @@
-"""The knowledge the front ends answer from: built once, swapped whole by /reload, passed to every handler.
+"""The knowledge the front ends answer from: every notice, built once, swapped whole by /reload.
 
-Handlers hold no knowledge of their own; the bot keeps the one knowledge base in use here, so that a
-reload replaces it for every later update at once and a broken reload leaves the old one in place.
+Handlers hold no knowledge of their own; the bot keeps the library in use here, so that a reload replaces
+it for every later update at once (new folders appear, removed ones go) and a broken reload leaves the old
+one in place.
 """
 
 from __future__ import annotations
@@ -9,39 +10,41 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from knowledge.base import KnowledgeBase, build
+from knowledge.base import KnowledgeBase
 from knowledge.library import Library
 
 
 class Knowledge:
-    """The knowledge base in use, and how to rebuild it from disk."""
+    """The library in use, and how to rebuild it from disk."""
 
-    def __init__(self, folder: Path | None = None) -> None:
-        self._folder = folder
-        self._current: KnowledgeBase | None = None
+    def __init__(self, root: Path | None = None) -> None:
+        self._root = root  # None: NOTICE_BOT_NOTICES, else knowledge/notices/ (knowledge.library.Library)
+        self._library: Library | None = None
         self._lock = threading.Lock()
+        self.generation = 0  # counts reloads that succeeded, so a listener can tell a new library from the old
+        self.added: tuple[str, ...] = ()  # keys of the notices the last reload brought in
+
+    def library(self) -> Library:
+        """The library in use, every notice checked on first use (and the default built)."""
+        if self._library is None:
+            with self._lock:
+                if self._library is None:
+                    self._library = Library(self._root).validate()
+        return self._library
 
     def current(self) -> KnowledgeBase:
-        """The knowledge in use, built on first use."""
-        if self._current is None:
-            with self._lock:
-                if self._current is None:
-                    self._current = self._build()
-        return self._current
-
-    def _build(self) -> KnowledgeBase:
-        """The folder given, or the default notice of knowledge/notices/ (NOTICE_BOT_NOTICE, else the newest)."""
-        if self._folder:
-            return build(self._folder)
-        library = Library()
-        return build(library.notices[library.default_key()].folder)
+        """The default notice of the library in use."""
+        return self.library().get()
 
     def reload(self) -> KnowledgeBase:
-        """Rebuild from disk; on failure the old one stays in use and KnowledgeError says why."""
-        fresh = self._build()
+        """Rebuild every notice from disk; on failure the old library stays in use and KnowledgeError says why."""
+        old = set(self._library.keys()) if self._library is not None else None
+        fresh = Library(self._root).validate()
         with self._lock:
-            self._current = fresh
-        return fresh
+            self._library = fresh
+            self.generation += 1
+            self.added = tuple(k for k in fresh.keys() if old is not None and k not in old)
+        return fresh.get()
 
 
 KNOWLEDGE = Knowledge()  # the bot's one knowledge holder: front ends read it, /reload replaces what it holds
@@ -49,6 +52,10 @@ KNOWLEDGE = Knowledge()  # the bot's one knowledge holder: front ends read it, /
 
 def current() -> KnowledgeBase:
     return KNOWLEDGE.current()
+
+
+def notices() -> Library:
+    return KNOWLEDGE.library()
 
 
 def reload() -> KnowledgeBase:

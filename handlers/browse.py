@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from knowledge.base import KnowledgeBase, shipped
+from knowledge.library import Library
 from knowledge.model import Section
 
 from .common import citations
@@ -39,7 +40,14 @@ def clause_card(clause_id: str, kb: KnowledgeBase | None = None) -> Answer | Non
         citations(kb, clause.id),
         1.0,
         clause.id,
+        notice=kb.key,
     )
+
+
+def source_card(ref: str, library: Library) -> Answer | None:
+    """The clause a /source reference names: "<notice key>:<id>" in any notice, or a bare id in the default."""
+    found = library.find(ref or "")
+    return clause_card(found[1], found[0]) if found else None
 
 
 def section_card(section_id: str, kb: KnowledgeBase | None = None) -> Answer | None:
@@ -51,7 +59,8 @@ def section_card(section_id: str, kb: KnowledgeBase | None = None) -> Answer | N
     ids = _whole_clauses(sec, kb)
     children = [s.label for s in kb.notice.sections if s.id in sec.children]
     text = sec.path + (f"(含:{';'.join(children)})" if children else "")
-    return Answer(f"/section {sec.id}", True, "general", text, citations(kb, *ids, limit=max(1, len(ids))), 1.0, sec.id)
+    cited = citations(kb, *ids, limit=max(1, len(ids)))
+    return Answer(f"/section {sec.id}", True, "general", text, cited, 1.0, sec.id, notice=kb.key)
 
 
 def section_of(clause_id: str, kb: KnowledgeBase | None = None) -> str | None:

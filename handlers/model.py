@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from knowledge.library import qualified
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -13,6 +15,11 @@ class Citation:
     path: str
     quote: str
     notice: str = ""  # the key of the notice the clause belongs to
+
+    @property
+    def uid(self) -> str:
+        """The id unique across notices ("<notice key>:<id>"); /source accepts it."""
+        return qualified(self.notice, self.id) if self.notice else self.id
 
 
 @dataclass
@@ -33,6 +40,9 @@ class Answer:
     # answer), sentence (composed from the notice's sentences), not_covered, or message (no question).
     kind: str = "note"
     notice: str = ""  # the key of the notice answered from (knowledge/notices/<key>/)
+    notice_title: str = ""  # its short title, for front ends to show with the answer
+    alternatives: list[str] = field(default_factory=list)  # keys of notices that fit about as well (no choice made)
+    compared: list[str] = field(default_factory=list)  # keys of the notices a comparison answers side by side
 
     def to_json(self) -> dict:
         """The stable JSON contract: question, answered, intent, answer, citations, confidence."""

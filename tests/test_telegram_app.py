@@ -20,7 +20,7 @@ from telegram.error import NetworkError
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 from telegram.request import HTTPXRequest
 
-import handlers
+from bot.telegram import answers as answers_module
 from bot.telegram import app as app_module
 from bot.config import Config, ConfigError, TokenRedactingFilter, redact
 from bot.telegram.render import VERDICT_TITLE
@@ -432,7 +432,7 @@ async def test_error_handler_replies_in_chinese_and_logs_without_token(bot, monk
     def broken(*args, **kwargs):
         raise RuntimeError(f"index exploded near bot{TOKEN}")
 
-    monkeypatch.setattr(handlers, "answer_question", broken)
+    monkeypatch.setattr(answers_module, "answer_in_library", broken)
     with caplog.at_level(logging.ERROR):
         await bot.say("申报截止时间")
     assert bot.texts()[-1] == SORRY_TEXT

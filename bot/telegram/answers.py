@@ -18,6 +18,7 @@ from telegram.ext import ContextTypes
 import handlers
 from handlers import browse
 from handlers.model import Answer
+from handlers.routing import answer_in_library
 
 from .. import library
 from .render import render_answer
@@ -34,6 +35,7 @@ from .texts import (
     NOT_FOUND_TEXT,
     RELATED_BUTTON,
     STALE_TEXT,
+    SWITCH_BUTTON,
     TOO_LONG_TEXT,
     UPVOTE_BUTTON,
 )
@@ -57,7 +59,9 @@ NO_HOOKS = Hooks()
 # Callback data under an answer: a:<answer key>:<action>
 CB_ANSWER = "a:"
 ACT_SECTION, ACT_RELATED, ACT_UP, ACT_DOWN = "s", "r", "+", "-"  # ACT_RELATED is followed by an index
+CB_SWITCH = "nw:"  # nw:<answer key>:<index of an alternative notice>, handled in notices.py
 
+CHAT_NOTICE = "notice"  # chat_data key of the notice the chat chose with /notices (bot/telegram/notices.py)
 MAX_QUESTION_CHARS = 4096  # Telegram's own cap; only other Bot API servers deliver longer texts
 MAX_REMEMBERED_ANSWERS = 100  # per chat, for the buttons under recent answers
 MAX_RELATED_BUTTONS = 3
@@ -76,7 +80,9 @@ def _ask(question: str, chat_data: dict | None, *, fresh: bool = False) -> Answe
     """Answer a question, carrying the chat's follow-up context; fresh starts a new topic."""
     ctx = handlers.Context() if fresh or chat_data is None else _context_of(chat_data)
     # PerChatUpdateProcessor runs one update per chat at a time, so this read-modify-write is safe.
-    answer = handlers.answer_question(question, ctx, now=datetime.now().astimezone(), kb=library.current())
+    answer = answer_in_library(
+        question, ctx, datetime.now().astimezone(), library.notices(), (chat_data or {}).get(CHAT_NOTICE)
+    )
     if chat_data is not None:
         chat_data["ctx"] = ctx.to_dict()
     return answer
@@ -104,6 +110,8 @@ def _answer_keyboard(key: str, entry: dict, *, feedback: bool) -> InlineKeyboard
     for i, question in enumerate(entry.get("related", [])[:MAX_RELATED_BUTTONS]):
         label = RELATED_BUTTON.format(question=short(question))
         rows.append([button(label, f"{CB_ANSWER}{key}:{ACT_RELATED}{i}")])
+    for i, key_title in enumerate(entry.get("alternatives", [])[:MAX_RELATED_BUTTONS]):
+        rows.append([button(SWITCH_BUTTON.format(title=short(key_title[1])), f"{CB_SWITCH}{key}:{i}")])
     if feedback:
         rows.append(
             [
@@ -127,12 +135,35 @@ async def send_answer(
     top = answer.citations[0] if answer.citations else None
     entry = {
         "q": answer.question,
-        "section": section_for_citation(top.id, top.path) if top and full_section else None,
+        "section": _section_of(top) if top and full_section else None,
         "clause": top.id if top else None,
         "related": list(answer.related[:MAX_RELATED_BUTTONS]),
+        "notice": answer.notice,
+        "alternatives": [[k, _short_title(k)] for k in answer.alternatives[:MAX_RELATED_BUTTONS]],
     }
     key = _remember(chat_data, entry)
-    await send_html(target, render_answer(answer), _answer_keyboard(key, entry, feedback=feedback), quote=quote)
+    title = f"《{answer.notice_title}》" if answer.notice_title and not answer.compared else None
+    markup = _answer_keyboard(key, entry, feedback=feedback)
+    await send_html(target, render_answer(answer, title=title), markup, quote=quote)
+
+
+def _section_of(top) -> str | None:
+    """The section of an answer's best clause, in the notice the clause belongs to."""
+    known = library.notices()
+    if top.notice and top.notice != known.default_key() and top.notice in known.notices:
+        return browse.section_of(top.id, known.get(top.notice))
+    return section_for_citation(top.id, top.path)
+
+
+def _short_title(key: str) -> str:
+    info = library.notices().notices.get(key)
+    return info.short_title if info else key
+
+
+def _kb_of(entry: dict):
+    """The knowledge base of the notice an answer came from, or the default one if it is gone."""
+    known = library.notices()
+    return known.get(entry["notice"]) if entry.get("notice") in known.notices else known.get()
 
 
 async def _call_hook(hook: Callable[..., Any] | None, *args: Any) -> None:
@@ -242,9 +273,10 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hook
         await _feedback(query, target, entry, action, hooks)
     elif action == ACT_SECTION:
         await query.answer()
-        card = browse.section_card(entry["section"], library.current()) if entry.get("section") else None
+        kb = _kb_of(entry)
+        card = browse.section_card(entry["section"], kb) if entry.get("section") else None
         if card is None and entry.get("clause"):
-            card = browse.clause_card(entry["clause"], library.current())
+            card = browse.clause_card(entry["clause"], kb)
         if card is None:
             await target.reply_text(NOT_FOUND_TEXT)
             return

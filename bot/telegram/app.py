@@ -58,6 +58,7 @@ from .commands import CB_GO, deadline, funding, go_button, help_command, start, 
 from .eligibility import eligibility_conversation
 from .inline import inline_query
 from .picture import picture_handlers
+from .notices import notice_handlers
 from .texts import COMMANDS, SORRY_TEXT
 from .updates import (
     FETCH_AHEAD,
@@ -156,6 +157,8 @@ def build_application(
     groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
 
     for handler, group in extra_handlers:
+        app.add_handler(handler, group)
+    for handler, group in notice_handlers(config.db_path, hooks):  # /notices, /subscribe, news after /reload
         app.add_handler(handler, group)
     app.add_handler(eligibility_conversation(persistent=persistence is not None))
     app.add_handler(CommandHandler("start", start))

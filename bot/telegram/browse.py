@@ -75,7 +75,7 @@ async def source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(SOURCE_USAGE_TEXT.format(example=esc(example)))
         return
     clause_id = context.args[0].strip()
-    card = browse.clause_card(clause_id, library.current())
+    card = browse.source_card(clause_id, library.notices())
     if card is None:
         await message.reply_text(
             SOURCE_MISSING_TEXT.format(clause=esc(short(clause_id, 64))), parse_mode=ParseMode.HTML

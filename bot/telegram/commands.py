@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 
 from knowledge.loader import load_bundle
 
+from .. import library
 from .render import esc
 from .answers import NO_HOOKS, Hooks, answer_and_send
 from .browse import reply_faq, reply_toc
@@ -28,6 +29,7 @@ from .texts import (
     PICTURE_BUTTON,
     SECTIONS_BUTTON,
     STALE_TEXT,
+    START_NOTICES_TEXT,
     START_TEXT,
     UNKNOWN_COMMAND_TEXT,
 )
@@ -52,8 +54,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             [button(SECTIONS_BUTTON, GO_SECTIONS), button(PICTURE_BUTTON, CB_PICTURE)],
         ]
     )
+    count = START_NOTICES_TEXT.format(count=len(library.notices().notices))
     await update.effective_message.reply_text(
-        START_TEXT.format(title=esc(_notice_title())),
+        START_TEXT.format(title=esc(_notice_title())) + "\n\n" + count,
         parse_mode=ParseMode.HTML,
         reply_markup=keyboard,
         link_preview_options=NO_PREVIEW,

@@ -10,9 +10,10 @@ from telegram.ext import ContextTypes
 
 import handlers
 from handlers import browse
+from handlers.routing import answer_in_library
 
 from .. import library
-from .render import render_inline_card
+from .render import MAX_MESSAGE, esc, render_inline_card, tg_len
 from .answers import MAX_QUESTION_CHARS
 from .markup import NO_PREVIEW
 from .picture import inline_results
@@ -21,27 +22,38 @@ MAX_INLINE_RESULTS = 5  # curated questions offered for an empty query
 INLINE_CACHE_SECONDS = 300
 
 
+def _across_notices(text: str) -> list[handlers.Answer]:
+    """The answer from the notice the question goes to, then from each other notice that fits about as well."""
+    known = library.notices()
+    first = answer_in_library(text, library=known)
+    others = [handlers.answer_question(text, kb=known.get(key)) for key in first.alternatives]
+    for other in others:
+        other.notice_title = known.notices[other.notice].short_title
+    return [first, *others][:MAX_INLINE_RESULTS]
+
+
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Offer answer cards (direct answer and its citation) to send into any chat."""
     query = update.inline_query
     text = " ".join((query.query or "").split())
     if text:
-        answers = [handlers.answer_question(text[:MAX_QUESTION_CHARS], kb=library.current())]
+        answers = _across_notices(text[:MAX_QUESTION_CHARS])
     else:
         kb = library.current()
         answers = [handlers.answer_question(q, kb=kb) for q in browse.faq(kb)[:MAX_INLINE_RESULTS]]
     results = [] if text else list(inline_results(context))  # the picture first, with no query typed
     for answer in answers:
-        card = render_inline_card(answer)
+        label = f"<b>《{esc(answer.notice_title)}》</b>\n" if answer.notice_title else ""  # whose card it is
+        card = render_inline_card(answer, limit=MAX_MESSAGE - tg_len(label))
         # The id only has to be stable for the same card, so Telegram's cache can reuse it.
-        digest = hashlib.sha256(f"{answer.question}\n{card.html}".encode()).hexdigest()[:32]
+        digest = hashlib.sha256(f"{answer.notice}\n{answer.question}\n{card.html}".encode()).hexdigest()[:32]
         results.append(
             InlineQueryResultArticle(
                 id=digest,
                 title=card.title,
-                description=card.description,
+                description=f"《{answer.notice_title}》{card.description}" if answer.notice_title else card.description,
                 input_message_content=InputTextMessageContent(
-                    card.html, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+                    label + card.html, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
                 ),
             )
         )

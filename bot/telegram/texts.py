@@ -16,6 +16,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("faq", "常见问题"),
     ("source", "查看条款原文:/source 条款编号"),
     ("picture", "一图读懂:日期、资金、条件、材料、联系方式"),
+    ("notices", "收录的通知:查看和选择"),
+    ("subscribe", "订阅新通知提醒"),
+    ("unsubscribe", "取消订阅"),
 )
 
 # Canonical questions behind the /deadline and /funding shortcuts (questions, not facts).
@@ -96,3 +99,23 @@ PICTURE_CAPTION = "<b>{title}</b>\n一图读懂 · 日期按北京时间 {day} �
 PICTURE_FAILED = "抱歉,暂时无法生成图片。可以直接发送问题,或用 /sections 浏览通知。"
 PICTURE_INLINE_TITLE = "一图读懂"
 STATS_CHART_CAPTION = "近30天提问、回答率、问题类型与反馈(数字见下一条消息)"
+
+# A library of notices: /notices, the switch buttons under an answer, /subscribe (bot/telegram/notices.py)
+START_NOTICES_TEXT = "我目前收录了 {count} 份通知,发送 /notices 查看和选择。"
+NOTICES_TITLE = (  # HTML
+    "<b>收录的通知({count} 份)</b>\n当前:《{current}》\n"
+    "点选一份,之后的问题都按它回答;问题里点名了别的通知时,按点名的回答。"
+)
+NOTICE_BUTTON = "{mark}{title}"
+NOTICE_CURRENT_MARK = "✅ "
+NOTICE_CHOSEN_TEXT = "已选定《{title}》,之后的问题都按这份通知回答。"  # HTML
+NOTICE_GONE_TEXT = "这份通知已不在收录中,请发送 /notices 重新选择。"
+SWITCH_BUTTON = "🔀 改按《{title}》回答"
+SUBSCRIBED_TEXT = "已订阅:有新通知收录时,我会发给你它的标题、截止时间和资金支持。发送 /unsubscribe 取消。"
+ALREADY_SUBSCRIBED_TEXT = "你已经订阅过了。发送 /unsubscribe 取消订阅。"
+UNSUBSCRIBED_TEXT = "已取消订阅。"
+NOT_SUBSCRIBED_TEXT = "你还没有订阅。发送 /subscribe 订阅新通知提醒。"
+NEW_NOTICE_TEXT = (  # HTML
+    "<b>新收录通知</b>\n《{title}》\n\n<b>截止时间</b>\n{deadline}\n\n<b>资金支持</b>\n{money}\n\n"
+    "发送 /notices 可以选定这份通知提问。"
+)

@@ -1,0 +1,101 @@
+"""A cache of built knowledge on disk, keyed by a hash of everything the build reads.
+
+Building a notice (parse, extract, index) takes tens of milliseconds; a library of hundreds of notices
+would start in seconds. Each built KnowledgeBase is pickled under a digest of its folder's files, the
+lexicon's files and the knowledge code itself, so any change to one of them builds it afresh. The lexicon
+(a jieba tokenizer) is never pickled: the one loaded in the process is attached again on load. The cache
+is on when NOTICE_BOT_CACHE names a folder; a cache file that cannot be read is rebuilt, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from .base import KnowledgeBase, build
+from .lexicon import Lexicon
+from .loader import LEXICON_DIR, PACKAGE_DIR
+
+CACHE_ENV = "NOTICE_BOT_CACHE"
+FORMAT = b"notice-bot knowledge cache 1"  # bump when the pickled layout changes in a way the code hash misses
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def cache_dir() -> Path | None:
+    """The cache folder NOTICE_BOT_CACHE names, or None when the cache is off."""
+    named = os.environ.get(CACHE_ENV, "").strip()
+    return Path(named) if named else None
+
+
+def _files_digest(h: "hashlib._Hash", folder: Path, pattern: str) -> None:
+    for path in sorted(folder.glob(pattern)):
+        if path.is_file():
+            h.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            h.update(path.read_bytes() + b"\0")
+
+
+@lru_cache(maxsize=4)
+def _shared_digest(lexicon_dir: Path) -> bytes:
+    """What every notice's build also reads: the lexicon and the knowledge code."""
+    h = hashlib.sha256(FORMAT)
+    _files_digest(h, lexicon_dir, "*")
+    _files_digest(h, PACKAGE_DIR, "*.py")
+    return h.digest()
+
+
+def digest(folder: Path, lexicon_dir: Path = LEXICON_DIR) -> str:
+    """A hash of the inputs of one notice's build."""
+    h = hashlib.sha256(_shared_digest(lexicon_dir))
+    _files_digest(h, folder, "*")
+    return h.hexdigest()
+
+
+def _path(folder: Path, where: Path, lexicon_dir: Path) -> Path:
+    return where / f"{folder.name}-{digest(folder, lexicon_dir)[:24]}.pickle"
+
+
+def cached(folder: Path, lexicon: Lexicon, where: Path, lexicon_dir: Path = LEXICON_DIR) -> None:
+    """Make sure the notice's knowledge is in the cache: built (and so checked) and stored if it is not."""
+    path = _path(folder, where, lexicon_dir)
+    if not path.is_file():
+        _store(build(folder, lexicon_dir, lexicon=lexicon), path)
+
+
+def load_or_build(folder: Path, lexicon: Lexicon, where: Path, lexicon_dir: Path = LEXICON_DIR) -> KnowledgeBase:
+    """The notice's knowledge from the cache when its inputs are unchanged, else built and stored."""
+    path = _path(folder, where, lexicon_dir)
+    if path.is_file():
+        try:
+            kb = pickle.loads(path.read_bytes())
+            kb.lexicon = kb.index.lexicon = lexicon
+            return kb
+        except Exception:  # noqa: BLE001 - a damaged or stale file is rebuilt, never trusted
+            _LOGGER.warning("rebuilding unreadable knowledge cache %s", path.name)
+    kb = build(folder, lexicon_dir, lexicon=lexicon)
+    _store(kb, path)
+    return kb
+
+
+def _store(kb: KnowledgeBase, path: Path) -> None:
+    """Write the knowledge without its lexicon, atomically, so a reader never sees half a file."""
+    # What the first question would compute, computed now, so a notice loaded later answers at once.
+    kb.place_region, kb.folded_text, kb.not_focus, kb.index._typo_targets  # noqa: B018 - cached properties
+    lexicon = kb.lexicon
+    kb.lexicon = kb.index.lexicon = None
+    try:
+        data = pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        kb.lexicon = kb.index.lexicon = lexicon
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as out:
+            out.write(data)
+        os.replace(out.name, path)
+    except OSError as exc:  # a read-only disk costs speed, not answers
+        _LOGGER.warning("could not write the knowledge cache: %s", exc)
