@@ -29,7 +29,6 @@ from bot.telegram.eligibility import CB_ELIG, askers
 from bot.telegram.markup import MAX_CALLBACK_BYTES
 from bot.telegram.texts import (
     COMMANDS,
-    DEADLINE_QUESTION,
     ELIG_STALE,
     FEEDBACK_DUPLICATE,
     FEEDBACK_THANKS,
@@ -304,13 +303,28 @@ async def test_help_names_the_commands(bot):
         assert f"/{name}" in text
 
 
-@pytest.mark.parametrize("command", ["/deadline", "/funding"])
-async def test_topic_commands_answer_with_a_quote(bot, command):
+@pytest.mark.parametrize(
+    ("command", "fact", "quote"),
+    [
+        ("/deadline", "2023年7月10日", "申报试点的区应于2023年7月10日前"),
+        ("/funding", "1亿元", "奖补资金总额不超过1亿元"),
+    ],
+)
+async def test_topic_commands_answer_the_fact_with_its_quote(bot, command, fact, quote):
     await bot.say(command)
     message = bot.last_sent()
-    assert "<blockquote" in message["text"]
-    visible(message["text"])
+    answer, _, cited = visible(message["text"]).partition("\n\n")
+    assert fact in answer and quote in cited
     assert any(data.endswith(":+") for _, data in buttons(message))
+
+
+async def test_start_topic_buttons_answer_like_their_commands(bot):
+    await bot.say("/start")
+    menu = bot.last_sent()
+    await bot.press(menu, button_data(menu, "go:funding"))
+    assert "1亿元" in visible(bot.last_sent()["text"]).split("\n\n")[0]
+    await bot.press(menu, button_data(menu, "go:deadline"))
+    assert "2023年7月10日" in visible(bot.last_sent()["text"]).split("\n\n")[0]
 
 
 async def test_free_text_question_is_answered_with_citation_and_buttons(bot, feedback_log):
@@ -335,7 +349,7 @@ async def test_answer_hook_sees_every_question_and_a_broken_hook_costs_no_reply(
     await bot.say("/deadline")
     assert [(chat, q) for chat, q, _ in answer_log] == [
         (USER["id"], browse.faq()[0]),
-        (USER["id"], DEADLINE_QUESTION),
+        (USER["id"], "/deadline"),
     ]
     assert all(ms >= 0 for _, _, ms in answer_log)
 

@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 import handlers
-from handlers import browse
+from handlers import browse, topics
 from handlers.model import Answer
 
 from .. import library
@@ -159,6 +159,20 @@ async def answer_and_send(
     """Answer a question in the chat's context, reply with it, and report it to the storage hook."""
     started = time.perf_counter()
     answer = _ask(question, context.chat_data, fresh=fresh)
+    await _deliver(target, context, answer, hooks, started, quote=quote)
+
+
+async def send_topic(target: Message, context: ContextTypes.DEFAULT_TYPE, topic: str, hooks: Hooks) -> None:
+    """Reply with the answer a topic command (/deadline, /funding) stands for, from the decider it names."""
+    started = time.perf_counter()
+    answer = topics.topic_answer(topic, library.current(), now=datetime.now().astimezone())
+    await _deliver(target, context, answer, hooks, started)
+
+
+async def _deliver(
+    target: Message, context: ContextTypes.DEFAULT_TYPE, answer: Answer, hooks: Hooks, started: float, *, quote=False
+) -> None:
+    """Send an answer made since started and report it, with its latency, to the storage hook."""
     latency_ms = (time.perf_counter() - started) * 1000
     await send_answer(target, context.chat_data, answer, quote=quote)
     await _call_hook(hooks.on_answer, target.chat_id, answer, latency_ms)

@@ -7,21 +7,20 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from knowledge.loader import load_bundle
+from handlers.topics import DEADLINE, FUNDING
 
+from .. import library
 from .render import esc
-from .answers import NO_HOOKS, Hooks, answer_and_send
+from .answers import NO_HOOKS, Hooks, send_topic
 from .browse import reply_faq, reply_toc
 from .eligibility import CB_ELIG, GO_ELIGIBILITY
 from .markup import NO_PREVIEW, button
 from .texts import (
     DEADLINE_BUTTON,
-    DEADLINE_QUESTION,
     ELIG_STALE,
     ELIGIBILITY_BUTTON,
     FAQ_BUTTON,
     FUNDING_BUTTON,
-    FUNDING_QUESTION,
     GENERIC_TITLE,
     HELP_TEXT,
     SECTIONS_BUTTON,
@@ -37,7 +36,7 @@ GO_DEADLINE, GO_FUNDING, GO_SECTIONS, GO_FAQ = "go:deadline", "go:funding", "go:
 
 
 def _notice_title() -> str:
-    title = load_bundle().notice.meta.get("title")
+    title = library.current().notice.meta.get("title")
     return str(title) if title else GENERIC_TITLE
 
 
@@ -68,13 +67,13 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def deadline(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
-    """Answer the deadline question."""
-    await answer_and_send(update.effective_message, context, DEADLINE_QUESTION, hooks, fresh=True)
+    """Answer with every deadline the notice sets."""
+    await send_topic(update.effective_message, context, DEADLINE, hooks)
 
 
 async def funding(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
-    """Answer the funding question."""
-    await answer_and_send(update.effective_message, context, FUNDING_QUESTION, hooks, fresh=True)
+    """Answer with the money the notice sets: its cap."""
+    await send_topic(update.effective_message, context, FUNDING, hooks)
 
 
 async def go_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
@@ -86,9 +85,9 @@ async def go_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: H
         return
     topic = query.data
     if topic == GO_DEADLINE:
-        await answer_and_send(target, context, DEADLINE_QUESTION, hooks, fresh=True)
+        await send_topic(target, context, DEADLINE, hooks)
     elif topic == GO_FUNDING:
-        await answer_and_send(target, context, FUNDING_QUESTION, hooks, fresh=True)
+        await send_topic(target, context, FUNDING, hooks)
     elif topic == GO_SECTIONS:
         await reply_toc(target)
     elif topic == GO_FAQ:

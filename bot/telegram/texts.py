@@ -17,10 +17,6 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("source", "查看条款原文:/source 条款编号"),
 )
 
-# Canonical questions behind the /deadline and /funding shortcuts (questions, not facts).
-DEADLINE_QUESTION = "申报截止时间是什么时候?"
-FUNDING_QUESTION = "资金支持有多少?"
-
 # /start and /help (HTML)
 START_TEXT = (
     "你好!我可以回答关于<b>{title}</b>的问题,并给出通知原文作为依据。\n\n"

@@ -49,6 +49,14 @@ def test_free_text_question_gets_fact_and_quote(tg: TelegramClient, notice_text:
     assert_answered_with_quote(replies, fact, notice_text)
 
 
+def test_funding_command_states_the_amount_with_its_quote(tg: TelegramClient, notice_text: str) -> None:
+    user = tg.new_user()
+    chat = tg.private_chat(user)
+    replies = tg.ask(user, chat, "/funding")
+    replies += tg.wait_quiet(chat)
+    assert_answered_with_quote(replies, INTENT_QUESTIONS["funding"][1], notice_text)
+
+
 def test_deadline_command_and_feedback_buttons(tg: TelegramClient, notice_text: str) -> None:
     user = tg.new_user()
     chat = tg.private_chat(user)
