@@ -246,7 +246,7 @@ def money(query: Query, kb: KnowledgeBase) -> Answer | None:
         True,
         "funding",
         text,
-        citations(kb, *sources, hits=list(query.hits)),
+        citations(kb, *sources),  # the share and the cap are what the figure rests on; search hits are not
         0.9,
         f"share:{share.id}",
         kind="computed",
