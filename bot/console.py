@@ -10,13 +10,15 @@ from . import library
 
 PROMPT = "问> "
 WELCOME = """\
-notice-bot · 《{title}》问答(控制台)
-直接输入问题,例如:申报截止时间是什么时候? 奖补资金能用于买网关吗?
-命令:/help 帮助  /source <条款编号> 查看原文  /reset 清除上下文  /quit 退出
-要在 Telegram 上提供服务:设置环境变量 TELEGRAM_BOT_TOKEN 后运行 python -m bot。"""
+《{title}》问答。直接输入问题并回车,例如:申报截止时间是什么时候?
+/help 帮助 · /quit 退出(或 Ctrl-D)"""
 HELP = """\
 可以问:申报截止时间、申报材料和报送方式、奖补资金金额和用途、企业或区的资格、改造目标、评审流程、联系方式。
-回答先给结论,再列出通知原文的出处(章节路径和原文)。通知没有写的内容,机器人会直接说明“通知中未涉及”。"""
+回答先给结论,再列出通知原文的出处(章节路径和原文)。通知没有写的内容,会直接说明“通知中未涉及”。
+追问可以省略主语,例如先问“实施期第一年到什么时候”,再问“第二年呢?”。
+命令:/source <条款编号> 查看原文 · /reset 清除上下文 · /help 帮助 · /quit 退出
+上下方向键翻看输入历史,左右方向键移动光标。要在 Telegram 上提供服务:设置 TELEGRAM_BOT_TOKEN 后运行 python -m bot。"""
+QUIT = ("/quit", "/exit", "quit", "exit")
 
 
 def format_answer(answer: Answer) -> str:
@@ -34,7 +36,7 @@ def format_answer(answer: Answer) -> str:
 def reply(line: str, context: Context) -> str | None:
     """The console's reply to one input line; None means quit."""
     text = line.strip()
-    if text in ("/quit", "/exit", "quit", "exit"):
+    if text in QUIT:
         return None
     if text in ("/help", "/start", "help"):
         return HELP
@@ -49,6 +51,17 @@ def reply(line: str, context: Context) -> str | None:
     return format_answer(answer_question(text, context, kb=library.current()))
 
 
+def _typed_lines():
+    """Lines typed at a terminal, edited with readline: arrow keys move the cursor and walk the history."""
+    import readline  # noqa: F401 - importing it is what gives input() line editing and history
+
+    while True:
+        try:
+            yield input(PROMPT) + "\n"
+        except EOFError:  # Ctrl-D
+            return
+
+
 def run_console(stdin=None, stdout=None) -> int:
     """Chat on the terminal; when stdin is not a terminal, answer each line and exit at its end."""
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
@@ -56,22 +69,20 @@ def run_console(stdin=None, stdout=None) -> int:
     context = Context()
     if interactive:
         print(WELCOME.format(title=library.current().notice.meta.get("title", "")), file=stdout, flush=True)
-    while True:
-        if interactive:
-            print(PROMPT, end="", file=stdout, flush=True)
-        try:
-            line = stdin.readline()
-        except KeyboardInterrupt:
-            line = ""
-        if not line:
-            if interactive:
-                print(file=stdout)
-            return 0
-        if not line.strip():
-            if not interactive:
-                print("(空行:请输入问题)", file=stdout, flush=True)
-            continue
-        out = reply(line, context)
-        if out is None:
-            return 0
-        print(out + ("\n" if interactive else ""), file=stdout, flush=True)
+    # readline edits only the real terminal; another interactive stream (tests) is read as it is.
+    lines = _typed_lines() if interactive and stdin is sys.stdin else stdin
+    try:
+        for line in lines:
+            if not line.strip():
+                if not interactive:
+                    print("(空行:请输入问题)", file=stdout, flush=True)
+                continue
+            out = reply(line, context)
+            if out is None:
+                return 0
+            print(out + ("\n" if interactive else ""), file=stdout, flush=True)
+    except KeyboardInterrupt:  # Ctrl-C ends the chat like Ctrl-D, without a traceback
+        pass
+    if interactive:
+        print(file=stdout)
+    return 0
