@@ -162,16 +162,10 @@ def check_knowledge(folder: Path | None) -> int:
 
 
 def serve() -> int:
-    """Serve Telegram with the store, persistence, admin tools and the flood guard wired in."""
-    from telegram import Update
-    from telegram.ext import TypeHandler
-
-    from .telegram.admin import AdminTools
+    """Serve Telegram with the store: persistence, the question log and the admin commands."""
     from .config import Config, ConfigError
-    from .telegram.flood import FloodLimiter, flood_guard
-    from .telegram.persistence import SQLitePersistence
     from .store import Store
-    from .telegram.app import help_command, run
+    from .telegram.app import run
 
     try:
         config = Config.from_env()
@@ -179,18 +173,8 @@ def serve() -> int:
         print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
         return 2
     store = Store(config.db_path)
-    admin = AdminTools(store, config.admin_ids, fallback=help_command)
     try:
-        run(
-            config,
-            persistence=SQLitePersistence(store),
-            on_answer=store.log_answer,
-            on_feedback=store.log_feedback_for,
-            extra_handlers=[
-                (TypeHandler(Update, flood_guard(FloodLimiter())), -1),  # before every other handler
-                *((handler, 0) for handler in admin.handlers()),  # before the unknown-command reply
-            ],
-        )
+        run(config, store=store)
     finally:
         store.close()  # run() returns after shutdown has saved and flushed the persistence
     return 0

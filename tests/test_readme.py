@@ -44,3 +44,30 @@ def test_each_readme_example_prints_what_the_readme_shows(command, shown):
 def test_the_command_table_lists_every_subcommand():
     rows = re.findall(r"^\| `python -m bot ([a-z][a-z-]*)", README, re.M)
     assert set(rows) == _subcommands()
+
+
+def test_the_telegram_command_table_is_the_one_commands_makes():
+    from bot.telegram.texts import readme_table
+
+    assert readme_table() in README, "README's Telegram command table differs from bot/telegram/texts.COMMANDS"
+
+
+def test_every_registered_command_is_in_the_table_and_back(tmp_path):
+    from telegram.ext import CommandHandler, ConversationHandler
+
+    from bot.config import Config
+    from bot.store import Store
+    from bot.telegram.app import build_application
+    from bot.telegram.texts import COMMANDS
+
+    store = Store(tmp_path / "bot.sqlite3")
+    try:
+        app = build_application(Config(token="1:x"), store=store)
+        registered: set[str] = set()
+        for handlers in app.handlers.values():
+            for handler in handlers:
+                inner = handler.entry_points if isinstance(handler, ConversationHandler) else [handler]
+                registered |= {c for h in inner if isinstance(h, CommandHandler) for c in h.commands}
+    finally:
+        store.close()
+    assert registered == {c.name for c in COMMANDS}

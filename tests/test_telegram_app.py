@@ -21,6 +21,8 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 from telegram.request import HTTPXRequest
 
 import handlers
+from bot import library as bot_library
+from bot.library import Knowledge
 from bot.telegram import app as app_module
 from bot.config import Config, ConfigError, TokenRedactingFilter, redact
 from bot.telegram.render import VERDICT_TITLE
@@ -267,20 +269,57 @@ async def test_set_my_commands_refusal_is_tolerated(bot, caplog):
     assert all(TOKEN not in r.getMessage() for r in caplog.records)
 
 
-async def test_set_my_commands_registers_every_command():
+def _decoded(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+async def test_post_init_builds_the_knowledge_before_the_first_update(monkeypatch):
+    fresh = Knowledge()
+    monkeypatch.setattr(bot_library, "KNOWLEDGE", fresh)
     api = fake_api()
     application = build_application(Config(token=TOKEN), request=api, get_updates_request=api)
     await application.initialize()
     try:
+        built = []
+        monkeypatch.setattr(fresh, "_build", lambda real=fresh._build: built.append(real()) or built[-1])
         await post_init(application)
+        assert len(built) == 1 and bot_library.current() is built[0]
     finally:
         await application.shutdown()
-    (params,) = api.named("setMyCommands")
-    commands = params["commands"]
-    commands = json.loads(commands) if isinstance(commands, str) else commands
-    names = {c["command"] for c in commands}
-    assert names == {name for name, _ in COMMANDS}
-    assert {"start", "help", "deadline", "funding", "eligibility", "sections", "faq", "source"} <= names
+
+
+async def test_post_init_sets_menus_for_everyone_english_users_and_admins_and_the_profile():
+    api = fake_api()
+    config = Config(token=TOKEN, admin_ids=frozenset({4242}))
+    application = build_application(config, request=api, get_updates_request=api)
+    await application.initialize()
+    try:
+        await post_init(application, admin_ids=config.admin_ids)
+    finally:
+        await application.shutdown()
+    menus = {}
+    for params in api.named("setMyCommands"):
+        scope = _decoded(params.get("scope")) or {"type": "default"}
+        key = (scope.get("type"), scope.get("chat_id"), params.get("language_code", ""))
+        menus[key] = {c["command"]: c["description"] for c in _decoded(params["commands"])}
+    public = {c.name: c.menu for c in COMMANDS if not c.admin}
+    assert menus[("default", None, "")] == public
+    assert set(menus[("default", None, "en")]) == set(public)
+    assert menus[("default", None, "en")]["funding"] == "Funding amount"
+    assert menus[("chat", 4242, "")] == {c.name: c.menu for c in COMMANDS}
+    assert {"stats", "unanswered", "reload"} <= set(menus[("chat", 4242, "")]) - set(public)
+    descriptions = {p.get("language_code", ""): p["description"] for p in api.named("setMyDescription")}
+    shorts = {p.get("language_code", ""): p["short_description"] for p in api.named("setMyShortDescription")}
+    assert set(descriptions) == set(shorts) == {"", "en"}
+    assert "北京市关于开展中小企业数字化转型首批试点区遴选工作的通知" in descriptions[""]
+    assert all(len(d) <= 512 for d in descriptions.values()) and all(len(d) <= 120 for d in shorts.values())
+
+
+async def test_help_lists_every_public_command_of_the_table_and_no_admin_one(bot):
+    await bot.say("/help")
+    text = visible(bot.last_sent()["text"])
+    for command in COMMANDS:
+        assert (f"/{command.name} " in text) == (not command.admin and command.name not in ("start", "help"))
 
 
 async def test_base_url_points_at_the_configured_server(bot):
@@ -821,8 +860,8 @@ async def test_polling_fetches_a_limited_batch_and_waits_while_the_batch_is_unfi
     application = build_application(
         Config(token=TOKEN, base_url="http://127.0.0.1:9"),
         request=api,
-        extra_handlers=[(TypeHandler(Update, hold), -1)],
     )
+    application.add_handler(TypeHandler(Update, hold), group=-2)  # before the bot's own handlers
     async with application:
         await application.start()
         await application.updater.start_polling()

@@ -22,11 +22,11 @@ from .texts import (
     FAQ_BUTTON,
     FUNDING_BUTTON,
     GENERIC_TITLE,
-    HELP_TEXT,
     SECTIONS_BUTTON,
     STALE_TEXT,
     START_TEXT,
     UNKNOWN_COMMAND_TEXT,
+    help_text,
 )
 
 # Callback data of the /start topic buttons: go:<topic>. The eligibility topic (GO_ELIGIBILITY, "go:elig")
@@ -60,7 +60,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the commands and how to ask."""
     await update.effective_message.reply_text(
-        HELP_TEXT.format(username=esc(context.bot.username or "bot")),
+        help_text(esc(context.bot.username or "bot")),
         parse_mode=ParseMode.HTML,
         link_preview_options=NO_PREVIEW,
     )

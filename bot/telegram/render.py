@@ -78,9 +78,9 @@ class InlineCard:
 def render_inline_card(answer: Answer, *, limit: int = MAX_MESSAGE) -> InlineCard:
     """One self-contained message: the direct answer and its best citation, cut to fit."""
     text = answer.text.strip() or NOT_COVERED_TITLE
-    title = _shorten(_first_line(text) if answer.answered else NOT_COVERED_TITLE, MAX_INLINE_TITLE)
+    title = shorten(_first_line(text) if answer.answered else NOT_COVERED_TITLE, MAX_INLINE_TITLE)
     top = answer.citations[0] if answer.citations else None
-    description = _shorten(top.path if top else text, MAX_INLINE_DESCRIPTION)
+    description = shorten(top.path if top else text, MAX_INLINE_DESCRIPTION)
     body = _pack(list(_text_blocks(text)), limit)[0]
     if top is not None:
         head = f"{body}{PARAGRAPH_GAP}<b>{esc(top.path)}</b>\n"
@@ -184,6 +184,7 @@ def _first_line(text: str) -> str:
     return text.strip().split("\n", 1)[0]
 
 
-def _shorten(text: str, size: int) -> str:
+def shorten(text: str, size: int) -> str:
+    """The text on one line, cut to size characters with an ellipsis when longer."""
     text = " ".join(text.split())
     return text if len(text) <= size else text[: size - 1] + "…"
