@@ -267,7 +267,7 @@ def expense(query: Query, kb: KnowledgeBase) -> Answer | None:
         True,
         "funding",
         funding.expense_text(facts, verdict, rule, word),
-        citations(kb, *sources, hits=list(query.hits)),
+        citations(kb, *sources),  # the rule or the lists of uses decide; nearby hits are not evidence
         0.85,
         "expense",
         kind="verdict",
@@ -285,7 +285,7 @@ def counted(query: Query, kb: KnowledgeBase) -> Answer | None:
         True,
         "requirement",
         text,
-        citations(kb, target.source, hits=list(query.hits)),
+        citations(kb, target.source),
         0.9,
         f"target:{target.id}",
         kind="computed",

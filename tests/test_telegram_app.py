@@ -472,6 +472,21 @@ async def test_source_command(bot):
     assert "<blockquote" in bot.texts()[-1]
 
 
+async def test_each_citation_links_to_its_clause_and_the_link_quotes_it(bot):
+    await bot.say("/funding")
+    answer = visible(bot.last_sent()["text"])
+    link = re.search(r"/source_[0-9a-z_]+", answer).group(0)
+    await bot.say(link)
+    card = visible(bot.last_sent()["text"])
+    assert "中央财政对试点区给予定额奖励,奖补资金总额不超过1亿元。" in card and "4.1.p1.s1" in card
+    in_group = {"id": -100777, "type": "supergroup", "title": "群"}
+    await bot.say(f"{link}@{BOT_USERNAME}", chat=in_group)
+    assert "奖补资金总额不超过1亿元" in visible(bot.last_sent()["text"])
+    sent = len(bot.texts())
+    await bot.say(f"{link}@some_other_bot", chat=in_group)
+    assert len(bot.texts()) == sent, "a link addressed to another bot is not ours to answer"
+
+
 async def test_stale_answer_button_is_answered_politely(bot):
     await bot.say("/start")
     message = bot.last_sent()

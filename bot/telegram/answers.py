@@ -22,7 +22,6 @@ from handlers.model import Answer
 from .. import library
 from .render import render_answer
 from .markup import base36, button, send_html, short
-from .outline import section_for_citation
 from .texts import (
     DOWNVOTE_BUTTON,
     EDITED_TEXT,
@@ -127,7 +126,7 @@ async def send_answer(
     top = answer.citations[0] if answer.citations else None
     entry = {
         "q": answer.question,
-        "section": section_for_citation(top.id, top.path) if top and full_section else None,
+        "section": (top.section or None) if top and full_section else None,
         "clause": top.id if top else None,
         "related": list(answer.related[:MAX_RELATED_BUTTONS]),
     }

@@ -49,12 +49,14 @@ from .browse import (
     CB_FAQ,
     CB_SECTION,
     CB_SECTION_TEXT,
+    SOURCE_LINK,
     faq,
     faq_button,
     section_button,
     section_text_button,
     sections,
     source,
+    source_link,
 )
 from .commands import CB_GO, deadline, funding, go_button, help_command, start, stale_button, unknown_command
 from .eligibility import eligibility_conversation
@@ -206,6 +208,7 @@ def build_application(
     app.add_handler(CommandHandler("sections", sections))
     app.add_handler(CommandHandler("faq", faq))
     app.add_handler(CommandHandler("source", source))
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.Regex(SOURCE_LINK), source_link))
     app.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, partial(private_question, hooks=hooks)))
     app.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, partial(group_message, hooks=hooks)))

@@ -9,10 +9,10 @@ from telegram.ext import ContextTypes
 from handlers import browse
 
 from .. import library
-from .render import esc, render_answer
+from .render import SOURCE_COMMAND, clause_of_command, esc, render_answer
 from .answers import NO_HOOKS, Hooks, answer_and_send, send_answer
 from .markup import NO_PREVIEW, button, send_html, short
-from .outline import outline
+from .outline import parents
 from .texts import (
     BACK_BUTTON,
     FAQ_EMPTY,
@@ -29,6 +29,7 @@ from .texts import (
 CB_SECTION = "s:"  # s:<section id>; "s:" alone is the table of contents
 CB_SECTION_TEXT = "st:"  # st:<section id>, send the section's text as a card
 CB_FAQ = "f:"  # f:<index into browse.faq(library.current())>
+SOURCE_LINK = rf"^/{SOURCE_COMMAND}[0-9a-z_]+(?:@\w+)?(?:\s|$)"  # the tap-able link under each citation
 
 
 def _toc_screen() -> tuple[str, InlineKeyboardMarkup]:
@@ -70,11 +71,24 @@ async def source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Quote one clause by its id: /source <clause id>."""
     message = update.effective_message
     if not context.args:
-        parents, _ = outline()
-        example = next(iter(sorted(parents)), "1")
+        example = next(iter(sorted(parents())), "1")
         await message.reply_text(SOURCE_USAGE_TEXT.format(example=esc(example)))
         return
-    clause_id = context.args[0].strip()
+    await _reply_clause(message, context, context.args[0].strip())
+
+
+async def source_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Quote the clause a tapped /source_… link under a citation names."""
+    message = update.effective_message
+    command = (message.text or "").split(maxsplit=1)[0]
+    _, _, addressed = command.partition("@")
+    if addressed and addressed.lower() != (context.bot.username or "").lower():
+        return  # a command for another bot in the same group
+    await _reply_clause(message, context, clause_of_command(command) or command.lstrip("/"))
+
+
+async def _reply_clause(message: Message, context: ContextTypes.DEFAULT_TYPE, clause_id: str) -> None:
+    """Reply with one clause's card, or say there is no such clause."""
     card = browse.clause_card(clause_id, library.current())
     if card is None:
         await message.reply_text(
@@ -114,7 +128,7 @@ async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(NOT_FOUND_TEXT, show_alert=True)
         return
     await query.answer()
-    parent = outline()[0].get(section_id)
+    parent = parents().get(section_id)
     back = button(BACK_BUTTON, f"{CB_SECTION}{parent or ''}")
     if node.children:
         rows = []

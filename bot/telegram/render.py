@@ -19,6 +19,12 @@ EXPANDABLE_FROM = 300  # quotes longer than this (or with many lines) start coll
 EXPANDABLE_LINES = 4
 PARAGRAPH_GAP = "\n\n"
 
+LEAD_LINES = 3  # an answer text longer than this leads with its first line and folds the rest
+OPEN_CITATIONS = 2  # with more citations than this, every quote starts collapsed
+SOURCE_COMMAND = "source_"  # /source_4_2_p1_s2 opens clause 4.2.p1.s2: tap-able, unlike "/source 4.2.p1.s2"
+_LINKABLE_ID = re.compile(r"[0-9a-z]+(?:\.[0-9a-z]+)*")
+MAX_COMMAND = 32  # Telegram's longest command name
+
 VERDICT_TITLE = "资格自查结果"
 NOT_COVERED_TITLE = "通知中没有找到相关内容"
 CONTINUED = "(续)"
@@ -36,6 +42,21 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def source_command(clause_id: str) -> str | None:
+    """The tap-able command that quotes a clause ("/source_4_2_p1_s2"), or None for an id no command can hold."""
+    name = SOURCE_COMMAND + clause_id.replace(".", "_")
+    return f"/{name}" if _LINKABLE_ID.fullmatch(clause_id) and len(name) <= MAX_COMMAND else None
+
+
+def clause_of_command(command: str) -> str | None:
+    """The clause id a /source_… command names ("/source_4_2_p1_s2@bot" -> "4.2.p1.s2"), or None."""
+    name = command.lstrip("/").split("@", 1)[0]
+    if not name.startswith(SOURCE_COMMAND):
+        return None
+    clause_id = name.removeprefix(SOURCE_COMMAND).replace("_", ".")
+    return clause_id if _LINKABLE_ID.fullmatch(clause_id) else None
+
+
 @dataclass(frozen=True)
 class _Block:
     """One paragraph to lay out: plain text plus the tags that wrap it once escaped."""
@@ -49,13 +70,26 @@ class _Block:
         return f"{self.prefix}{esc(self.text)}{self.suffix}"
 
 
-def render_answer(answer: Answer, *, title: str | None = None, limit: int = MAX_MESSAGE) -> list[str]:
-    """The direct answer, then each citation's path in bold and its quote in a blockquote."""
+def render_answer(
+    answer: Answer, *, title: str | None = None, limit: int = MAX_MESSAGE, links: bool = True
+) -> list[str]:
+    """The direct answer, then each citation's path in bold (with its /source_… link) and its quote.
+
+    A long answer leads with its first line and folds the rest into a collapsed blockquote, and with
+    many citations every quote starts collapsed, so the answer fits one phone screen.
+    """
     blocks: list[_Block] = []
     if title:
         blocks.append(_Block(title, "<b>", "</b>"))
-    blocks.extend(_text_blocks(answer.text))
-    blocks.extend(_citation_block(c) for c in answer.citations)
+    lines = [line for line in answer.text.strip().splitlines() if line.strip()]
+    folded = len(lines) > LEAD_LINES
+    if folded:
+        blocks.append(_Block(lines[0]))
+        blocks.append(_Block("\n".join(lines[1:]), "<blockquote expandable>", "</blockquote>"))
+    else:
+        blocks.extend(_text_blocks(answer.text))
+    collapse = folded or len(answer.citations) > OPEN_CITATIONS
+    blocks.extend(_citation_block(c, collapse=collapse, link=links) for c in answer.citations)
     if not any(b.text.strip() for b in blocks):  # Telegram refuses an empty message
         blocks.append(_Block(NOT_COVERED_TITLE))
     return _pack(blocks, limit)
@@ -105,17 +139,18 @@ def _text_blocks(text: str) -> list[_Block]:
     return [_Block(p) for p in paragraphs if p]
 
 
-def _quote_tag(quote: str) -> str:
-    long = tg_len(quote) > EXPANDABLE_FROM or quote.count("\n") >= EXPANDABLE_LINES
+def _quote_tag(quote: str, collapse: bool = False) -> str:
+    long = collapse or tg_len(quote) > EXPANDABLE_FROM or quote.count("\n") >= EXPANDABLE_LINES
     return "blockquote expandable" if long else "blockquote"
 
 
-def _citation_block(citation: Citation) -> _Block:
-    tag = _quote_tag(citation.quote)
-    path = f"<b>{esc(citation.path)}</b>\n" if citation.path else ""
+def _citation_block(citation: Citation, *, collapse: bool = False, link: bool = True) -> _Block:
+    tag = _quote_tag(citation.quote, collapse)
+    command = source_command(citation.id) if link else None
+    heading = " ".join(x for x in (f"<b>{esc(citation.path)}</b>" if citation.path else "", command or "") if x)
     return _Block(
         citation.quote.strip(),
-        prefix=f"{path}<{tag}>",
+        prefix=f"{heading}\n<{tag}>" if heading else f"<{tag}>",
         suffix="</blockquote>",
         cont_prefix=f"<b>{esc(citation.path + CONTINUED)}</b>\n<{tag}>" if citation.path else f"<{tag}>",
     )

@@ -57,6 +57,18 @@ def test_funding_command_states_the_amount_with_its_quote(tg: TelegramClient, no
     assert_answered_with_quote(replies, INTENT_QUESTIONS["funding"][1], notice_text)
 
 
+def test_a_citation_link_opens_its_clause(tg: TelegramClient, notice_text: str) -> None:
+    import re
+
+    user = tg.new_user()
+    chat = tg.private_chat(user)
+    replies = tg.ask(user, chat, "/deadline") + tg.wait_quiet(chat)
+    link = re.search(r"/source_[0-9a-z_]+", "\n".join(m.plain for m in replies))
+    assert link, "each citation carries a /source_… link"
+    card = tg.ask(user, chat, link.group(0)) + tg.wait_quiet(chat)
+    assert_answered_with_quote(card, INTENT_QUESTIONS["deadline"][1], notice_text)
+
+
 def test_deadline_command_and_feedback_buttons(tg: TelegramClient, notice_text: str) -> None:
     user = tg.new_user()
     chat = tg.private_chat(user)
