@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from handlers import Answer, Context, answer_question
+from handlers import Answer, Context
 
 from . import library
+from .chat import ask
 
 PROMPT = "问> "
 WELCOME = """\
@@ -48,7 +49,7 @@ def reply(line: str, context: Context) -> str | None:
 
         card = clause_card(text.removeprefix("/source").strip(), library.current())
         return format_answer(card) if card else "没有这个条款编号。条款编号见回答里“条款”后的编号,例如 /source 6.1.p2"
-    return format_answer(answer_question(text, context, kb=library.current()))
+    return format_answer(ask(text, context).answer)
 
 
 def _typed_lines():

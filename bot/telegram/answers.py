@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
-import secrets
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
-import handlers
-from handlers import browse, topics
+from handlers import browse
 from handlers.model import Answer
 
 from .. import library
+from ..chat import NO_HOOKS, Asked, Hooks, ask, ask_topic, call_hook
+from .markup import button, send_html, short
 from .render import render_answer
-from .markup import base36, button, send_html, short
+from .state import BotContext, ChatData, Remembered
 from .texts import (
     DOWNVOTE_BUTTON,
     EDITED_TEXT,
@@ -39,68 +32,23 @@ from .texts import (
 
 logger = logging.getLogger(__name__)
 
-FeedbackHook = Callable[[int, str, int], Awaitable[None] | None]  # (chat id, question, +1 or -1)
-AnswerHook = Callable[[int, Answer, float], Awaitable[None] | None]  # (chat id, answer, latency ms)
-
-
-@dataclass(frozen=True)
-class Hooks:
-    """Callbacks the storage layer plugs in; either may be sync or async, and neither is required."""
-
-    on_feedback: FeedbackHook | None = None
-    on_answer: AnswerHook | None = None
-
-
-NO_HOOKS = Hooks()
-
 # Callback data under an answer: a:<answer key>:<action>
 CB_ANSWER = "a:"
 ACT_SECTION, ACT_RELATED, ACT_UP, ACT_DOWN = "s", "r", "+", "-"  # ACT_RELATED is followed by an index
 
 MAX_QUESTION_CHARS = 4096  # Telegram's own cap; only other Bot API servers deliver longer texts
-MAX_REMEMBERED_ANSWERS = 100  # per chat, for the buttons under recent answers
 MAX_RELATED_BUTTONS = 3
 
 
 # ---------------------------------------------------------------- answering and sending
 
 
-def _context_of(chat_data: dict) -> handlers.Context:
-    """The chat's follow-up state, kept in chat_data as a plain dict so any persistence can store it."""
-    stored = chat_data.get("ctx")
-    return handlers.Context.from_dict(stored) if stored else handlers.Context()
-
-
-def _ask(question: str, chat_data: dict | None, *, fresh: bool = False) -> Answer:
-    """Answer a question, carrying the chat's follow-up context; fresh starts a new topic."""
-    ctx = handlers.Context() if fresh or chat_data is None else _context_of(chat_data)
-    # PerChatUpdateProcessor runs one update per chat at a time, so this read-modify-write is safe.
-    answer = handlers.answer_question(question, ctx, now=datetime.now().astimezone(), kb=library.current())
-    if chat_data is not None:
-        chat_data["ctx"] = ctx.to_dict()
-    return answer
-
-
-def _remember(chat_data: dict, entry: dict) -> str:
-    """Store what an answer's buttons need and return the short key the callback data carries."""
-    answers: dict[str, dict] = chat_data.setdefault("answers", {})
-    # Start each chat at a random serial, so after a restart without persistence old buttons
-    # find no entry (and get the polite "expired" answer) instead of someone else's.
-    serial = chat_data.get("answer_serial", secrets.randbelow(36**4)) + 1
-    chat_data["answer_serial"] = serial
-    key = base36(serial)
-    answers[key] = entry
-    while len(answers) > MAX_REMEMBERED_ANSWERS:
-        answers.pop(next(iter(answers)))
-    return key
-
-
-def _answer_keyboard(key: str, entry: dict, *, feedback: bool) -> InlineKeyboardMarkup | None:
+def _answer_keyboard(key: str, entry: Remembered, *, feedback: bool) -> InlineKeyboardMarkup | None:
     """The buttons under an answer: full section, related questions, then 👍/👎 when asked for."""
     rows: list[list[InlineKeyboardButton]] = []
-    if entry.get("section"):
+    if entry.section:
         rows.append([button(FULL_SECTION_BUTTON, f"{CB_ANSWER}{key}:{ACT_SECTION}")])
-    for i, question in enumerate(entry.get("related", [])[:MAX_RELATED_BUTTONS]):
+    for i, question in enumerate(entry.related[:MAX_RELATED_BUTTONS]):
         label = RELATED_BUTTON.format(question=short(question))
         rows.append([button(label, f"{CB_ANSWER}{key}:{ACT_RELATED}{i}")])
     if feedback:
@@ -115,7 +63,7 @@ def _answer_keyboard(key: str, entry: dict, *, feedback: bool) -> InlineKeyboard
 
 async def send_answer(
     target: Message,
-    chat_data: dict,
+    chat_data: ChatData,
     answer: Answer,
     *,
     quote: bool = False,
@@ -124,31 +72,19 @@ async def send_answer(
 ) -> None:
     """Render an answer with its buttons: full section, related questions, feedback."""
     top = answer.citations[0] if answer.citations else None
-    entry = {
-        "q": answer.question,
-        "section": (top.section or None) if top and full_section else None,
-        "clause": top.id if top else None,
-        "related": list(answer.related[:MAX_RELATED_BUTTONS]),
-    }
-    key = _remember(chat_data, entry)
+    entry = Remembered(
+        question=answer.question,
+        section=(top.section or None) if top and full_section else None,
+        clause=top.id if top else None,
+        related=list(answer.related[:MAX_RELATED_BUTTONS]),
+    )
+    key = chat_data.remember(entry)
     await send_html(target, render_answer(answer), _answer_keyboard(key, entry, feedback=feedback), quote=quote)
-
-
-async def _call_hook(hook: Callable[..., Any] | None, *args: Any) -> None:
-    """Run a storage hook; its failure is logged and never costs the user the reply."""
-    if hook is None:
-        return
-    try:
-        result = hook(*args)
-        if inspect.isawaitable(result):
-            await result
-    except Exception:  # noqa: BLE001 - a broken hook must not break answering
-        logger.exception("a storage hook failed")
 
 
 async def answer_and_send(
     target: Message,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     question: str,
     hooks: Hooks,
     *,
@@ -156,36 +92,33 @@ async def answer_and_send(
     quote: bool = False,
 ) -> None:
     """Answer a question in the chat's context, reply with it, and report it to the storage hook."""
-    started = time.perf_counter()
-    answer = _ask(question, context.chat_data, fresh=fresh)
-    await _deliver(target, context, answer, hooks, started, quote=quote)
+    # PerChatUpdateProcessor runs one update per chat at a time, so the follow-up context is safe to update.
+    follow_up = context.chat_data.follow_up
+    if fresh:
+        follow_up.remember(None, None, None, None)
+    await _deliver(target, context, ask(question, follow_up), hooks, quote=quote)
 
 
-async def send_topic(target: Message, context: ContextTypes.DEFAULT_TYPE, topic: str, hooks: Hooks) -> None:
+async def send_topic(target: Message, context: BotContext, topic: str, hooks: Hooks) -> None:
     """Reply with the answer a topic command (/deadline, /funding) stands for, from the decider it names."""
-    started = time.perf_counter()
-    answer = topics.topic_answer(topic, library.current(), now=datetime.now().astimezone())
-    await _deliver(target, context, answer, hooks, started)
+    await _deliver(target, context, ask_topic(topic), hooks)
 
 
-async def _deliver(
-    target: Message, context: ContextTypes.DEFAULT_TYPE, answer: Answer, hooks: Hooks, started: float, *, quote=False
-) -> None:
-    """Send an answer made since started and report it, with its latency, to the storage hook."""
-    latency_ms = (time.perf_counter() - started) * 1000
-    await send_answer(target, context.chat_data, answer, quote=quote)
-    await _call_hook(hooks.on_answer, target.chat_id, answer, latency_ms)
+async def _deliver(target: Message, context: BotContext, asked: Asked, hooks: Hooks, *, quote: bool = False) -> None:
+    """Send an answer and report it, with its latency, to the storage hook."""
+    await send_answer(target, context.chat_data, asked.answer, quote=quote)
+    await call_hook(hooks.on_answer, target.chat_id, asked.answer, asked.latency_ms)
 
 
 # ---------------------------------------------------------------- free text
 
 
-async def private_question(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
+async def private_question(update: Update, context: BotContext, hooks: Hooks = NO_HOOKS) -> None:
     """Answer free text in a private chat as a question about the notice."""
     await _answer_text(update, context, update.effective_message.text or "", hooks)
 
 
-async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
+async def group_message(update: Update, context: BotContext, hooks: Hooks = NO_HOOKS) -> None:
     """In a group, answer only messages that mention the bot or reply to it; stay silent otherwise."""
     message = update.effective_message
     question = _addressed_question(message, context.bot.id, context.bot.username)
@@ -217,7 +150,7 @@ def _addressed_question(message: Message, bot_id: int, username: str | None) -> 
 
 
 async def _answer_text(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, hooks: Hooks, *, quote: bool = False
+    update: Update, context: BotContext, question: str, hooks: Hooks, *, quote: bool = False
 ) -> None:
     """Answer a question typed by the user, or ask for a shorter one."""
     message = update.effective_message
@@ -228,12 +161,12 @@ async def _answer_text(
     await answer_and_send(message, context, question, hooks, quote=quote)
 
 
-async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def non_text(update: Update, context: BotContext) -> None:
     """Politely explain that only text questions are understood."""
     await update.effective_message.reply_text(NON_TEXT_TEXT)
 
 
-async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def edited_message(update: Update, context: BotContext) -> None:
     """Say that an edit is not answered again, so the user knows to send the question anew."""
     await update.effective_message.reply_text(EDITED_TEXT)
 
@@ -241,12 +174,12 @@ async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 # ---------------------------------------------------------------- buttons under an answer
 
 
-async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
+async def answer_button(update: Update, context: BotContext, hooks: Hooks = NO_HOOKS) -> None:
     """Handle the buttons under an answer: full section, a related question, or 👍/👎."""
     query = update.callback_query
     _, _, rest = (query.data or "").partition(CB_ANSWER)
     key, _, action = rest.partition(":")
-    entry = context.chat_data.get("answers", {}).get(key) if context.chat_data is not None else None
+    entry = context.chat_data.answers.get(key) if context.chat_data is not None else None
     target = query.message
     if entry is None or not isinstance(target, Message):
         await query.answer(STALE_TEXT, show_alert=True)
@@ -255,28 +188,27 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hook
         await _feedback(query, target, entry, action, hooks)
     elif action == ACT_SECTION:
         await query.answer()
-        card = browse.section_card(entry["section"], library.current()) if entry.get("section") else None
-        if card is None and entry.get("clause"):
-            card = browse.clause_card(entry["clause"], library.current())
+        card = browse.section_card(entry.section, library.current()) if entry.section else None
+        if card is None and entry.clause:
+            card = browse.clause_card(entry.clause, library.current())
         if card is None:
             await target.reply_text(NOT_FOUND_TEXT)
             return
         await send_answer(target, context.chat_data, card, feedback=False, full_section=False)
-    elif action.startswith(ACT_RELATED) and action[1:].isdigit() and int(action[1:]) < len(entry.get("related", [])):
+    elif action.startswith(ACT_RELATED) and action[1:].isdigit() and int(action[1:]) < len(entry.related):
         await query.answer()
-        await answer_and_send(target, context, entry["related"][int(action[1:])], hooks)
+        await answer_and_send(target, context, entry.related[int(action[1:])], hooks)
     else:
         await query.answer(STALE_TEXT, show_alert=True)
 
 
-async def _feedback(query: CallbackQuery, target: Message, entry: dict, action: str, hooks: Hooks) -> None:
+async def _feedback(query: CallbackQuery, target: Message, entry: Remembered, action: str, hooks: Hooks) -> None:
     """Count one 👍/👎 per answer, report it to the storage hook and take the vote buttons away."""
-    if entry.get("feedback"):
+    if entry.vote:
         await query.answer(FEEDBACK_DUPLICATE)
         return
-    value = 1 if action == ACT_UP else -1
-    entry["feedback"] = value
-    await _call_hook(hooks.on_feedback, target.chat_id, entry.get("q", ""), value)
+    entry.vote = 1 if action == ACT_UP else -1
+    await call_hook(hooks.on_feedback, target.chat_id, entry.question, entry.vote)
     await query.answer(FEEDBACK_THANKS)
     # Drop the 👍/👎 row so the answer shows the vote was taken.
     markup = target.reply_markup

@@ -23,7 +23,6 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     InlineQueryHandler,
     MessageHandler,
     TypeHandler,
@@ -34,11 +33,9 @@ from .. import library
 from ..config import Config, configure_logging, redact
 from ..store import Store
 from .admin import AdminTools
+from ..chat import AnswerHook, FeedbackHook, Hooks
 from .answers import (
     CB_ANSWER,
-    AnswerHook,
-    FeedbackHook,
-    Hooks,
     answer_button,
     edited_message,
     group_message,
@@ -64,6 +61,7 @@ from .flood import FloodLimiter, flood_guard
 from .inline import inline_query
 from .persistence import SQLitePersistence
 from .render import shorten
+from .state import CONTEXT_TYPES, BotContext
 from .texts import (
     COMMANDS,
     DESCRIPTION,
@@ -120,8 +118,8 @@ async def post_init(application: Application, admin_ids: Collection[int] = ()) -
             logger.warning("%s refused, continuing without it: %s", name, exc)
 
 
-def _error_handler(token: str) -> Callable[[object, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
-    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+def _error_handler(token: str) -> Callable[[object, BotContext], Awaitable[None]]:
+    async def on_error(update: object, context: BotContext) -> None:
         """Log the error without the token and tell the user, in Chinese, that something went wrong."""
         error = context.error
         if isinstance(error, TelegramError):
@@ -160,14 +158,15 @@ def build_application(
     store: Store | None = None,
     on_feedback: FeedbackHook | None = None,
     on_answer: AnswerHook | None = None,
+    flood: FloodLimiter | None = None,
     request: Any = None,
     get_updates_request: Any = None,
 ) -> Application:
     """Wire every handler into one Application.
 
     With a store, conversation state persists in it, every answer and vote is logged to it and the admin
-    commands read it; on_answer/on_feedback (tests) replace the store's hooks. Request objects may be
-    injected for tests.
+    commands read it; on_answer/on_feedback (tests) replace the store's hooks. flood: the limiter of the flood
+    guard (default: FloodLimiter()). Request objects may be injected for tests.
     """
     processor = PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES)
     queue = CountingQueue()
@@ -180,6 +179,7 @@ def build_application(
         .concurrent_updates(processor)
         .update_queue(queue)
         .post_init(partial(post_init, admin_ids=config.admin_ids))
+        .context_types(CONTEXT_TYPES)
     )
     if request is not None:
         builder = builder.request(request)
@@ -196,7 +196,7 @@ def build_application(
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
 
-    app.add_handler(TypeHandler(Update, flood_guard(FloodLimiter())), group=-1)  # before every other handler
+    app.add_handler(TypeHandler(Update, flood_guard(flood or FloodLimiter())), group=-1)  # before every other handler
     if store is not None:
         # Before the unknown-command reply; others asking get /help, so the commands stay unseen.
         app.add_handlers(AdminTools(store, config.admin_ids, fallback=help_command).handlers())

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
 from handlers import browse
 
 from .. import library
+from .state import BotContext
 from .render import SOURCE_COMMAND, clause_of_command, esc, render_answer
-from .answers import NO_HOOKS, Hooks, answer_and_send, send_answer
+from ..chat import NO_HOOKS, Hooks
+from .answers import answer_and_send, send_answer
 from .markup import NO_PREVIEW, button, send_html, short
 from .outline import parents
 from .texts import (
@@ -57,17 +58,17 @@ async def reply_faq(message: Message) -> None:
 # ---------------------------------------------------------------- commands
 
 
-async def sections(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def sections(update: Update, context: BotContext) -> None:
     """Show the table of contents as buttons."""
     await reply_toc(update.effective_message)
 
 
-async def faq(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def faq(update: Update, context: BotContext) -> None:
     """List the curated questions as buttons."""
     await reply_faq(update.effective_message)
 
 
-async def source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def source(update: Update, context: BotContext) -> None:
     """Quote one clause by its id: /source <clause id>."""
     message = update.effective_message
     if not context.args:
@@ -77,7 +78,7 @@ async def source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _reply_clause(message, context, context.args[0].strip())
 
 
-async def source_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def source_link(update: Update, context: BotContext) -> None:
     """Quote the clause a tapped /source_… link under a citation names."""
     message = update.effective_message
     command = (message.text or "").split(maxsplit=1)[0]
@@ -87,7 +88,7 @@ async def source_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await _reply_clause(message, context, clause_of_command(command) or command.lstrip("/"))
 
 
-async def _reply_clause(message: Message, context: ContextTypes.DEFAULT_TYPE, clause_id: str) -> None:
+async def _reply_clause(message: Message, context: BotContext, clause_id: str) -> None:
     """Reply with one clause's card, or say there is no such clause."""
     card = browse.clause_card(clause_id, library.current())
     if card is None:
@@ -101,7 +102,7 @@ async def _reply_clause(message: Message, context: ContextTypes.DEFAULT_TYPE, cl
 # ---------------------------------------------------------------- buttons
 
 
-async def faq_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
+async def faq_button(update: Update, context: BotContext, hooks: Hooks = NO_HOOKS) -> None:
     """Open the answer card of one curated question."""
     query = update.callback_query
     index = (query.data or "")[len(CB_FAQ) :]
@@ -114,7 +115,7 @@ async def faq_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: 
     await answer_and_send(target, context, questions[int(index)], hooks, fresh=True)
 
 
-async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def section_button(update: Update, context: BotContext) -> None:
     """Move through the table of contents; a section without subsections shows its text."""
     query = update.callback_query
     section_id = (query.data or "")[len(CB_SECTION) :]
@@ -155,7 +156,7 @@ async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await send_html(query.message, parts[1:], None, quote=False)
 
 
-async def section_text_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def section_text_button(update: Update, context: BotContext) -> None:
     """Send a whole section's text as a forwardable card."""
     query = update.callback_query
     section_id = (query.data or "")[len(CB_SECTION_TEXT) :]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
 from handlers.topics import DEADLINE, FUNDING
 
 from .. import library
+from .state import BotContext
 from .render import esc
-from .answers import NO_HOOKS, Hooks, send_topic
+from ..chat import NO_HOOKS, Hooks
+from .answers import send_topic
 from .browse import reply_faq, reply_toc
 from .eligibility import CB_ELIG, GO_ELIGIBILITY
 from .markup import NO_PREVIEW, button
@@ -40,7 +41,7 @@ def _notice_title() -> str:
     return str(title) if title else GENERIC_TITLE
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BotContext) -> None:
     """Say what the bot answers and offer the common topics as buttons."""
     keyboard = InlineKeyboardMarkup(
         [
@@ -57,7 +58,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     """List the commands and how to ask."""
     await update.effective_message.reply_text(
         help_text(esc(context.bot.username or "bot")),
@@ -66,17 +67,17 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     )
 
 
-async def deadline(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
+async def deadline(update: Update, context: BotContext, hooks: Hooks = NO_HOOKS) -> None:
     """Answer with every deadline the notice sets."""
     await send_topic(update.effective_message, context, DEADLINE, hooks)
 
 
-async def funding(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
+async def funding(update: Update, context: BotContext, hooks: Hooks = NO_HOOKS) -> None:
     """Answer with the money the notice sets: its cap."""
     await send_topic(update.effective_message, context, FUNDING, hooks)
 
 
-async def go_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
+async def go_button(update: Update, context: BotContext, hooks: Hooks = NO_HOOKS) -> None:
     """Run the command a /start topic button stands for."""
     query = update.callback_query
     await query.answer()
@@ -94,12 +95,12 @@ async def go_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: H
         await reply_faq(target)
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: BotContext) -> None:
     """Point a private chat at /help for a command the bot does not have."""
     await update.effective_message.reply_text(UNKNOWN_COMMAND_TEXT)
 
 
-async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stale_button(update: Update, context: BotContext) -> None:
     """Answer a button nobody handles any more, politely."""
     query = update.callback_query
     text = ELIG_STALE if (query.data or "").startswith(CB_ELIG) else STALE_TEXT

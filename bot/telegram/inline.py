@@ -6,12 +6,12 @@ import hashlib
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
 import handlers
 from handlers import browse
 
 from .. import library
+from .state import BotContext
 from .render import render_inline_card
 from .answers import MAX_QUESTION_CHARS
 from .markup import NO_PREVIEW
@@ -20,7 +20,7 @@ MAX_INLINE_RESULTS = 5  # curated questions offered for an empty query
 INLINE_CACHE_SECONDS = 300
 
 
-async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def inline_query(update: Update, context: BotContext) -> None:
     """Offer answer cards (direct answer and its citation) to send into any chat."""
     query = update.inline_query
     text = " ".join((query.query or "").split())

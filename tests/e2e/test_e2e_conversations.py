@@ -101,8 +101,7 @@ def _askers() -> dict[str, str]:
     """Who may be checked (value -> button label), as the eligibility handler publishes it."""
     from handlers import eligibility
 
-    read = getattr(eligibility, "askers", None)
-    return dict(read()) if callable(read) else dict(eligibility.ASKERS)
+    return eligibility.askers()
 
 
 def _run_eligibility(tg: TelegramClient, user: User, asker: str, pick: int) -> tuple[list[BotMessage], dict]:
