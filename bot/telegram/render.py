@@ -28,6 +28,7 @@ MAX_COMMAND = 32  # Telegram's longest command name
 VERDICT_TITLE = "资格自查结果"
 NOT_COVERED_TITLE = "通知中没有找到相关内容"
 CONTINUED = "(续)"
+ELLIPSIS = "…"
 
 _SOFT_BREAK = re.compile(r"(?<=[。!?;!?;\n])")
 
@@ -119,7 +120,7 @@ def render_inline_card(answer: Answer, *, limit: int = MAX_MESSAGE) -> InlineCar
     if top is not None:
         head = f"{body}{PARAGRAPH_GAP}<b>{esc(top.path)}</b>\n"
         room = limit - tg_len(head) - tg_len("<blockquote expandable></blockquote>")
-        quote = _fit(top.quote, room)
+        quote = fit(top.quote, room)
         if quote:
             tag = _quote_tag(quote)
             body = f"{head}<{tag}>{esc(quote)}</blockquote>"
@@ -183,7 +184,7 @@ def _pieces(block: _Block, limit: int) -> list[str]:
     prefix = block.prefix
     while rest:
         room = limit - tg_len(prefix) - tg_len(block.suffix)
-        chunk = _fit(rest, room, ellipsis=False)
+        chunk = fit(rest, room, ellipsis=False)
         if not chunk:  # the tags alone leave no room; never expected with real paths
             chunk = rest[: max(1, room)]
         pieces.append(f"{prefix}{esc(chunk)}{block.suffix}")
@@ -192,13 +193,13 @@ def _pieces(block: _Block, limit: int) -> list[str]:
     return pieces
 
 
-def _fit(text: str, room: int, ellipsis: bool = True) -> str:
+def fit(text: str, room: int, ellipsis: bool = True) -> str:
     """The longest start of text whose escaped form fits in room, cut after a sentence if possible."""
     if room <= 0:
         return ""
     if tg_len(esc(text)) <= room:
         return text
-    mark = "…" if ellipsis else ""
+    mark = ELLIPSIS if ellipsis else ""
     budget = room - tg_len(mark)
     used = 0
     end = 0
@@ -220,6 +221,6 @@ def _first_line(text: str) -> str:
 
 
 def shorten(text: str, size: int) -> str:
-    """The text on one line, cut to size characters with an ellipsis when longer."""
+    """The text on one line, cut to size characters with an ellipsis when longer: the one ellipsis cut."""
     text = " ".join(text.split())
-    return text if len(text) <= size else text[: size - 1] + "…"
+    return text if len(text) <= size else text[: size - 1] + ELLIPSIS
