@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from rapidfuzz.distance import Hamming
 
 from .fold import fold
 from .loader import LEXICON_DIR, NOTICES_DIR, KnowledgeError, read_yaml
