@@ -487,6 +487,16 @@ async def test_each_citation_links_to_its_clause_and_the_link_quotes_it(bot):
     assert len(bot.texts()) == sent, "a link addressed to another bot is not ours to answer"
 
 
+async def test_a_verdict_with_open_conditions_fits_a_phone_screen(bot):
+    await bot.say("我们是朝阳区的,有资格报这个试点吗")
+    message = bot.last_sent()
+    lead, _, rest = message["text"].partition("\n\n")
+    assert lead.startswith("结论") and "\n" not in lead
+    assert rest.startswith("<blockquote expandable>")  # the conditions, collapsed
+    assert "<blockquote>" not in message["text"]  # and every quote
+    assert len(message["reply_markup"]["inline_keyboard"]) <= 4
+
+
 async def test_stale_answer_button_is_answered_politely(bot):
     await bot.say("/start")
     message = bot.last_sent()

@@ -44,20 +44,20 @@ MAX_RELATED_BUTTONS = 3
 
 
 def _answer_keyboard(key: str, entry: Remembered, *, feedback: bool) -> InlineKeyboardMarkup | None:
-    """The buttons under an answer: full section, related questions, then 👍/👎 when asked for."""
+    """The buttons under an answer: related questions, then one row of full section and 👍/👎."""
     rows: list[list[InlineKeyboardButton]] = []
-    if entry.section:
-        rows.append([button(FULL_SECTION_BUTTON, f"{CB_ANSWER}{key}:{ACT_SECTION}")])
     for i, question in enumerate(entry.related[:MAX_RELATED_BUTTONS]):
         label = RELATED_BUTTON.format(question=short(question))
         rows.append([button(label, f"{CB_ANSWER}{key}:{ACT_RELATED}{i}")])
+    # One row for the small buttons keeps the keyboard short on a phone.
+    last = [button(FULL_SECTION_BUTTON, f"{CB_ANSWER}{key}:{ACT_SECTION}")] if entry.section else []
     if feedback:
-        rows.append(
-            [
-                button(UPVOTE_BUTTON, f"{CB_ANSWER}{key}:{ACT_UP}"),
-                button(DOWNVOTE_BUTTON, f"{CB_ANSWER}{key}:{ACT_DOWN}"),
-            ]
-        )
+        last += [
+            button(UPVOTE_BUTTON, f"{CB_ANSWER}{key}:{ACT_UP}"),
+            button(DOWNVOTE_BUTTON, f"{CB_ANSWER}{key}:{ACT_DOWN}"),
+        ]
+    if last:
+        rows.append(last)
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -210,14 +210,12 @@ async def _feedback(query: CallbackQuery, target: Message, entry: Remembered, ac
     entry.vote = 1 if action == ACT_UP else -1
     await call_hook(hooks.on_feedback, target.chat_id, entry.question, entry.vote)
     await query.answer(FEEDBACK_THANKS)
-    # Drop the 👍/👎 row so the answer shows the vote was taken.
+    # Drop the 👍/👎 buttons so the answer shows the vote was taken.
     markup = target.reply_markup
     if markup is not None:
-        rows = [
-            row
-            for row in markup.inline_keyboard
-            if not any((b.callback_data or "").endswith((f":{ACT_UP}", f":{ACT_DOWN}")) for b in row)
-        ]
+        votes = (f":{ACT_UP}", f":{ACT_DOWN}")
+        kept = ([b for b in row if not (b.callback_data or "").endswith(votes)] for row in markup.inline_keyboard)
+        rows = [row for row in kept if row]
         try:
             await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
         except TelegramError as exc:  # e.g. the message is too old to edit; the vote still counts

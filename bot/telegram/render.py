@@ -19,7 +19,8 @@ EXPANDABLE_FROM = 300  # quotes longer than this (or with many lines) start coll
 EXPANDABLE_LINES = 4
 PARAGRAPH_GAP = "\n\n"
 
-LEAD_LINES = 3  # an answer text longer than this leads with its first line and folds the rest
+LEAD_LINES = 3  # an answer text of more lines (or more characters) leads with its first line and folds the rest
+LEAD_CHARS = 160
 OPEN_CITATIONS = 2  # with more citations than this, every quote starts collapsed
 SOURCE_COMMAND = "source_"  # /source_4_2_p1_s2 opens clause 4.2.p1.s2: tap-able, unlike "/source 4.2.p1.s2"
 _LINKABLE_ID = re.compile(r"[0-9a-z]+(?:\.[0-9a-z]+)*")
@@ -83,7 +84,7 @@ def render_answer(
     if title:
         blocks.append(_Block(title, "<b>", "</b>"))
     lines = [line for line in answer.text.strip().splitlines() if line.strip()]
-    folded = len(lines) > LEAD_LINES
+    folded = len(lines) > LEAD_LINES or (len(lines) > 1 and tg_len(answer.text) > LEAD_CHARS)
     if folded:
         blocks.append(_Block(lines[0]))
         blocks.append(_Block("\n".join(lines[1:]), "<blockquote expandable>", "</blockquote>"))
