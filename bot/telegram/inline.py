@@ -7,10 +7,10 @@ import hashlib
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 
-import handlers
 from handlers import browse
 
 from .. import library
+from ..chat import ask
 from .state import BotContext
 from .render import render_inline_card
 from .answers import MAX_QUESTION_CHARS
@@ -24,11 +24,8 @@ async def inline_query(update: Update, context: BotContext) -> None:
     """Offer answer cards (direct answer and its citation) to send into any chat."""
     query = update.inline_query
     text = " ".join((query.query or "").split())
-    if text:
-        answers = [handlers.answer_question(text[:MAX_QUESTION_CHARS], kb=library.current())]
-    else:
-        kb = library.current()
-        answers = [handlers.answer_question(q, kb=kb) for q in browse.faq(kb)[:MAX_INLINE_RESULTS]]
+    questions = [text[:MAX_QUESTION_CHARS]] if text else browse.faq(library.current())[:MAX_INLINE_RESULTS]
+    answers = [ask(q).answer for q in questions]  # each card stands alone: no follow-up context
     results = []
     for answer in answers:
         card = render_inline_card(answer)
