@@ -938,3 +938,33 @@ def test_run_polls_by_default_and_serves_a_webhook_when_configured(monkeypatch, 
         assert kwargs["webhook_url"] == "https://bot.example.org/tg/hook"
         assert kwargs["url_path"] == "tg/hook"
         assert kwargs["secret_token"]
+
+
+async def test_state_stored_as_plain_dicts_by_an_earlier_version_is_read_as_typed_data(tmp_path):
+    from bot.store import Store
+    from bot.telegram.persistence import SQLitePersistence
+    from bot.telegram.state import ChatData, UserData
+
+    store = Store(tmp_path / "old.sqlite3")
+    try:
+        old = SQLitePersistence(store)
+        question = "实施期第一年到什么时候"
+        await old.update_chat_data(USER["id"], {"ctx": {"question": question, "intent": "deadline"}, "answers": {}})
+        check = {"session": "2", "step": 1, "asker": "enterprise", "answers": {}}
+        await old.update_user_data(USER["id"], {"elig": check, "elig_serial": 2})
+        await old.flush()
+        api = fake_api()
+        application = build_application(Config(token=TOKEN), store=store, request=api, get_updates_request=api)
+        await application.initialize()
+        try:
+            chat, user = application.chat_data[USER["id"]], application.user_data[USER["id"]]
+            assert isinstance(chat, ChatData) and chat.follow_up.question == question
+            assert isinstance(user, UserData) and user.check_serial == 2
+            assert (user.check.session, user.check.step, user.check.asker) == ("2", 1, "enterprise")
+            harness = Harness(application, api)
+            await harness.say("第二年呢?")  # a follow-up of the question stored before the upgrade
+            assert "2025" in visible(harness.last_sent()["text"])
+        finally:
+            await application.shutdown()
+    finally:
+        store.close()

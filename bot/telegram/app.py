@@ -59,9 +59,8 @@ from .commands import CB_GO, deadline, funding, go_button, help_command, start, 
 from .eligibility import eligibility_conversation
 from .flood import FloodLimiter, flood_guard
 from .inline import inline_query
-from .persistence import SQLitePersistence
 from .render import shorten
-from .state import CONTEXT_TYPES, BotContext
+from .state import CONTEXT_TYPES, BotContext, TypedPersistence
 from .texts import (
     COMMANDS,
     DESCRIPTION,
@@ -187,7 +186,7 @@ def build_application(
         get_updates_request or PacedGetUpdatesRequest(queue, processor, batch=FETCH_AHEAD, ahead=FETCH_AHEAD)
     )
     if store is not None:
-        builder = builder.persistence(SQLitePersistence(store))
+        builder = builder.persistence(TypedPersistence(store))
         on_answer = on_answer or store.log_answer
         on_feedback = on_feedback or store.log_feedback_for
     app = builder.build()

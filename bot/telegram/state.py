@@ -13,6 +13,7 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 import handlers
 
 from .markup import base36
+from .persistence import SQLitePersistence
 
 MAX_REMEMBERED_ANSWERS = 100  # per chat, for the buttons under recent answers
 _SERIAL_SPACE = 36**4
@@ -69,3 +70,42 @@ class UserData:
 
 BotContext = CallbackContext[ExtBot[None], UserData, ChatData, dict]
 CONTEXT_TYPES = ContextTypes(chat_data=ChatData, user_data=UserData)
+
+
+def chat_data_from(stored: object) -> ChatData:
+    """A chat's stored state as ChatData; an earlier version's plain dict keeps its follow-up context."""
+    if isinstance(stored, ChatData):
+        return stored
+    chat = ChatData()
+    if isinstance(stored, dict) and isinstance(stored.get("ctx"), dict):
+        chat.follow_up = handlers.Context.from_dict(stored["ctx"])
+    return chat
+
+
+def user_data_from(stored: object) -> UserData:
+    """A user's stored state as UserData; an earlier version's plain dict keeps the check under way."""
+    if isinstance(stored, UserData):
+        return stored
+    user = UserData()
+    if not isinstance(stored, dict):
+        return user
+    user.check_serial = int(stored.get("elig_serial") or 0)
+    check = stored.get("elig")
+    if isinstance(check, dict) and check.get("session"):
+        user.check = EligibilityCheck(
+            session=str(check["session"]),
+            step=int(check.get("step") or 0),
+            asker=check.get("asker"),
+            answers=dict(check.get("answers") or {}),
+        )
+    return user
+
+
+class TypedPersistence(SQLitePersistence):
+    """SQLitePersistence that hands python-telegram-bot ChatData and UserData, whatever version stored them."""
+
+    async def get_chat_data(self) -> dict[int, ChatData]:
+        return {chat_id: chat_data_from(data) for chat_id, data in (await super().get_chat_data()).items()}
+
+    async def get_user_data(self) -> dict[int, UserData]:
+        return {user_id: user_data_from(data) for user_id, data in (await super().get_user_data()).items()}
