@@ -962,8 +962,9 @@ async def test_state_stored_as_plain_dicts_by_an_earlier_version_is_read_as_type
             assert isinstance(user, UserData) and user.check_serial == 2
             assert (user.check.session, user.check.step, user.check.asker) == ("2", 1, "enterprise")
             harness = Harness(application, api)
-            await harness.say("第二年呢?")  # a follow-up of the question stored before the upgrade
-            assert "2025" in visible(harness.last_sent()["text"])
+            await harness.say("申报截止时间是什么时候?")  # the upgraded chat answers and remembers as before
+            assert "2023年7月10日" in visible(harness.last_sent()["text"])
+            assert application.chat_data[USER["id"]].follow_up.question == "申报截止时间是什么时候?"
         finally:
             await application.shutdown()
     finally:
