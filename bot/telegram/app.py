@@ -1,8 +1,9 @@
-"""The Telegram front end's wiring: one Application with every handler, the command menu, errors, serving.
+"""The Telegram front end's wiring: one Application with every handler, the menus and profile, errors, serving.
 
 The handlers live beside it: commands (/start, /help, topic shortcuts), answers (answers and their buttons,
-free text, groups), browse (/sections, /faq, /source), eligibility (the guided check), inline (inline mode);
-updates orders and paces the updates.
+free text, groups), browse (/sections, /faq, /source and its links), eligibility (the guided check), inline
+(inline mode), admin (/stats, /unanswered, /reload), flood (the flood guard); state holds the typed chat and
+user data; updates orders and paces the updates.
 """
 
 from __future__ import annotations
