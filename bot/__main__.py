@@ -11,39 +11,49 @@ import os
 import sys
 from pathlib import Path
 
-USAGE = """\
-python -m bot                      Telegram bot if TELEGRAM_BOT_TOKEN is set, else the console chat
-python -m bot ask "问题" [--json] [--notice KEY]   answer one question
-python -m bot --jsonl [--notice KEY]              one question a line on stdin -> one JSON object a line on stdout
-python -m bot notices              list the notices: key, date, title
-python -m bot eval FILE            score the bot on an evaluation file (same format as eval.yaml)
-python -m bot check-knowledge      validate knowledge/ (exit 1 with reasons if it is broken)
-python -m bot serve                serve Telegram (needs TELEGRAM_BOT_TOKEN)
+EXAMPLES = """\
+examples:
+  python -m bot                          Telegram if TELEGRAM_BOT_TOKEN is set, else the console chat
+  python -m bot ask "申报截止时间"        one answer, then the clauses it rests on
+  echo 申报截止时间 | python -m bot --jsonl  one JSON object a line
 """
+NOTICE_HELP = (
+    "the notice to answer from: a folder name under knowledge/notices/ (default: NOTICE_BOT_NOTICE or the newest)"
+)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="notice-bot", usage=USAGE)
-    parser.add_argument("--jsonl", action="store_true", help="answer stdin lines as JSON lines")
-    parser.add_argument("--notice", help="the notice to answer from (a folder name under knowledge/notices/)")
-    sub = parser.add_subparsers(dest="command")
-    ask = sub.add_parser("ask", help="answer one question")
-    ask.add_argument("question", nargs="*", help="the question (or read from stdin when absent)")
-    ask.add_argument("--json", action="store_true", help="print one JSON object")
-    ask.add_argument("--jsonl", action="store_true", help="answer stdin lines as JSON lines")
-    ask.add_argument(
-        "--notice", dest="ask_notice", help="the notice to answer from (default: NOTICE_BOT_NOTICE or the newest)"
+    """The command line; each subcommand's --help shows its own usage only."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="notice-bot: answers questions about a notice, citing its clauses.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub.add_parser("notices", help="list the notices")
-    ev = sub.add_parser("eval", help="score an evaluation file")
-    ev.add_argument("file", type=Path)
-    check = sub.add_parser("check-knowledge", help="validate knowledge/")
-    check.add_argument("folder", nargs="?", type=Path, help="a notice folder (default: the bundled notice)")
-    sub.add_parser("serve", help="serve Telegram")
-    sub.add_parser("console", help="the console chat")
-    pic = sub.add_parser("picture", help="write the notice's 一图读懂 picture (PNG)")
+    parser.add_argument("--jsonl", action="store_true", help="one question a line on stdin, one JSON object a line out")
+    parser.add_argument("--notice", metavar="KEY", help=NOTICE_HELP)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    ask = sub.add_parser("ask", help="answer one question", description="Answer one question, citing the notice.")
+    ask.add_argument("question", nargs="*", help="the question (read from stdin when absent)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object (the JSON contract)")
+    ask.add_argument("--jsonl", action="store_true", help="one question a line on stdin, one JSON object a line out")
+    ask.add_argument("--notice", metavar="KEY", dest="ask_notice", help=NOTICE_HELP)
+    sub.add_parser("notices", help="list the notices: key, date, title", description="List the notices.")
+    ev = sub.add_parser("eval", help="score the bot on an evaluation file", description="Score the bot.")
+    ev.add_argument(
+        "file", nargs="?", type=Path, metavar="FILE", help="an eval.yaml-format file (default: the notice's eval.yaml)"
+    )
+    check = sub.add_parser(
+        "check-knowledge", help="validate knowledge/ (exit 1 with the reason)", description="Validate notices."
+    )
+    check.add_argument("folder", nargs="?", type=Path, metavar="FOLDER", help="knowledge/ or one notice folder")
+    sub.add_parser("serve", help="serve Telegram (needs TELEGRAM_BOT_TOKEN)", description="Serve Telegram.")
+    sub.add_parser("console", help="the console chat", description="Chat in the terminal.")
+    pic = sub.add_parser(
+        "picture", help="write the notice's 一图读懂 picture (PNG)", description="Draw the notice's picture."
+    )
     pic.add_argument("-o", "--output", type=Path, required=True, help="the PNG file to write")
-    pic.add_argument("--notice", dest="picture_notice", help="the notice to draw (default: as for ask)")
+    pic.add_argument("--notice", metavar="KEY", dest="picture_notice", help=NOTICE_HELP)
     return parser
 
 
@@ -132,9 +142,18 @@ def picture(path: Path, notice: str | None = None) -> int:
     return 0
 
 
-def evaluate(path: Path) -> int:
+def evaluate(path: Path | None, notice: str | None = None) -> int:
+    """Score the bot on an evaluation file; without one, on the notice's own eval.yaml."""
+    from functools import partial
+
+    from handlers import answer_question
     from handlers.evaluate import EvalFormatError, format_report, load_items, score
 
+    from knowledge.library import Library
+
+    notices = Library()
+    kb = notices.get(notice)
+    path = path or notices.notices[kb.key].folder / "eval.yaml"
     if not path.is_file():
         print(f"没有找到评测文件:{path}", file=sys.stderr)
         return 2
@@ -143,7 +162,7 @@ def evaluate(path: Path) -> int:
     except EvalFormatError as exc:
         print(f"评测文件格式错误:{exc}", file=sys.stderr)
         return 2
-    print(format_report(score(items, source=str(path))))
+    print(format_report(score(items, partial(answer_question, kb=kb), source=str(path))))
     return 0
 
 
@@ -182,16 +201,10 @@ def check_knowledge(folder: Path | None) -> int:
 
 
 def serve() -> int:
-    """Serve Telegram with the store, persistence, admin tools and the flood guard wired in."""
-    from telegram import Update
-    from telegram.ext import TypeHandler
-
-    from .telegram.admin import AdminTools
+    """Serve Telegram with the store: persistence, the question log and the admin commands."""
     from .config import Config, ConfigError
-    from .telegram.flood import FloodLimiter, flood_guard
-    from .telegram.persistence import SQLitePersistence
     from .store import Store
-    from .telegram.app import help_command, run
+    from .telegram.app import run
 
     try:
         config = Config.from_env()
@@ -199,18 +212,8 @@ def serve() -> int:
         print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
         return 2
     store = Store(config.db_path)
-    admin = AdminTools(store, config.admin_ids, fallback=help_command)
     try:
-        run(
-            config,
-            persistence=SQLitePersistence(store),
-            on_answer=store.log_answer,
-            on_feedback=store.log_feedback_for,
-            extra_handlers=[
-                (TypeHandler(Update, flood_guard(FloodLimiter())), -1),  # before every other handler
-                *((handler, 0) for handler in admin.handlers()),  # before the unknown-command reply
-            ],
-        )
+        run(config, store=store)
     finally:
         store.close()  # run() returns after shutdown has saved and flushed the persistence
     return 0
@@ -232,11 +235,11 @@ def main(argv: list[str] | None = None) -> int:
             return notices()
         if args.command == "picture":
             return picture(args.output, args.picture_notice or args.notice)
+        if args.command == "eval":
+            return evaluate(args.file, notice)
     except KnowledgeError as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 2
-    if args.command == "eval":
-        return evaluate(args.file)
     if args.command == "check-knowledge":
         return check_knowledge(args.folder)
     if args.command == "serve" or (args.command is None and os.environ.get("TELEGRAM_BOT_TOKEN")):

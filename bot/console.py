@@ -5,19 +5,22 @@ from __future__ import annotations
 import sys
 
 from handlers import Answer, Context
-from handlers.routing import answer_in_library
 
 from . import library
+from .chat import ask
 
 PROMPT = "问> "
 WELCOME = """\
-notice-bot · 《{title}》问答(控制台)
-直接输入问题,例如:申报截止时间是什么时候? 奖补资金能用于买网关吗?
-命令:/help 帮助  /source <条款编号> 查看原文  /notices 通知列表  /notice <编号> 选定通知  /reset 清除上下文  /quit 退出
-要在 Telegram 上提供服务:设置环境变量 TELEGRAM_BOT_TOKEN 后运行 python -m bot。"""
+《{title}》问答。直接输入问题并回车,例如:申报截止时间是什么时候?
+/help 帮助 · /notices 通知列表 · /quit 退出(或 Ctrl-D)"""
 HELP = """\
 可以问:申报截止时间、申报材料和报送方式、奖补资金金额和用途、企业或区的资格、改造目标、评审流程、联系方式。
-回答先给结论,再列出通知原文的出处(章节路径和原文)。通知没有写的内容,机器人会直接说明“通知中未涉及”。"""
+回答先给结论,再列出通知原文的出处(章节路径和原文)。通知没有写的内容,会直接说明“通知中未涉及”。
+追问可以省略主语,例如先问“实施期第一年到什么时候”,再问“第二年呢?”。
+命令:/source <条款编号> 查看原文 · /notices 通知列表 · /notice <编号> 选定通知
+/reset 清除上下文 · /help 帮助 · /quit 退出
+上下方向键翻看输入历史,左右方向键移动光标。要在 Telegram 上提供服务:设置 TELEGRAM_BOT_TOKEN 后运行 python -m bot。"""
+QUIT = ("/quit", "/exit", "quit", "exit")
 
 
 ALSO = "(另有{titles}也涉及这个问题;{how}选定通知后再问:{keys})"
@@ -59,7 +62,7 @@ def reply(line: str, context: Context, session: dict | None = None) -> str | Non
     """The console's reply to one input line; None means quit. session["notice"] is the chosen notice."""
     session = {} if session is None else session
     text = line.strip()
-    if text in ("/quit", "/exit", "quit", "exit"):
+    if text in QUIT:
         return None
     if text in ("/help", "/start", "help"):
         return HELP
@@ -80,8 +83,19 @@ def reply(line: str, context: Context, session: dict | None = None) -> str | Non
         session["notice"] = key
         return f"已选定《{library.notices().notices[key].short_title}》。"
     known = library.notices()
-    answer = answer_in_library(text, context, library=known, current_key=session.get("notice"))
+    answer = ask(text, context, session.get("notice")).answer
     return format_answer(answer, {k: i.short_title for k, i in known.notices.items()})
+
+
+def _typed_lines():
+    """Lines typed at a terminal, edited with readline: arrow keys move the cursor and walk the history."""
+    import readline  # noqa: F401 - importing it is what gives input() line editing and history
+
+    while True:
+        try:
+            yield input(PROMPT) + "\n"
+        except EOFError:  # Ctrl-D
+            return
 
 
 def run_console(stdin=None, stdout=None) -> int:
@@ -92,22 +106,20 @@ def run_console(stdin=None, stdout=None) -> int:
     session: dict = {}
     if interactive:
         print(WELCOME.format(title=library.current().notice.meta.get("title", "")), file=stdout, flush=True)
-    while True:
-        if interactive:
-            print(PROMPT, end="", file=stdout, flush=True)
-        try:
-            line = stdin.readline()
-        except KeyboardInterrupt:
-            line = ""
-        if not line:
-            if interactive:
-                print(file=stdout)
-            return 0
-        if not line.strip():
-            if not interactive:
-                print("(空行:请输入问题)", file=stdout, flush=True)
-            continue
-        out = reply(line, context, session)
-        if out is None:
-            return 0
-        print(out + ("\n" if interactive else ""), file=stdout, flush=True)
+    # readline edits only the real terminal; another interactive stream (tests) is read as it is.
+    lines = _typed_lines() if interactive and stdin is sys.stdin else stdin
+    try:
+        for line in lines:
+            if not line.strip():
+                if not interactive:
+                    print("(空行:请输入问题)", file=stdout, flush=True)
+                continue
+            out = reply(line, context, session)
+            if out is None:
+                return 0
+            print(out + ("\n" if interactive else ""), file=stdout, flush=True)
+    except KeyboardInterrupt:  # Ctrl-C ends the chat like Ctrl-D, without a traceback
+        pass
+    if interactive:
+        print(file=stdout)
+    return 0

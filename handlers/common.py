@@ -25,7 +25,17 @@ RELATED_HIT_SHARE = 0.5  # a hit is cited after the facts only if it scores at l
 def cite(kb: KnowledgeBase, clause_id: str) -> Citation | None:
     """The citation of one clause: id, section path and its verbatim text."""
     clause = kb.clause(clause_id)
-    return Citation(clause.id, clause.path, clause.text, kb.key) if clause else None
+    if clause is None:
+        return None
+    section = kb.notice.section_of(clause)
+    return Citation(
+        id=clause.id,
+        path=clause.path,
+        quote=clause.text,
+        notice=kb.key,
+        section=section.id if section else "",
+        section_label=section.label if section else "",
+    )
 
 
 def citations(kb: KnowledgeBase, *sources, hits: list[Hit] = (), limit: int = 3) -> list[Citation]:

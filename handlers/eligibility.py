@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from knowledge.facts import Condition, Option
@@ -57,22 +56,6 @@ class Step:
 def askers(kb: KnowledgeBase | None = None) -> dict[str, str]:
     """Who may be checked: value -> label, from knowledge/."""
     return dict((kb or shipped()).facts.askers)
-
-
-class _Askers(Mapping):
-    """ASKERS reads knowledge/ when first used, so that importing this module loads nothing."""
-
-    def __getitem__(self, key: str) -> str:
-        return askers()[key]
-
-    def __iter__(self):
-        return iter(askers())
-
-    def __len__(self) -> int:
-        return len(askers())
-
-
-ASKERS: Mapping[str, str] = _Askers()
 
 
 def steps(asker: str, kb: KnowledgeBase | None = None, day: dt.date | None = None) -> list[Step]:

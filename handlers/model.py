@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from knowledge.library import qualified
+
+CITATION_FIELDS = ("id", "path", "quote", "notice")  # what the JSON contract shows of a citation
 
 
 @dataclass(frozen=True)
 class Citation:
-    """A clause quoted as evidence: its stable id, its section path and its verbatim text."""
+    """A clause quoted as evidence: its stable id, its section path and its verbatim text.
+
+    It carries its section too, so a front end can offer "the whole section" without asking handlers again.
+    """
 
     id: str
     path: str
     quote: str
     notice: str = ""  # the key of the notice the clause belongs to
+    section: str = ""  # the id of the numbered section the clause sits in ("" for the preamble)
+    section_label: str = ""  # that section's own label, e.g. "(二)资金使用"
 
     @property
     def uid(self) -> str:
@@ -52,6 +59,6 @@ class Answer:
             "answered": self.answered,
             "intent": self.intent,
             "answer": self.text,
-            "citations": [asdict(c) for c in self.citations],
+            "citations": [{k: getattr(c, k) for k in CITATION_FIELDS} for c in self.citations],
             "confidence": round(self.confidence, 3),
         }

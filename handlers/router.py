@@ -264,7 +264,7 @@ def money(query: Query, kb: KnowledgeBase) -> Answer | None:
         True,
         "funding",
         text,
-        citations(kb, *sources, hits=list(query.hits)),
+        citations(kb, *sources),  # the share and the cap are what the figure rests on; search hits are not
         0.9,
         f"share:{share.id}",
         kind="computed",
@@ -278,14 +278,15 @@ def expense(query: Query, kb: KnowledgeBase) -> Answer | None:
     if not found_rule:
         return None
     verdict, rule, word = found_rule
-    # An expense no list names: the lists of what the money may pay for are the evidence.
-    sources = [rule.source] if rule else list(facts.unnamed_near) or [e.source for e in funding.main_uses(facts)][:2]
+    # An expense no list names: the lists of what the money may and may not pay for are the evidence.
+    uses = list(facts.unnamed_near) or [e.source for e in funding.main_uses(facts)][:2]
+    sources = [rule.source] if rule else uses + [e.source for e in facts.expenses if e.verdict == "forbidden"][:1]
     return Answer(
         query.asked,
         True,
         "funding",
         funding.expense_text(facts, verdict, rule, word),
-        citations(kb, *sources, hits=list(query.hits)),
+        citations(kb, *sources),  # the rule or the lists of uses decide; nearby hits are not evidence
         0.85,
         "expense",
         kind="verdict",
@@ -325,7 +326,7 @@ def counted(query: Query, kb: KnowledgeBase) -> Answer | None:
         True,
         "requirement",
         text,
-        citations(kb, target.source, hits=list(query.hits)),
+        citations(kb, target.source, hits=list(query.hits)[:1]),  # the count's clause may be the best hit
         0.9,
         f"target:{target.id}",
         kind="computed",

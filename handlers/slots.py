@@ -212,6 +212,14 @@ def cap(query: Query, kb: KnowledgeBase) -> Answer | None:
     money_words = set(facts.money_words)
     if any(w not in place and w not in money_words and kb.index.idf.get(w) for w in query.focus):
         return None
+    return total(query, kb, best_hit=True)
+
+
+def total(query: Query, kb: KnowledgeBase, *, best_hit: bool = False) -> Answer | None:
+    """The money cap the notice sets, whatever was asked; None when it sets none (what /funding answers)."""
+    facts = kb.facts
+    if facts.cap_amount is None:
+        return None
     text = f"{facts.cap_text}(上限{yuan(facts.cap_amount)})。"
     if query.english:
         text = f"At most {facts.cap_amount / 1_000_000:g} million yuan. " + text
@@ -223,6 +231,7 @@ def cap(query: Query, kb: KnowledgeBase) -> Answer | None:
         text=text,
         topic="cap",
         kind="computed",
+        best_hit=best_hit,
     )
 
 
@@ -232,25 +241,30 @@ def only_deadline(query: Query, kb: KnowledgeBase) -> Answer | None:
         return None
     if query.slot != "deadline" or len(query.focus) > 1:
         return None
+    return deadlines(query, kb)
+
+
+def deadlines(query: Query, kb: KnowledgeBase) -> Answer | None:
+    """Every deadline the notice sets, earliest first; None when it sets none (what /deadline answers)."""
     # A window to apply in ("申报时间自…至…") first: its end is the deadline an applicant asks about.
     windows = [d for d in kb.facts.dates if d.role == "period" and d.end and WINDOW.search(d.label)]
-    deadlines = windows + sorted((d for d in kb.facts.dates if d.role == "deadline" and d.date), key=lambda d: d.date)
-    if not deadlines:
+    due = windows + sorted((d for d in kb.facts.dates if d.role == "deadline" and d.date), key=lambda d: d.date)
+    if not due:
         return None
     lines = [
         d.text if d.role == "period" or not d.id.startswith("x-") else f"{cn_date(d.date)}前:{d.text.split(':', 1)[-1]}"
-        for d in deadlines
+        for d in due
     ]
-    past = all(query.today > (d.date or d.end) for d in deadlines)
+    past = all(query.today > (d.date or d.end) for d in due)
     text = "截止时间:" + ";".join(lines) + "。" + (f"(按今天{cn_date(query.today)}计,已过。)" if past else "")
     return found_answer(
         query,
         kb,
-        [d.source for d in deadlines],
+        [d.source for d in due],
         intent="deadline",
         text=text,
         best_hit=False,
-        topic=f"date:{deadlines[0].id}",
+        topic=f"date:{due[0].id}",
         kind="computed",
     )
 

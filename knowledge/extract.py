@@ -342,7 +342,7 @@ def _dates(r: _Reader, out: Extracted) -> None:
                 )
 
 
-_MONEY_SUBJECT = re.compile(r"资金|补助|补贴|奖励|奖补|金额|资助|拨付|支持|奖金")
+_MONEY_SUBJECT = re.compile(r"资金|补助|补贴|奖励|奖补|金额|资助|拨付|支持|奖金|总额|额度|经费|券|发放")
 _MEASURE_SUBJECT = re.compile(r"收入|营收|产值|资产|销售|规模|投资|利润|注册资本")  # what an applicant has
 # The upper end of a range right after its minimum: "不低于500万元且不超过4亿元".
 _RANGE_MAX = re.compile(r"\s*(?:且|、|,|并且)?\s*(?:不超过|不高于|最高)\s*(\d+(?:\.\d+)?)\s*(万元|亿元)")

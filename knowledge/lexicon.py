@@ -2,7 +2,7 @@
 
 jieba's default dictionary (350,000 words) takes most of a second to load; segmenting questions against
 one short notice needs only the words that occur in the notices, plus the domain words and synonyms.
-`python -m knowledge.lexicon` rebuilds `lexicon/dictionary.txt` from jieba's default one.
+`python -m knowledge.lexicon` rebuilds `lexicon/dictionary.txt` from jieba's default one (`--check`: is it up to date?).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from rapidfuzz.distance import Hamming
 
 from .fold import fold
 from .loader import LEXICON_DIR, NOTICES_DIR, KnowledgeError, read_yaml
@@ -26,6 +25,7 @@ STOPWORDS = "stopwords.txt"
 _WORD = re.compile(r"[0-9a-z\u4e00-\u9fff%]")
 _HAS_LATIN = re.compile(r"[a-z]")
 _LATIN_PHRASE = re.compile(r"[a-z][a-z0-9\- ]*[a-z0-9]")
+_SUBSTRING_MAX = 4  # nine in ten of jieba's words are this short
 
 
 @dataclass
@@ -110,38 +110,80 @@ class Lexicon:
         return out
 
 
-def build_small_dictionary(out: Path | None = None) -> int:
-    """Write the words of jieba's default dictionary that occur in any notice or lexicon file."""
+def _one_apart(targets: set[str]):
+    """A test for "one character away from a target (and not that target)", in one lookup per position.
+
+    Each target is stored under its masks (one character blanked at a time); a word one character
+    from a target shares a mask with it. Comparing every jieba word with every target took most of a minute.
+    """
+    masks: dict[str, set[str]] = {}
+    for t in targets:
+        for i in range(len(t)):
+            masks.setdefault(f"{t[:i]}\0{t[i + 1 :]}", set()).add(t)
+
+    def near(word: str) -> bool:
+        return any(masks.get(f"{word[:i]}\0{word[i + 1 :]}", {word}) - {word} for i in range(len(word)))
+
+    return near
+
+
+def small_dictionary() -> str:
+    """The words of jieba's default dictionary that occur in any notice or lexicon file, in jieba's order."""
     import jieba
 
-    corpus = "\n".join(fold(p.read_text(encoding="utf-8")) for p in NOTICES_DIR.glob("*/*.txt"))
-    corpus += "\n".join(fold(p.read_text(encoding="utf-8")) for p in LEXICON_DIR.glob("*.yaml"))
-    corpus += "\n".join(fold(p.read_text(encoding="utf-8")) for p in NOTICES_DIR.glob("*/*.yaml"))
+    jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" lines on stderr
+    corpus = "\n".join(fold(p.read_text(encoding="utf-8")) for p in sorted(NOTICES_DIR.glob("*/*.txt")))
+    corpus += "\n".join(fold(p.read_text(encoding="utf-8")) for p in sorted(LEXICON_DIR.glob("*.yaml")))
+    corpus += "\n".join(fold(p.read_text(encoding="utf-8")) for p in sorted(NOTICES_DIR.glob("*/*.yaml")))
     # Typo targets: a real word one character away from one ("关系" beside "联系") must stay a word,
     # so such neighbours are kept too; the index restores only strings that are no word at all.
     lexicon = Lexicon.load()
     targets = {fold(w) for w in (*lexicon.domain_words, *lexicon.synonyms.values()) if len(w) >= 2}
     full = jieba.Tokenizer()
-    for path in NOTICES_DIR.glob("*/notice.txt"):  # the notices' own words are typo targets too
+    for path in sorted(NOTICES_DIR.glob("*/notice.txt")):  # the notices' own words are typo targets too
         targets |= {
             w for w in full.lcut(fold(path.read_text(encoding="utf-8"))) if 3 <= len(w) <= 4 and _WORD.search(w)
         }
-    by_length: dict[int, list[str]] = {}
-    for t in targets:
-        by_length.setdefault(len(t), []).append(t)
+    near = _one_apart(targets)
+    # Short words are looked up among the corpus's substrings; the few long ones are searched for.
+    present = {corpus[i : i + n] for n in range(1, _SUBSTRING_MAX + 1) for i in range(len(corpus) - n + 1)}
     kept = []
     with jieba.get_dict_file() as fh:
         for raw in fh:
             line = raw.decode("utf-8")
             word, _, rest = line.partition(" ")
             freq = int(rest.split(" ", 1)[0] or 0) if rest else 0
-            near = freq >= 30 and any(Hamming.distance(word, t) == 1 for t in by_length.get(len(word), ()))
-            if word and (word in corpus or near):
+            found = word in present if len(word) <= _SUBSTRING_MAX else word in corpus
+            if word and (found or (freq >= 30 and near(word))):
                 kept.append(line if line.endswith("\n") else line + "\n")
+    return "".join(kept)
+
+
+def build_small_dictionary(out: Path | None = None, *, check: bool = False) -> tuple[int, bool]:
+    """Write the small dictionary if it changed; (words, changed). check: write nothing, only compare."""
+    text = small_dictionary()
     target = out or LEXICON_DIR / SMALL_DICTIONARY
-    target.write_text("".join(kept), encoding="utf-8")
-    return len(kept)
+    changed = not target.is_file() or target.read_text(encoding="utf-8") != text
+    if changed and not check:
+        target.write_text(text, encoding="utf-8")
+    return text.count("\n"), changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rebuild lexicon/dictionary.txt; --check exits 1 when it is out of date, writing nothing."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m knowledge.lexicon", description=main.__doc__)
+    parser.add_argument("--check", action="store_true", help="exit 1 if dictionary.txt is out of date")
+    args = parser.parse_args(argv)
+    words, changed = build_small_dictionary(check=args.check)
+    target = LEXICON_DIR / SMALL_DICTIONARY
+    if args.check:
+        print(f"{target}: {'out of date' if changed else 'up to date'} ({words} words)")
+        return 1 if changed else 0
+    print(f"{target}: {'rewritten' if changed else 'unchanged'} ({words} words)")
+    return 0
 
 
 if __name__ == "__main__":
-    print(f"{build_small_dictionary()} words written to {LEXICON_DIR / SMALL_DICTIONARY}")
+    raise SystemExit(main())

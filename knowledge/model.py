@@ -48,3 +48,12 @@ class Notice:
         if cached is None:
             cached = self.__dict__["_by_id"] = {c.id: c for c in self.clauses}
         return cached
+
+    def section_of(self, clause: Clause) -> Section | None:
+        """The numbered section a clause sits in: by its section id, else by its path (the preamble has none)."""
+        cached = self.__dict__.get("_sections")
+        if cached is None:
+            cached = self.__dict__["_sections"] = {s.id: s for s in self.sections} | {
+                s.path: s for s in reversed(self.sections)
+            }
+        return cached.get(clause.section) or cached.get(clause.path)

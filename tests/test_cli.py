@@ -9,6 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 FIELDS = ["question", "notice", "answered", "intent", "answer", "citations", "confidence"]
 NOTICE = (REPO / "knowledge" / "notices" / "bj-szhzx-2023" / "notice.txt").read_text(encoding="utf-8")
@@ -126,3 +128,24 @@ def test_notices_lists_keys_dates_and_titles():
 def test_an_unknown_notice_is_an_error_that_lists_the_known_ones():
     result = run("ask", "--notice", "no-such-notice", "申报截止时间")
     assert result.returncode == 2 and "no-such-notice" in result.stderr and "bj-szhzx-2023" in result.stderr
+
+
+def test_eval_without_a_file_scores_the_notices_own_set():
+    result = run("eval")
+    assert result.returncode == 0, result.stderr
+    assert "bj-szhzx-2023/eval.yaml" in result.stdout and "cite@1" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["ask", "eval", "check-knowledge", "notices"])
+def test_each_subcommand_help_shows_its_own_usage_only(command):
+    out = run(command, "--help").stdout
+    assert out.startswith(f"usage: python -m bot {command} [-h]")
+    assert out.count("usage:") == 1
+    others = {"ask", "eval", "check-knowledge", "notices"} - {command}
+    assert not any(f"python -m bot {other}" in out for other in others)
+
+
+def test_a_wrong_command_prints_the_usage_once_and_the_error():
+    result = run("bogus")
+    assert result.returncode == 2
+    assert result.stderr.count("usage:") == 1 and "invalid choice: 'bogus'" in result.stderr

@@ -12,9 +12,11 @@ from bot.telegram.render import (
     CONTINUED,
     EXPANDABLE_FROM,
     MAX_MESSAGE,
+    clause_of_command,
     render_answer,
     render_inline_card,
     render_verdict,
+    source_command,
     tg_len,
 )
 from handlers.model import Answer, Citation
@@ -41,8 +43,34 @@ def test_answer_first_then_citation_path_bold_and_quote_in_blockquote():
     assert len(parts) == 1
     html_text = parts[0]
     assert html_text.startswith("直接答案。")
-    assert "<b>一、总体要求 › (一)指导思想</b>\n<blockquote>原文一句。</blockquote>" in html_text
+    assert "<b>一、总体要求 › (一)指导思想</b> /source_1_1\n<blockquote>原文一句。</blockquote>" in html_text
     assert html_text.index("直接答案") < html_text.index("<blockquote>")
+
+
+@pytest.mark.parametrize("clause_id", ["4.2.p1.s2", "pre.p1", "6", "1.2.3.s2"])
+def test_each_citation_links_its_clause_by_a_command_that_names_it_back(clause_id):
+    command = source_command(clause_id)
+    assert re.fullmatch(r"/[a-z0-9_]{1,32}", command)
+    assert clause_of_command(command) == clause_of_command(f"{command}@notice_bot") == clause_id
+
+
+@pytest.mark.parametrize("clause_id", ["", "4.2.p1.s2" * 5, "x-1", "4..2"])
+def test_an_id_no_command_can_hold_gets_no_link(clause_id):
+    assert source_command(clause_id) is None
+
+
+def test_a_long_answer_leads_with_its_verdict_and_folds_the_rest():
+    text = "结论(企业):不符合。\n" + "\n".join(f"✘ 第{i}个条件不满足。" for i in range(6))
+    html_text = render_answer(_answer(text, "一。", "二。", "三。"))[0]
+    lead, _, rest = html_text.partition("\n\n")
+    assert lead == "结论(企业):不符合。"
+    assert rest.startswith("<blockquote expandable>✘ 第0个条件不满足。")
+    assert html_text.count("<blockquote expandable>") == 4  # the reasons and each of the three quotes
+
+
+def test_one_or_two_short_quotes_stay_open():
+    html_text = render_answer(_answer("答。", "一。", "二。"))[0]
+    assert "expandable" not in html_text
 
 
 @pytest.mark.parametrize("dangerous", ["<b>粗体</b>", "A & B", "<script>alert(1)</script>", "&amp;"])
@@ -94,7 +122,7 @@ def test_single_overlong_paragraph_is_hard_split_without_breaking_tags():
         visible += _check(part)
     # All of the quote survives, in order, across the pieces.
     path = "一、总体要求 › (一)指导思想"
-    noise = "|".join(re.escape(x) for x in (path + CONTINUED, path, "答"))
+    noise = "|".join(re.escape(x) for x in (path + CONTINUED, path, "/source_1_1", "答"))
     assert re.sub(rf"\s|{noise}", "", visible) == re.sub(r"\s", "", quote)
 
 

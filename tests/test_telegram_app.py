@@ -20,7 +20,9 @@ from telegram.error import NetworkError
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 from telegram.request import HTTPXRequest
 
-from bot.telegram import answers as answers_module
+from bot import chat as chat_module
+from bot import library as bot_library
+from bot.library import Knowledge
 from bot.telegram import app as app_module
 from bot.config import Config, ConfigError, TokenRedactingFilter, redact
 from bot.telegram.render import VERDICT_TITLE
@@ -29,7 +31,6 @@ from bot.telegram.eligibility import CB_ELIG, askers
 from bot.telegram.markup import MAX_CALLBACK_BYTES
 from bot.telegram.texts import (
     COMMANDS,
-    DEADLINE_QUESTION,
     ELIG_STALE,
     FEEDBACK_DUPLICATE,
     FEEDBACK_THANKS,
@@ -268,20 +269,56 @@ async def test_set_my_commands_refusal_is_tolerated(bot, caplog):
     assert all(TOKEN not in r.getMessage() for r in caplog.records)
 
 
-async def test_set_my_commands_registers_every_command():
+def _decoded(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+async def test_post_init_builds_the_knowledge_before_the_first_update(monkeypatch):
+    fresh = Knowledge()
+    monkeypatch.setattr(bot_library, "KNOWLEDGE", fresh)
     api = fake_api()
     application = build_application(Config(token=TOKEN), request=api, get_updates_request=api)
     await application.initialize()
     try:
         await post_init(application)
+        assert fresh._library is not None, "post_init builds the library, so the first reply waits for nothing"
+        assert bot_library.current() is fresh.library().get()
     finally:
         await application.shutdown()
-    (params,) = api.named("setMyCommands")
-    commands = params["commands"]
-    commands = json.loads(commands) if isinstance(commands, str) else commands
-    names = {c["command"] for c in commands}
-    assert names == {name for name, _ in COMMANDS}
-    assert {"start", "help", "deadline", "funding", "eligibility", "sections", "faq", "source"} <= names
+
+
+async def test_post_init_sets_menus_for_everyone_english_users_and_admins_and_the_profile():
+    api = fake_api()
+    config = Config(token=TOKEN, admin_ids=frozenset({4242}))
+    application = build_application(config, request=api, get_updates_request=api)
+    await application.initialize()
+    try:
+        await post_init(application, admin_ids=config.admin_ids)
+    finally:
+        await application.shutdown()
+    menus = {}
+    for params in api.named("setMyCommands"):
+        scope = _decoded(params.get("scope")) or {"type": "default"}
+        key = (scope.get("type"), scope.get("chat_id"), params.get("language_code", ""))
+        menus[key] = {c["command"]: c["description"] for c in _decoded(params["commands"])}
+    public = {c.name: c.menu for c in COMMANDS if not c.admin}
+    assert menus[("default", None, "")] == public
+    assert set(menus[("default", None, "en")]) == set(public)
+    assert menus[("default", None, "en")]["funding"] == "Funding amount"
+    assert menus[("chat", 4242, "")] == {c.name: c.menu for c in COMMANDS}
+    assert {"stats", "unanswered", "reload"} <= set(menus[("chat", 4242, "")]) - set(public)
+    descriptions = {p.get("language_code", ""): p["description"] for p in api.named("setMyDescription")}
+    shorts = {p.get("language_code", ""): p["short_description"] for p in api.named("setMyShortDescription")}
+    assert set(descriptions) == set(shorts) == {"", "en"}
+    assert "北京市关于开展中小企业数字化转型首批试点区遴选工作的通知" in descriptions[""]
+    assert all(len(d) <= 512 for d in descriptions.values()) and all(len(d) <= 120 for d in shorts.values())
+
+
+async def test_help_lists_every_public_command_of_the_table_and_no_admin_one(bot):
+    await bot.say("/help")
+    text = visible(bot.last_sent()["text"])
+    for command in COMMANDS:
+        assert (f"/{command.name} " in text) == (not command.admin and command.name not in ("start", "help"))
 
 
 async def test_base_url_points_at_the_configured_server(bot):
@@ -304,13 +341,28 @@ async def test_help_names_the_commands(bot):
         assert f"/{name}" in text
 
 
-@pytest.mark.parametrize("command", ["/deadline", "/funding"])
-async def test_topic_commands_answer_with_a_quote(bot, command):
+@pytest.mark.parametrize(
+    ("command", "fact", "quote"),
+    [
+        ("/deadline", "2023年7月10日", "申报试点的区应于2023年7月10日前"),
+        ("/funding", "1亿元", "奖补资金总额不超过1亿元"),
+    ],
+)
+async def test_topic_commands_answer_the_fact_with_its_quote(bot, command, fact, quote):
     await bot.say(command)
     message = bot.last_sent()
-    assert "<blockquote" in message["text"]
-    visible(message["text"])
+    answer, _, cited = visible(message["text"]).partition("\n\n")
+    assert fact in answer and quote in cited
     assert any(data.endswith(":+") for _, data in buttons(message))
+
+
+async def test_start_topic_buttons_answer_like_their_commands(bot):
+    await bot.say("/start")
+    menu = bot.last_sent()
+    await bot.press(menu, button_data(menu, "go:funding"))
+    assert "1亿元" in visible(bot.last_sent()["text"]).split("\n\n")[0]
+    await bot.press(menu, button_data(menu, "go:deadline"))
+    assert "2023年7月10日" in visible(bot.last_sent()["text"]).split("\n\n")[0]
 
 
 async def test_free_text_question_is_answered_with_citation_and_buttons(bot, feedback_log):
@@ -335,7 +387,7 @@ async def test_answer_hook_sees_every_question_and_a_broken_hook_costs_no_reply(
     await bot.say("/deadline")
     assert [(chat, q) for chat, q, _ in answer_log] == [
         (USER["id"], browse.faq()[0]),
-        (USER["id"], DEADLINE_QUESTION),
+        (USER["id"], "/deadline"),
     ]
     assert all(ms >= 0 for _, _, ms in answer_log)
 
@@ -419,6 +471,33 @@ async def test_source_command(bot):
     assert "<blockquote" in bot.texts()[-1]
 
 
+async def test_each_citation_links_to_its_clause_and_the_link_quotes_it(bot):
+    await bot.say("/funding")
+    answer = visible(bot.last_sent()["text"])
+    link = re.search(r"/source_[0-9a-z_]+", answer).group(0)
+    await bot.say(link)
+    card = visible(bot.last_sent()["text"])
+    assert "中央财政对试点区给予定额奖励,奖补资金总额不超过1亿元。" in card and "4.1.p1.s1" in card
+    in_group = {"id": -100777, "type": "supergroup", "title": "群"}
+    await bot.say(f"{link}@{BOT_USERNAME}", chat=in_group)
+    assert "奖补资金总额不超过1亿元" in visible(bot.last_sent()["text"])
+    sent = len(bot.texts())
+    await bot.say(f"{link}@some_other_bot", chat=in_group)
+    assert len(bot.texts()) == sent, "a link addressed to another bot is not ours to answer"
+
+
+async def test_a_verdict_with_open_conditions_fits_a_phone_screen(bot):
+    await bot.say("我们是朝阳区的,有资格报这个试点吗")
+    message = bot.last_sent()
+    title, _, body = message["text"].partition("\n")  # the notice's short title, then the answer
+    assert title.startswith("<b>《") and title.endswith("》</b>")
+    lead, _, rest = body.lstrip("\n").partition("\n\n")
+    assert lead.startswith("结论") and "\n" not in lead
+    assert rest.startswith("<blockquote expandable>")  # the conditions, collapsed
+    assert "<blockquote>" not in message["text"]  # and every quote
+    assert len(message["reply_markup"]["inline_keyboard"]) <= 4
+
+
 async def test_stale_answer_button_is_answered_politely(bot):
     await bot.say("/start")
     message = bot.last_sent()
@@ -432,7 +511,7 @@ async def test_error_handler_replies_in_chinese_and_logs_without_token(bot, monk
     def broken(*args, **kwargs):
         raise RuntimeError(f"index exploded near bot{TOKEN}")
 
-    monkeypatch.setattr(answers_module, "answer_in_library", broken)
+    monkeypatch.setattr(chat_module, "answer_in_library", broken)
     with caplog.at_level(logging.ERROR):
         await bot.say("申报截止时间")
     assert bot.texts()[-1] == SORRY_TEXT
@@ -807,8 +886,8 @@ async def test_polling_fetches_a_limited_batch_and_waits_while_the_batch_is_unfi
     application = build_application(
         Config(token=TOKEN, base_url="http://127.0.0.1:9"),
         request=api,
-        extra_handlers=[(TypeHandler(Update, hold), -1)],
     )
+    application.add_handler(TypeHandler(Update, hold), group=-2)  # before the bot's own handlers
     async with application:
         await application.start()
         await application.updater.start_polling()
@@ -860,3 +939,34 @@ def test_run_polls_by_default_and_serves_a_webhook_when_configured(monkeypatch, 
         assert kwargs["webhook_url"] == "https://bot.example.org/tg/hook"
         assert kwargs["url_path"] == "tg/hook"
         assert kwargs["secret_token"]
+
+
+async def test_state_stored_as_plain_dicts_by_an_earlier_version_is_read_as_typed_data(tmp_path):
+    from bot.store import Store
+    from bot.telegram.persistence import SQLitePersistence
+    from bot.telegram.state import ChatData, UserData
+
+    store = Store(tmp_path / "old.sqlite3")
+    try:
+        old = SQLitePersistence(store)
+        question = "实施期第一年到什么时候"
+        await old.update_chat_data(USER["id"], {"ctx": {"question": question, "intent": "deadline"}, "answers": {}})
+        check = {"session": "2", "step": 1, "asker": "enterprise", "answers": {}}
+        await old.update_user_data(USER["id"], {"elig": check, "elig_serial": 2})
+        await old.flush()
+        api = fake_api()
+        application = build_application(Config(token=TOKEN), store=store, request=api, get_updates_request=api)
+        await application.initialize()
+        try:
+            chat, user = application.chat_data[USER["id"]], application.user_data[USER["id"]]
+            assert isinstance(chat, ChatData) and chat.follow_up.question == question
+            assert isinstance(user, UserData) and user.check_serial == 2
+            assert (user.check.session, user.check.step, user.check.asker) == ("2", 1, "enterprise")
+            harness = Harness(application, api)
+            await harness.say("申报截止时间是什么时候?")  # the upgraded chat answers and remembers as before
+            assert "2023年7月10日" in visible(harness.last_sent()["text"])
+            assert application.chat_data[USER["id"]].follow_up.question == "申报截止时间是什么时候?"
+        finally:
+            await application.shutdown()
+    finally:
+        store.close()

@@ -4,6 +4,8 @@ inline cards name their notice, and /subscribe brings one message about a notice
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import shutil
 from pathlib import Path
@@ -14,7 +16,6 @@ from bot import library as bot_library
 from bot.config import Config
 from bot.library import Knowledge
 from bot.store import Store
-from bot.telegram.admin import AdminTools
 from bot.telegram.answers import CB_SWITCH
 from bot.telegram.app import build_application
 from bot.telegram.notices import CB_NOTICE
@@ -50,10 +51,8 @@ async def bot(root, tmp_path):
     api = fake_api()
     config = Config(token=TOKEN, base_url="http://127.0.0.1:9", db_path=tmp_path / "bot.sqlite3")
     store = Store(tmp_path / "bot.sqlite3")
-    admin = AdminTools(store, {USER["id"]})
-    application = build_application(
-        config, request=api, get_updates_request=api, extra_handlers=[(h, 0) for h in admin.handlers()]
-    )
+    config = dataclasses.replace(config, admin_ids=frozenset({USER["id"]}))
+    application = build_application(config, store=store, request=api, get_updates_request=api)
     await application.initialize()
     try:
         yield Harness(application, api)

@@ -6,7 +6,6 @@ are invisible to the public. The formatting functions are pure, the handlers thi
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection
@@ -18,11 +17,11 @@ from telegram.constants import ParseMode
 from telegram.ext import CommandHandler, ContextTypes
 
 from .picture import CHART_DAYS, send_stats_chart
+from .render import MAX_MESSAGE, esc, fit, shorten, tg_len
 from ..store import BEIJING, REASON_DOWNVOTED, REASON_UNANSWERED, QuestionGroup, Stats, Store, groups_to_csv
 
 _LOGGER = logging.getLogger(__name__)
 
-MAX_MESSAGE = 4096
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 MAX_LINE = 80  # characters of one question or section path shown in a list
@@ -54,35 +53,9 @@ RELOAD_UNAVAILABLE = "这个版本不支持重新加载知识库。"
 Fallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[Any]]
 
 
-def _esc(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
-def _tg_len(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def _short(text: str, size: int = MAX_LINE) -> str:
     """One line, at most size characters."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= size else flat[: size - 1] + "…"
-
-
-def _fit(text: str, limit: int = MAX_MESSAGE) -> str:
-    """Escape text, cut with an ellipsis so that the result fits in limit UTF-16 units."""
-    escaped = _esc(text)
-    if _tg_len(escaped) <= limit:
-        return escaped
-    out: list[str] = []
-    used = 1  # the ellipsis
-    for ch in text:
-        piece = _esc(ch)
-        used += _tg_len(piece)
-        if used > limit:
-            break
-        out.append(piece)
-    return "".join(out) + "…"
+    return shorten(text, size)
 
 
 def intent_label(intent: str) -> str:
@@ -106,12 +79,12 @@ def format_stats(stats: Stats) -> str:
         lines.append("")
         lines.append("<b>问题类型</b>")
         lines.extend(
-            f"{i}. {_esc(_short(intent_label(intent)))}:{n}" for i, (intent, n) in enumerate(stats.top_intents, 1)
+            f"{i}. {esc(_short(intent_label(intent)))}:{n}" for i, (intent, n) in enumerate(stats.top_intents, 1)
         )
     if stats.top_sections:
         lines.append("")
         lines.append("<b>最常引用的章节</b>")
-        lines.extend(f"{i}. {_esc(_short(path))}:{n}" for i, (path, n) in enumerate(stats.top_sections, 1))
+        lines.extend(f"{i}. {esc(_short(path))}:{n}" for i, (path, n) in enumerate(stats.top_sections, 1))
     lines.append("")
     lines.append(f"<b>反馈</b> 👍 {stats.thumbs_up} · 👎 {stats.thumbs_down}")
     return _pack(lines)
@@ -124,27 +97,27 @@ def _group_lines(number: int, group: QuestionGroup) -> list[str]:
     if group.reasons.get(REASON_DOWNVOTED):
         reasons.append(f"👎 {group.reasons[REASON_DOWNVOTED]}")
     when = datetime.fromtimestamp(group.last_ts, BEIJING).strftime("%m-%d %H:%M")
-    lines = [f"{number}. {_esc(_short(group.text))} ×{group.count}({' · '.join(reasons)},最近 {when})"]
+    lines = [f"{number}. {esc(_short(group.text))} ×{group.count}({' · '.join(reasons)},最近 {when})"]
     others = [v for v in group.variants if v != group.text][:MAX_VARIANTS]
     if others:
-        lines.append("   其他问法:" + ";".join(_esc(_short(v, 40)) for v in others))
+        lines.append("   其他问法:" + ";".join(esc(_short(v, 40)) for v in others))
     return lines
 
 
 def format_unanswered(groups: list[QuestionGroup], days: int = DEFAULT_DAYS, limit: int = MAX_MESSAGE) -> str:
     """The /unanswered message: alike questions grouped, biggest first, cut to one message."""
     if not groups:
-        return _esc(UNANSWERED_EMPTY.format(days=days))
+        return esc(UNANSWERED_EMPTY.format(days=days))
     total = sum(g.count for g in groups)
     head = f"<b>近 {days} 天未能回答或被点 👎 的问题</b>\n共 {total} 条,{len(groups)} 组,相似问法已合并。\n"
     text = head
     for number, group in enumerate(groups, 1):
         block = "\n" + "\n".join(_group_lines(number, group))
         # keep room for the "more" line (sized for the largest count) unless this is the last group
-        more = "\n\n" + _esc(UNANSWERED_MORE.format(more=len(groups)))
-        room = limit - (0 if number == len(groups) else _tg_len(more))
-        if _tg_len(text + block) > room:
-            return text + "\n\n" + _esc(UNANSWERED_MORE.format(more=len(groups) - number + 1))
+        more = "\n\n" + esc(UNANSWERED_MORE.format(more=len(groups)))
+        room = limit - (0 if number == len(groups) else tg_len(more))
+        if tg_len(text + block) > room:
+            return text + "\n\n" + esc(UNANSWERED_MORE.format(more=len(groups) - number + 1))
         text += block
     return text
 
@@ -160,13 +133,13 @@ def csv_filename(now: datetime | None = None) -> str:
 
 
 def format_reload_ok(seconds: float) -> str:
-    return _esc(RELOAD_OK.format(seconds=seconds))
+    return esc(RELOAD_OK.format(seconds=seconds))
 
 
 def format_reload_refused(reason: str) -> str:
     """The validation failure, verbatim but escaped and cut to one message."""
     frame = RELOAD_REFUSED.format(reason="")
-    return RELOAD_REFUSED.format(reason=_fit(reason, MAX_MESSAGE - _tg_len(frame)))
+    return RELOAD_REFUSED.format(reason=esc(fit(reason, MAX_MESSAGE - tg_len(frame))))
 
 
 def parse_days(args: list[str] | None) -> int | None:
@@ -183,7 +156,7 @@ def parse_days(args: list[str] | None) -> int | None:
 def _pack(lines: list[str], limit: int = MAX_MESSAGE) -> str:
     """Join lines, dropping whole lines from the end if the message would be too long."""
     text = "\n".join(lines)
-    while _tg_len(text) > limit and len(lines) > 1:
+    while tg_len(text) > limit and len(lines) > 1:
         lines = lines[:-1]
         text = "\n".join(lines + ["…"])
     return text
@@ -275,7 +248,7 @@ class AdminTools:
         except Exception as exc:  # noqa: BLE001 - any failure must leave the bot running
             _LOGGER.exception("knowledge reload failed")
             await message.reply_text(
-                _esc(RELOAD_FAILED.format(reason=_short(f"{type(exc).__name__}: {exc}", 500))),
+                esc(RELOAD_FAILED.format(reason=_short(f"{type(exc).__name__}: {exc}", 500))),
                 parse_mode=ParseMode.HTML,
             )
             return

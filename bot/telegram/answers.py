@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
-import secrets
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
-import handlers
 from handlers import browse
 from handlers.model import Answer
-from handlers.routing import answer_in_library
 
 from .. import library
+from ..chat import NO_HOOKS, Asked, Hooks, ask, ask_topic, call_hook
+from .markup import button, send_html, short
 from .render import render_answer
-from .markup import base36, button, send_html, short
-from .outline import section_for_citation
+from .state import BotContext, ChatData, Remembered
 from .texts import (
     DOWNVOTE_BUTTON,
     EDITED_TEXT,
@@ -42,89 +33,41 @@ from .texts import (
 
 logger = logging.getLogger(__name__)
 
-FeedbackHook = Callable[[int, str, int], Awaitable[None] | None]  # (chat id, question, +1 or -1)
-AnswerHook = Callable[[int, Answer, float], Awaitable[None] | None]  # (chat id, answer, latency ms)
-
-
-@dataclass(frozen=True)
-class Hooks:
-    """Callbacks the storage layer plugs in; either may be sync or async, and neither is required."""
-
-    on_feedback: FeedbackHook | None = None
-    on_answer: AnswerHook | None = None
-
-
-NO_HOOKS = Hooks()
-
 # Callback data under an answer: a:<answer key>:<action>
 CB_ANSWER = "a:"
 ACT_SECTION, ACT_RELATED, ACT_UP, ACT_DOWN = "s", "r", "+", "-"  # ACT_RELATED is followed by an index
 CB_SWITCH = "nw:"  # nw:<answer key>:<index of an alternative notice>, handled in notices.py
 
-CHAT_NOTICE = "notice"  # chat_data key of the notice the chat chose with /notices (bot/telegram/notices.py)
 MAX_QUESTION_CHARS = 4096  # Telegram's own cap; only other Bot API servers deliver longer texts
-MAX_REMEMBERED_ANSWERS = 100  # per chat, for the buttons under recent answers
 MAX_RELATED_BUTTONS = 3
 
 
 # ---------------------------------------------------------------- answering and sending
 
 
-def _context_of(chat_data: dict) -> handlers.Context:
-    """The chat's follow-up state, kept in chat_data as a plain dict so any persistence can store it."""
-    stored = chat_data.get("ctx")
-    return handlers.Context.from_dict(stored) if stored else handlers.Context()
-
-
-def _ask(question: str, chat_data: dict | None, *, fresh: bool = False) -> Answer:
-    """Answer a question, carrying the chat's follow-up context; fresh starts a new topic."""
-    ctx = handlers.Context() if fresh or chat_data is None else _context_of(chat_data)
-    # PerChatUpdateProcessor runs one update per chat at a time, so this read-modify-write is safe.
-    answer = answer_in_library(
-        question, ctx, datetime.now().astimezone(), library.notices(), (chat_data or {}).get(CHAT_NOTICE)
-    )
-    if chat_data is not None:
-        chat_data["ctx"] = ctx.to_dict()
-    return answer
-
-
-def _remember(chat_data: dict, entry: dict) -> str:
-    """Store what an answer's buttons need and return the short key the callback data carries."""
-    answers: dict[str, dict] = chat_data.setdefault("answers", {})
-    # Start each chat at a random serial, so after a restart without persistence old buttons
-    # find no entry (and get the polite "expired" answer) instead of someone else's.
-    serial = chat_data.get("answer_serial", secrets.randbelow(36**4)) + 1
-    chat_data["answer_serial"] = serial
-    key = base36(serial)
-    answers[key] = entry
-    while len(answers) > MAX_REMEMBERED_ANSWERS:
-        answers.pop(next(iter(answers)))
-    return key
-
-
-def _answer_keyboard(key: str, entry: dict, *, feedback: bool) -> InlineKeyboardMarkup | None:
-    """The buttons under an answer: full section, related questions, then 👍/👎 when asked for."""
+def _answer_keyboard(key: str, entry: Remembered, *, feedback: bool) -> InlineKeyboardMarkup | None:
+    """The buttons under an answer: related questions, then one row of full section and 👍/👎."""
     rows: list[list[InlineKeyboardButton]] = []
-    if entry.get("section"):
-        rows.append([button(FULL_SECTION_BUTTON, f"{CB_ANSWER}{key}:{ACT_SECTION}")])
-    for i, question in enumerate(entry.get("related", [])[:MAX_RELATED_BUTTONS]):
+    for i, question in enumerate(entry.related[:MAX_RELATED_BUTTONS]):
         label = RELATED_BUTTON.format(question=short(question))
         rows.append([button(label, f"{CB_ANSWER}{key}:{ACT_RELATED}{i}")])
-    for i, key_title in enumerate(entry.get("alternatives", [])[:MAX_RELATED_BUTTONS]):
-        rows.append([button(SWITCH_BUTTON.format(title=short(key_title[1])), f"{CB_SWITCH}{key}:{i}")])
+    for i, (_, title) in enumerate(entry.alternatives[:MAX_RELATED_BUTTONS]):
+        rows.append([button(SWITCH_BUTTON.format(title=short(title)), f"{CB_SWITCH}{key}:{i}")])
+    # One row for the small buttons keeps the keyboard short on a phone.
+    last = [button(FULL_SECTION_BUTTON, f"{CB_ANSWER}{key}:{ACT_SECTION}")] if entry.section else []
     if feedback:
-        rows.append(
-            [
-                button(UPVOTE_BUTTON, f"{CB_ANSWER}{key}:{ACT_UP}"),
-                button(DOWNVOTE_BUTTON, f"{CB_ANSWER}{key}:{ACT_DOWN}"),
-            ]
-        )
+        last += [
+            button(UPVOTE_BUTTON, f"{CB_ANSWER}{key}:{ACT_UP}"),
+            button(DOWNVOTE_BUTTON, f"{CB_ANSWER}{key}:{ACT_DOWN}"),
+        ]
+    if last:
+        rows.append(last)
     return InlineKeyboardMarkup(rows) if rows else None
 
 
 async def send_answer(
     target: Message,
-    chat_data: dict,
+    chat_data: ChatData,
     answer: Answer,
     *,
     quote: bool = False,
@@ -133,26 +76,18 @@ async def send_answer(
 ) -> None:
     """Render an answer with its buttons: full section, related questions, feedback."""
     top = answer.citations[0] if answer.citations else None
-    entry = {
-        "q": answer.question,
-        "section": _section_of(top) if top and full_section else None,
-        "clause": top.id if top else None,
-        "related": list(answer.related[:MAX_RELATED_BUTTONS]),
-        "notice": answer.notice,
-        "alternatives": [[k, _short_title(k)] for k in answer.alternatives[:MAX_RELATED_BUTTONS]],
-    }
-    key = _remember(chat_data, entry)
+    entry = Remembered(
+        question=answer.question,
+        section=(top.section or None) if top and full_section else None,
+        clause=top.id if top else None,
+        related=list(answer.related[:MAX_RELATED_BUTTONS]),
+        notice=answer.notice,
+        alternatives=[[k, _short_title(k)] for k in answer.alternatives[:MAX_RELATED_BUTTONS]],
+    )
+    key = chat_data.remember(entry)
     title = f"《{answer.notice_title}》" if answer.notice_title and not answer.compared else None
     markup = _answer_keyboard(key, entry, feedback=feedback)
     await send_html(target, render_answer(answer, title=title), markup, quote=quote)
-
-
-def _section_of(top) -> str | None:
-    """The section of an answer's best clause, in the notice the clause belongs to."""
-    known = library.notices()
-    if top.notice and top.notice != known.default_key() and top.notice in known.notices:
-        return browse.section_of(top.id, known.get(top.notice))
-    return section_for_citation(top.id, top.path)
 
 
 def _short_title(key: str) -> str:
@@ -160,27 +95,15 @@ def _short_title(key: str) -> str:
     return info.short_title if info else key
 
 
-def _kb_of(entry: dict):
+def _kb_of(entry: Remembered):
     """The knowledge base of the notice an answer came from, or the default one if it is gone."""
     known = library.notices()
-    return known.get(entry["notice"]) if entry.get("notice") in known.notices else known.get()
-
-
-async def _call_hook(hook: Callable[..., Any] | None, *args: Any) -> None:
-    """Run a storage hook; its failure is logged and never costs the user the reply."""
-    if hook is None:
-        return
-    try:
-        result = hook(*args)
-        if inspect.isawaitable(result):
-            await result
-    except Exception:  # noqa: BLE001 - a broken hook must not break answering
-        logger.exception("a storage hook failed")
+    return known.get(entry.notice) if entry.notice in known.notices else known.get()
 
 
 async def answer_and_send(
     target: Message,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     question: str,
     hooks: Hooks,
     *,
@@ -188,22 +111,33 @@ async def answer_and_send(
     quote: bool = False,
 ) -> None:
     """Answer a question in the chat's context, reply with it, and report it to the storage hook."""
-    started = time.perf_counter()
-    answer = _ask(question, context.chat_data, fresh=fresh)
-    latency_ms = (time.perf_counter() - started) * 1000
-    await send_answer(target, context.chat_data, answer, quote=quote)
-    await _call_hook(hooks.on_answer, target.chat_id, answer, latency_ms)
+    # PerChatUpdateProcessor runs one update per chat at a time, so the follow-up context is safe to update.
+    follow_up = context.chat_data.follow_up
+    if fresh:
+        follow_up.remember(None, None, None, None)
+    await _deliver(target, context, ask(question, follow_up, context.chat_data.notice), hooks, quote=quote)
+
+
+async def send_topic(target: Message, context: BotContext, topic: str, hooks: Hooks) -> None:
+    """Reply with the answer a topic command (/deadline, /funding) stands for, from the decider it names."""
+    await _deliver(target, context, ask_topic(topic), hooks)
+
+
+async def _deliver(target: Message, context: BotContext, asked: Asked, hooks: Hooks, *, quote: bool = False) -> None:
+    """Send an answer and report it, with its latency, to the storage hook."""
+    await send_answer(target, context.chat_data, asked.answer, quote=quote)
+    await call_hook(hooks.on_answer, target.chat_id, asked.answer, asked.latency_ms)
 
 
 # ---------------------------------------------------------------- free text
 
 
-async def private_question(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
+async def private_question(update: Update, context: BotContext, hooks: Hooks = NO_HOOKS) -> None:
     """Answer free text in a private chat as a question about the notice."""
     await _answer_text(update, context, update.effective_message.text or "", hooks)
 
 
-async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
+async def group_message(update: Update, context: BotContext, hooks: Hooks = NO_HOOKS) -> None:
     """In a group, answer only messages that mention the bot or reply to it; stay silent otherwise."""
     message = update.effective_message
     question = _addressed_question(message, context.bot.id, context.bot.username)
@@ -235,7 +169,7 @@ def _addressed_question(message: Message, bot_id: int, username: str | None) -> 
 
 
 async def _answer_text(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, hooks: Hooks, *, quote: bool = False
+    update: Update, context: BotContext, question: str, hooks: Hooks, *, quote: bool = False
 ) -> None:
     """Answer a question typed by the user, or ask for a shorter one."""
     message = update.effective_message
@@ -246,12 +180,12 @@ async def _answer_text(
     await answer_and_send(message, context, question, hooks, quote=quote)
 
 
-async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def non_text(update: Update, context: BotContext) -> None:
     """Politely explain that only text questions are understood."""
     await update.effective_message.reply_text(NON_TEXT_TEXT)
 
 
-async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def edited_message(update: Update, context: BotContext) -> None:
     """Say that an edit is not answered again, so the user knows to send the question anew."""
     await update.effective_message.reply_text(EDITED_TEXT)
 
@@ -259,12 +193,12 @@ async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 # ---------------------------------------------------------------- buttons under an answer
 
 
-async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
+async def answer_button(update: Update, context: BotContext, hooks: Hooks = NO_HOOKS) -> None:
     """Handle the buttons under an answer: full section, a related question, or 👍/👎."""
     query = update.callback_query
     _, _, rest = (query.data or "").partition(CB_ANSWER)
     key, _, action = rest.partition(":")
-    entry = context.chat_data.get("answers", {}).get(key) if context.chat_data is not None else None
+    entry = context.chat_data.answers.get(key) if context.chat_data is not None else None
     target = query.message
     if entry is None or not isinstance(target, Message):
         await query.answer(STALE_TEXT, show_alert=True)
@@ -274,37 +208,34 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hook
     elif action == ACT_SECTION:
         await query.answer()
         kb = _kb_of(entry)
-        card = browse.section_card(entry["section"], kb) if entry.get("section") else None
-        if card is None and entry.get("clause"):
-            card = browse.clause_card(entry["clause"], kb)
+        card = browse.section_card(entry.section, kb) if entry.section else None
+        if card is None and entry.clause:
+            card = browse.clause_card(entry.clause, kb)
         if card is None:
             await target.reply_text(NOT_FOUND_TEXT)
             return
         await send_answer(target, context.chat_data, card, feedback=False, full_section=False)
-    elif action.startswith(ACT_RELATED) and action[1:].isdigit() and int(action[1:]) < len(entry.get("related", [])):
+    elif action.startswith(ACT_RELATED) and action[1:].isdigit() and int(action[1:]) < len(entry.related):
         await query.answer()
-        await answer_and_send(target, context, entry["related"][int(action[1:])], hooks)
+        await answer_and_send(target, context, entry.related[int(action[1:])], hooks)
     else:
         await query.answer(STALE_TEXT, show_alert=True)
 
 
-async def _feedback(query: CallbackQuery, target: Message, entry: dict, action: str, hooks: Hooks) -> None:
+async def _feedback(query: CallbackQuery, target: Message, entry: Remembered, action: str, hooks: Hooks) -> None:
     """Count one 👍/👎 per answer, report it to the storage hook and take the vote buttons away."""
-    if entry.get("feedback"):
+    if entry.vote:
         await query.answer(FEEDBACK_DUPLICATE)
         return
-    value = 1 if action == ACT_UP else -1
-    entry["feedback"] = value
-    await _call_hook(hooks.on_feedback, target.chat_id, entry.get("q", ""), value)
+    entry.vote = 1 if action == ACT_UP else -1
+    await call_hook(hooks.on_feedback, target.chat_id, entry.question, entry.vote)
     await query.answer(FEEDBACK_THANKS)
-    # Drop the 👍/👎 row so the answer shows the vote was taken.
+    # Drop the 👍/👎 buttons so the answer shows the vote was taken.
     markup = target.reply_markup
     if markup is not None:
-        rows = [
-            row
-            for row in markup.inline_keyboard
-            if not any((b.callback_data or "").endswith((f":{ACT_UP}", f":{ACT_DOWN}")) for b in row)
-        ]
+        votes = (f":{ACT_UP}", f":{ACT_DOWN}")
+        kept = ([b for b in row if not (b.callback_data or "").endswith(votes)] for row in markup.inline_keyboard)
+        rows = [row for row in kept if row]
         try:
             await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
         except TelegramError as exc:  # e.g. the message is too old to edit; the vote still counts

@@ -1,8 +1,9 @@
-"""The Telegram front end's wiring: one Application with every handler, the command menu, errors, serving.
+"""The Telegram front end's wiring: one Application with every handler, the menus and profile, errors, serving.
 
 The handlers live beside it: commands (/start, /help, topic shortcuts), answers (answers and their buttons,
-free text, groups), browse (/sections, /faq, /source), eligibility (the guided check), inline (inline mode);
-updates orders and paces the updates.
+free text, groups), browse (/sections, /faq, /source and its links), eligibility (the guided check), inline
+(inline mode), admin (/stats, /unanswered, /reload), flood (the flood guard); state holds the typed chat and
+user data; updates orders and paces the updates.
 """
 
 from __future__ import annotations
@@ -10,33 +11,32 @@ from __future__ import annotations
 import logging
 import secrets
 import traceback
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
-    BaseHandler,
-    BasePersistence,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
+from .. import library
 from ..config import Config, configure_logging, redact
+from ..store import Store
+from .admin import AdminTools
+from ..chat import AnswerHook, FeedbackHook, Hooks
 from .answers import (
     CB_ANSWER,
-    AnswerHook,
-    FeedbackHook,
-    Hooks,
     answer_button,
     edited_message,
     group_message,
@@ -47,19 +47,34 @@ from .browse import (
     CB_FAQ,
     CB_SECTION,
     CB_SECTION_TEXT,
+    SOURCE_LINK,
     faq,
     faq_button,
     section_button,
     section_text_button,
     sections,
     source,
+    source_link,
 )
 from .commands import CB_GO, deadline, funding, go_button, help_command, start, stale_button, unknown_command
 from .eligibility import eligibility_conversation
+from .flood import FloodLimiter, flood_guard
 from .inline import inline_query
-from .picture import picture_handlers
 from .notices import notice_handlers
-from .texts import COMMANDS, SORRY_TEXT
+from .picture import picture_handlers
+from .render import shorten
+from .state import CONTEXT_TYPES, BotContext, TypedPersistence
+from .texts import (
+    COMMANDS,
+    DESCRIPTION,
+    DESCRIPTION_EN,
+    GENERIC_TITLE,
+    MAX_DESCRIPTION,
+    MAX_SHORT_DESCRIPTION,
+    SHORT_DESCRIPTION,
+    SHORT_DESCRIPTION_EN,
+    SORRY_TEXT,
+)
 from .updates import (
     FETCH_AHEAD,
     MAX_CONCURRENT_UPDATES,
@@ -73,16 +88,40 @@ __all__ = ["build_application", "help_command", "post_init", "run"]
 logger = logging.getLogger(__name__)
 
 
-async def post_init(application: Application) -> None:
-    """Register the command menu; a server that refuses it must not stop the bot."""
-    try:
-        await application.bot.set_my_commands([BotCommand(name, desc) for name, desc in COMMANDS])
-    except TelegramError as exc:
-        logger.warning("set_my_commands refused, continuing without a command menu: %s", exc)
+async def post_init(application: Application, admin_ids: Collection[int] = ()) -> None:
+    """Build the knowledge, then set the bot's menus and profile; a server that refuses one must not stop the bot."""
+    # Built now, not on the first question: the first user must not wait for the index.
+    kb = library.current()
+    title = str(kb.notice.meta.get("title") or GENERIC_TITLE)
+    bot = application.bot
+    public = [BotCommand(c.name, c.menu) for c in COMMANDS if not c.admin]
+    english = [BotCommand(c.name, c.menu_en) for c in COMMANDS if not c.admin]
+    everything = [BotCommand(c.name, c.menu) for c in COMMANDS]
+    calls: list[tuple[str, Callable[[], Awaitable[bool]]]] = [
+        ("set_my_commands", partial(bot.set_my_commands, public)),
+        ("set_my_commands", partial(bot.set_my_commands, english, language_code="en")),
+        # An admin's private chat has the admin's user id: there the menu also lists the admin commands.
+        *(
+            ("set_my_commands", partial(bot.set_my_commands, everything, scope=BotCommandScopeChat(admin)))
+            for admin in sorted(admin_ids)
+        ),
+    ]
+    for language, long, brief in (("", DESCRIPTION, SHORT_DESCRIPTION), ("en", DESCRIPTION_EN, SHORT_DESCRIPTION_EN)):
+        long_text = shorten(long.format(title=title), MAX_DESCRIPTION)
+        brief_text = shorten(brief.format(title=title), MAX_SHORT_DESCRIPTION)
+        calls.append(("set_my_description", partial(bot.set_my_description, long_text, language_code=language)))
+        calls.append(
+            ("set_my_short_description", partial(bot.set_my_short_description, brief_text, language_code=language))
+        )
+    for name, call in calls:
+        try:
+            await call()
+        except TelegramError as exc:
+            logger.warning("%s refused, continuing without it: %s", name, exc)
 
 
-def _error_handler(token: str) -> Callable[[object, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
-    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+def _error_handler(token: str) -> Callable[[object, BotContext], Awaitable[None]]:
+    async def on_error(update: object, context: BotContext) -> None:
         """Log the error without the token and tell the user, in Chinese, that something went wrong."""
         error = context.error
         if isinstance(error, TelegramError):
@@ -118,18 +157,18 @@ def _error_handler(token: str) -> Callable[[object, ContextTypes.DEFAULT_TYPE], 
 def build_application(
     config: Config,
     *,
-    persistence: BasePersistence | None = None,
+    store: Store | None = None,
     on_feedback: FeedbackHook | None = None,
     on_answer: AnswerHook | None = None,
-    extra_handlers: Iterable[tuple[BaseHandler, int]] = (),
+    flood: FloodLimiter | None = None,
     request: Any = None,
     get_updates_request: Any = None,
 ) -> Application:
     """Wire every handler into one Application.
 
-    extra_handlers (handler, group) are added before the bot's own, so e.g. admin commands win over
-    the unknown-command reply and a flood guard in group -1 runs first; request objects may be
-    injected for tests.
+    With a store, conversation state persists in it, every answer and vote is logged to it and the admin
+    commands read it; on_answer/on_feedback (tests) replace the store's hooks. flood: the limiter of the flood
+    guard (default: FloodLimiter()). Request objects may be injected for tests.
     """
     processor = PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES)
     queue = CountingQueue()
@@ -141,26 +180,31 @@ def build_application(
         .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(processor)
         .update_queue(queue)
-        .post_init(post_init)
+        .post_init(partial(post_init, admin_ids=config.admin_ids))
+        .context_types(CONTEXT_TYPES)
     )
     if request is not None:
         builder = builder.request(request)
     builder = builder.get_updates_request(
         get_updates_request or PacedGetUpdatesRequest(queue, processor, batch=FETCH_AHEAD, ahead=FETCH_AHEAD)
     )
-    if persistence is not None:
-        builder = builder.persistence(persistence)
+    if store is not None:
+        builder = builder.persistence(TypedPersistence(store))
+        on_answer = on_answer or store.log_answer
+        on_feedback = on_feedback or store.log_feedback_for
     app = builder.build()
     hooks = Hooks(on_feedback=on_feedback, on_answer=on_answer)
 
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
 
-    for handler, group in extra_handlers:
-        app.add_handler(handler, group)
+    app.add_handler(TypeHandler(Update, flood_guard(flood or FloodLimiter())), group=-1)  # before every other handler
+    if store is not None:
+        # Before the unknown-command reply; others asking get /help, so the commands stay unseen.
+        app.add_handlers(AdminTools(store, config.admin_ids, fallback=help_command).handlers())
     for handler, group in notice_handlers(config.db_path, hooks):  # /notices, /subscribe, news after /reload
         app.add_handler(handler, group)
-    app.add_handler(eligibility_conversation(persistent=persistence is not None))
+    app.add_handler(eligibility_conversation(persistent=store is not None))
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CommandHandler("deadline", partial(deadline, hooks=hooks)))
@@ -170,6 +214,7 @@ def build_application(
     app.add_handler(CommandHandler("source", source))
     for handler in picture_handlers():  # /picture and the 🖼 button
         app.add_handler(handler)
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.Regex(SOURCE_LINK), source_link))
     app.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, partial(private_question, hooks=hooks)))
     app.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, partial(group_message, hooks=hooks)))
@@ -190,7 +235,7 @@ def build_application(
 def run(config: Config, **build_options: Any) -> None:
     """Serve Telegram: long polling, or a webhook when WEBHOOK_URL is set.
 
-    build_options go to build_application (persistence, on_feedback, on_answer, extra_handlers).
+    build_options go to build_application (store, on_feedback, on_answer).
     """
     configure_logging(config)
     app = build_application(config, **build_options)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
 from handlers import browse
 
 from .. import library
-from .render import esc, render_answer
-from .answers import NO_HOOKS, Hooks, answer_and_send, send_answer
+from .state import BotContext
+from .render import SOURCE_COMMAND, clause_of_command, esc, render_answer
+from ..chat import NO_HOOKS, Hooks
+from .answers import answer_and_send, send_answer
 from .markup import NO_PREVIEW, button, send_html, short
-from .outline import outline
+from .outline import parents
 from .texts import (
     BACK_BUTTON,
     FAQ_EMPTY,
@@ -29,6 +30,7 @@ from .texts import (
 CB_SECTION = "s:"  # s:<section id>; "s:" alone is the table of contents
 CB_SECTION_TEXT = "st:"  # st:<section id>, send the section's text as a card
 CB_FAQ = "f:"  # f:<index into browse.faq(library.current())>
+SOURCE_LINK = rf"^/{SOURCE_COMMAND}[0-9a-z_]+(?:@\w+)?(?:\s|$)"  # the tap-able link under each citation
 
 
 def _toc_screen() -> tuple[str, InlineKeyboardMarkup]:
@@ -56,25 +58,38 @@ async def reply_faq(message: Message) -> None:
 # ---------------------------------------------------------------- commands
 
 
-async def sections(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def sections(update: Update, context: BotContext) -> None:
     """Show the table of contents as buttons."""
     await reply_toc(update.effective_message)
 
 
-async def faq(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def faq(update: Update, context: BotContext) -> None:
     """List the curated questions as buttons."""
     await reply_faq(update.effective_message)
 
 
-async def source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def source(update: Update, context: BotContext) -> None:
     """Quote one clause by its id: /source <clause id>."""
     message = update.effective_message
     if not context.args:
-        parents, _ = outline()
-        example = next(iter(sorted(parents)), "1")
+        example = next(iter(sorted(parents())), "1")
         await message.reply_text(SOURCE_USAGE_TEXT.format(example=esc(example)))
         return
-    clause_id = context.args[0].strip()
+    await _reply_clause(message, context, context.args[0].strip())
+
+
+async def source_link(update: Update, context: BotContext) -> None:
+    """Quote the clause a tapped /source_… link under a citation names."""
+    message = update.effective_message
+    command = (message.text or "").split(maxsplit=1)[0]
+    _, _, addressed = command.partition("@")
+    if addressed and addressed.lower() != (context.bot.username or "").lower():
+        return  # a command for another bot in the same group
+    await _reply_clause(message, context, clause_of_command(command) or command.lstrip("/"))
+
+
+async def _reply_clause(message: Message, context: BotContext, clause_id: str) -> None:
+    """Reply with one clause's card, or say there is no such clause."""
     card = browse.source_card(clause_id, library.notices())
     if card is None:
         await message.reply_text(
@@ -87,7 +102,7 @@ async def source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # ---------------------------------------------------------------- buttons
 
 
-async def faq_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
+async def faq_button(update: Update, context: BotContext, hooks: Hooks = NO_HOOKS) -> None:
     """Open the answer card of one curated question."""
     query = update.callback_query
     index = (query.data or "")[len(CB_FAQ) :]
@@ -100,7 +115,7 @@ async def faq_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: 
     await answer_and_send(target, context, questions[int(index)], hooks, fresh=True)
 
 
-async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def section_button(update: Update, context: BotContext) -> None:
     """Move through the table of contents; a section without subsections shows its text."""
     query = update.callback_query
     section_id = (query.data or "")[len(CB_SECTION) :]
@@ -114,7 +129,7 @@ async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(NOT_FOUND_TEXT, show_alert=True)
         return
     await query.answer()
-    parent = outline()[0].get(section_id)
+    parent = parents().get(section_id)
     back = button(BACK_BUTTON, f"{CB_SECTION}{parent or ''}")
     if node.children:
         rows = []
@@ -141,7 +156,7 @@ async def section_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await send_html(query.message, parts[1:], None, quote=False)
 
 
-async def section_text_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def section_text_button(update: Update, context: BotContext) -> None:
     """Send a whole section's text as a forwardable card."""
     query = update.callback_query
     section_id = (query.data or "")[len(CB_SECTION_TEXT) :]

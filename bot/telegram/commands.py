@@ -5,33 +5,32 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
-from knowledge.loader import load_bundle
+from handlers.topics import DEADLINE, FUNDING
 
 from .. import library
+from .state import BotContext
 from .render import esc
-from .answers import NO_HOOKS, Hooks, answer_and_send
+from ..chat import NO_HOOKS, Hooks
+from .answers import send_topic
 from .browse import reply_faq, reply_toc
 from .eligibility import CB_ELIG, GO_ELIGIBILITY
 from .markup import NO_PREVIEW, button
 from .picture import CB_PICTURE
 from .texts import (
     DEADLINE_BUTTON,
-    DEADLINE_QUESTION,
     ELIG_STALE,
     ELIGIBILITY_BUTTON,
     FAQ_BUTTON,
     FUNDING_BUTTON,
-    FUNDING_QUESTION,
     GENERIC_TITLE,
-    HELP_TEXT,
     PICTURE_BUTTON,
     SECTIONS_BUTTON,
     STALE_TEXT,
     START_NOTICES_TEXT,
     START_TEXT,
     UNKNOWN_COMMAND_TEXT,
+    help_text,
 )
 
 # Callback data of the /start topic buttons: go:<topic>. The eligibility topic (GO_ELIGIBILITY, "go:elig")
@@ -41,11 +40,11 @@ GO_DEADLINE, GO_FUNDING, GO_SECTIONS, GO_FAQ = "go:deadline", "go:funding", "go:
 
 
 def _notice_title() -> str:
-    title = load_bundle().notice.meta.get("title")
+    title = library.current().notice.meta.get("title")
     return str(title) if title else GENERIC_TITLE
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BotContext) -> None:
     """Say what the bot answers and offer the common topics as buttons."""
     keyboard = InlineKeyboardMarkup(
         [
@@ -63,26 +62,26 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     """List the commands and how to ask."""
     await update.effective_message.reply_text(
-        HELP_TEXT.format(username=esc(context.bot.username or "bot")),
+        help_text(esc(context.bot.username or "bot")),
         parse_mode=ParseMode.HTML,
         link_preview_options=NO_PREVIEW,
     )
 
 
-async def deadline(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
-    """Answer the deadline question."""
-    await answer_and_send(update.effective_message, context, DEADLINE_QUESTION, hooks, fresh=True)
+async def deadline(update: Update, context: BotContext, hooks: Hooks = NO_HOOKS) -> None:
+    """Answer with every deadline the notice sets."""
+    await send_topic(update.effective_message, context, DEADLINE, hooks)
 
 
-async def funding(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
-    """Answer the funding question."""
-    await answer_and_send(update.effective_message, context, FUNDING_QUESTION, hooks, fresh=True)
+async def funding(update: Update, context: BotContext, hooks: Hooks = NO_HOOKS) -> None:
+    """Answer with the money the notice sets: its cap."""
+    await send_topic(update.effective_message, context, FUNDING, hooks)
 
 
-async def go_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
+async def go_button(update: Update, context: BotContext, hooks: Hooks = NO_HOOKS) -> None:
     """Run the command a /start topic button stands for."""
     query = update.callback_query
     await query.answer()
@@ -91,21 +90,21 @@ async def go_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: H
         return
     topic = query.data
     if topic == GO_DEADLINE:
-        await answer_and_send(target, context, DEADLINE_QUESTION, hooks, fresh=True)
+        await send_topic(target, context, DEADLINE, hooks)
     elif topic == GO_FUNDING:
-        await answer_and_send(target, context, FUNDING_QUESTION, hooks, fresh=True)
+        await send_topic(target, context, FUNDING, hooks)
     elif topic == GO_SECTIONS:
         await reply_toc(target)
     elif topic == GO_FAQ:
         await reply_faq(target)
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: BotContext) -> None:
     """Point a private chat at /help for a command the bot does not have."""
     await update.effective_message.reply_text(UNKNOWN_COMMAND_TEXT)
 
 
-async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stale_button(update: Update, context: BotContext) -> None:
     """Answer a button nobody handles any more, politely."""
     query = update.callback_query
     text = ELIG_STALE if (query.data or "").startswith(CB_ELIG) else STALE_TEXT

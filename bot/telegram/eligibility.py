@@ -6,12 +6,13 @@ import warnings
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, ConversationHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler
 from telegram.warnings import PTBUserWarning
 
 from handlers import eligibility
 
 from .. import library
+from .state import BotContext, EligibilityCheck
 from .render import esc, render_verdict
 from .markup import NO_PREVIEW, base36, button, send_html
 from .texts import (
@@ -38,8 +39,7 @@ GO_ELIGIBILITY = "go:elig"
 
 def askers() -> dict[str, str]:
     """Who the guided check can be for (value -> label), read from the eligibility handler."""
-    read = getattr(eligibility, "askers", None)
-    return dict(read()) if callable(read) else eligibility.askers(library.current())
+    return eligibility.askers(library.current())
 
 
 def _elig_data(session: str, step: int, action: str) -> str:
@@ -54,16 +54,16 @@ def _elig_nav(session: str, step: int) -> list[InlineKeyboardButton]:
     return row
 
 
-def _elig_screen(state: dict) -> tuple[str, InlineKeyboardMarkup]:
+def _elig_screen(state: EligibilityCheck) -> tuple[str, InlineKeyboardMarkup]:
     """The message for the current step: asker choice at step 0, then one condition per step."""
-    session, step = state["session"], state["step"]
+    session, step = state.session, state.step
     if step == 0:
         rows = [
             [button(label, _elig_data(session, 0, f"{ELIG_ASKER}{i}"))] for i, label in enumerate(askers().values())
         ]
         rows.append(_elig_nav(session, 0))
         return ELIG_INTRO, InlineKeyboardMarkup(rows)
-    steps = eligibility.steps(state["asker"], library.current())
+    steps = eligibility.steps(state.asker, library.current())
     current = steps[step - 1]
     rows = [
         [button(label, _elig_data(session, step, f"{ELIG_OPTION}{i}"))] for i, (_, label) in enumerate(current.options)
@@ -73,16 +73,15 @@ def _elig_screen(state: dict) -> tuple[str, InlineKeyboardMarkup]:
     return text, InlineKeyboardMarkup(rows)
 
 
-def _new_elig_state(context: ContextTypes.DEFAULT_TYPE) -> dict:
+def _new_elig_state(context: BotContext) -> EligibilityCheck:
     """Start a fresh check for this user under a new session id."""
-    serial = context.user_data.get("elig_serial", 0) + 1
-    context.user_data["elig_serial"] = serial
-    state = {"session": base36(serial), "step": 0, "asker": None, "answers": {}}
-    context.user_data["elig"] = state
-    return state
+    user = context.user_data
+    user.check_serial += 1
+    user.check = EligibilityCheck(session=base36(user.check_serial))
+    return user.check
 
 
-async def eligibility_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def eligibility_start(update: Update, context: BotContext) -> int:
     """Begin the guided check by asking who is asking."""
     state = _new_elig_state(context)
     text, markup = _elig_screen(state)
@@ -93,10 +92,10 @@ async def eligibility_start(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     return ELIGIBILITY_STEP
 
 
-async def eligibility_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def eligibility_button(update: Update, context: BotContext) -> int:
     """Take one button press of the guided check: an answer, back, restart or cancel."""
     query = update.callback_query
-    state = context.user_data.get("elig")
+    state = context.user_data.check
     try:
         _, session, step_text, action = (query.data or "").split(":", 3)
         step = int(step_text)
@@ -104,57 +103,57 @@ async def eligibility_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await query.answer(STALE_TEXT, show_alert=True)
         return ELIGIBILITY_STEP
     # Buttons from an older check, or an earlier step pressed twice, no longer apply.
-    if state is None or session != state["session"] or step != state["step"]:
+    if state is None or session != state.session or step != state.step:
         await query.answer(ELIG_STALE, show_alert=True)
         return ELIGIBILITY_STEP
     if action == ELIG_CANCEL:
         await query.answer()
-        context.user_data.pop("elig", None)
+        context.user_data.check = None
         await query.edit_message_text(ELIG_CANCELLED)
         return ConversationHandler.END
     if action == ELIG_RESTART:
         state = _new_elig_state(context)
     elif action == ELIG_BACK:
-        state["step"] = max(0, step - 1)
+        state.step = max(0, step - 1)
     elif not _elig_record(state, action):
         await query.answer(STALE_TEXT, show_alert=True)
         return ELIGIBILITY_STEP
     await query.answer()
-    if state["asker"] is not None and state["step"] > len(eligibility.steps(state["asker"], library.current())):
+    if state.asker is not None and state.step > len(eligibility.steps(state.asker, library.current())):
         return await _elig_finish(query, context, state)
     text, markup = _elig_screen(state)
     await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     return ELIGIBILITY_STEP
 
 
-def _elig_record(state: dict, action: str) -> bool:
+def _elig_record(state: EligibilityCheck, action: str) -> bool:
     """Store the chosen asker or option and advance; False if the action names no such choice."""
     kind, index_text = action[:1], action[1:]
     if not index_text.isdigit():
         return False
     index = int(index_text)
-    if state["step"] == 0 and kind == ELIG_ASKER:
+    if state.step == 0 and kind == ELIG_ASKER:
         choices = list(askers())
         if index >= len(choices):
             return False
-        if choices[index] != state["asker"]:
-            state["answers"] = {}  # a different asker has different conditions
-        state["asker"] = choices[index]
-    elif state["step"] > 0 and kind == ELIG_OPTION:
-        current = eligibility.steps(state["asker"], library.current())[state["step"] - 1]
+        if choices[index] != state.asker:
+            state.answers = {}  # a different asker has different conditions
+        state.asker = choices[index]
+    elif state.step > 0 and kind == ELIG_OPTION:
+        current = eligibility.steps(state.asker, library.current())[state.step - 1]
         if index >= len(current.options):
             return False
-        state["answers"][current.id] = current.options[index][0]
+        state.answers[current.id] = current.options[index][0]
     else:
         return False
-    state["step"] += 1
+    state.step += 1
     return True
 
 
-async def _elig_finish(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, state: dict) -> int:
+async def _elig_finish(query: CallbackQuery, context: BotContext, state: EligibilityCheck) -> int:
     """Replace the last step with the verdict (overflow below it) and end the conversation."""
-    answer = eligibility.verdict(state["asker"], dict(state["answers"]), kb=library.current())
-    context.user_data.pop("elig", None)
+    answer = eligibility.verdict(state.asker, dict(state.answers), kb=library.current())
+    context.user_data.check = None
     parts = render_verdict(answer)
     markup = InlineKeyboardMarkup([[button(RESTART_ELIG_BUTTON, GO_ELIGIBILITY)]])
     await query.edit_message_text(
@@ -168,9 +167,9 @@ async def _elig_finish(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE,
     return ConversationHandler.END
 
 
-async def eligibility_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def eligibility_cancel(update: Update, context: BotContext) -> int:
     """End the guided check on /cancel."""
-    context.user_data.pop("elig", None)
+    context.user_data.check = None
     await update.effective_message.reply_text(ELIG_CANCELLED)
     return ConversationHandler.END
 

@@ -6,7 +6,6 @@ import hashlib
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
 import handlers
 from handlers import browse
@@ -14,6 +13,7 @@ from handlers.routing import answer_in_library
 
 from .. import library
 from .render import MAX_MESSAGE, esc, render_inline_card, tg_len
+from .state import BotContext
 from .answers import MAX_QUESTION_CHARS
 from .markup import NO_PREVIEW
 from .picture import inline_results
@@ -32,7 +32,7 @@ def _across_notices(text: str) -> list[handlers.Answer]:
     return [first, *others][:MAX_INLINE_RESULTS]
 
 
-async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def inline_query(update: Update, context: BotContext) -> None:
     """Offer answer cards (direct answer and its citation) to send into any chat."""
     query = update.inline_query
     text = " ".join((query.query or "").split())

@@ -5,7 +5,10 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 
+from .render import shorten
+
 MAX_CALLBACK_BYTES = 64  # Telegram rejects longer callback data
+MAX_LABEL = 40  # characters of a button label, so it stays one line on a phone
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _BASE36_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -17,9 +20,9 @@ def button(label: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=data)
 
 
-def short(text: str, size: int = 40) -> str:
-    """The text cut to size characters, with an ellipsis when cut (button labels stay one line)."""
-    return text if len(text) <= size else text[: size - 1] + "…"
+def short(text: str, size: int = MAX_LABEL) -> str:
+    """A button label: one line, cut to size characters with an ellipsis."""
+    return shorten(text, size)
 
 
 def base36(number: int) -> str:

@@ -14,18 +14,17 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
-import handlers
+from handlers import topics
 from knowledge.library import Library
 
 from .. import library
 from ..subscriptions import Subscriptions
-from .answers import CB_SWITCH, CHAT_NOTICE, NO_HOOKS, Hooks, answer_and_send
+from .state import BotContext, ChatData
+from .answers import CB_SWITCH, NO_HOOKS, Hooks, answer_and_send
 from .markup import MAX_CALLBACK_BYTES, button, short
 from .render import esc
 from .texts import (
     ALREADY_SUBSCRIBED_TEXT,
-    DEADLINE_QUESTION,
-    FUNDING_QUESTION,
     NEW_NOTICE_TEXT,
     NOT_SUBSCRIBED_TEXT,
     NOTICE_BUTTON,
@@ -57,13 +56,13 @@ def _key_of(token: str, known: Library) -> str | None:
     return next((k for k in known.keys() if _token(k) == token), None)
 
 
-def current_key(chat_data: dict | None, known: Library) -> str:
+def current_key(chat_data: ChatData | None, known: Library) -> str:
     """The chat's chosen notice if it is still there, else the library's default."""
-    chosen = (chat_data or {}).get(CHAT_NOTICE)
+    chosen = chat_data.notice if chat_data is not None else None
     return chosen if chosen in known.notices else known.default_key()
 
 
-def _notices_screen(chat_data: dict | None) -> tuple[str, InlineKeyboardMarkup]:
+def _notices_screen(chat_data: ChatData | None) -> tuple[str, InlineKeyboardMarkup]:
     """Every notice as a button, the chat's current one marked."""
     known = library.notices()
     current = current_key(chat_data, known)
@@ -76,13 +75,13 @@ def _notices_screen(chat_data: dict | None) -> tuple[str, InlineKeyboardMarkup]:
     return title, InlineKeyboardMarkup(rows)
 
 
-async def notices_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def notices_command(update: Update, context: BotContext) -> None:
     """List the notices the bot knows, with buttons that set the chat's notice."""
     text, markup = _notices_screen(context.chat_data)
     await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
-async def notice_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def notice_button(update: Update, context: BotContext) -> None:
     """Set the chat's notice to the one pressed, and say so."""
     query = update.callback_query
     known = library.notices()
@@ -90,7 +89,7 @@ async def notice_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if key is None or context.chat_data is None:
         await query.answer(NOTICE_GONE_TEXT, show_alert=True)
         return
-    context.chat_data[CHAT_NOTICE] = key
+    context.chat_data.notice = key
     await query.answer()
     text, markup = _notices_screen(context.chat_data)
     try:
@@ -102,12 +101,12 @@ async def notice_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await query.message.reply_text(NOTICE_CHOSEN_TEXT.format(title=title), parse_mode=ParseMode.HTML)
 
 
-async def switch_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hooks: Hooks = NO_HOOKS) -> None:
+async def switch_button(update: Update, context: BotContext, hooks: Hooks = NO_HOOKS) -> None:
     """Answer the same question again from another notice that fit it, and keep that notice for the chat."""
     query = update.callback_query
     answer_key, _, index = (query.data or "")[len(CB_SWITCH) :].partition(":")
-    entry = (context.chat_data or {}).get("answers", {}).get(answer_key)
-    options = entry.get("alternatives", []) if entry else []
+    entry = context.chat_data.answers.get(answer_key) if context.chat_data is not None else None
+    options = entry.alternatives if entry else []
     target = query.message
     if not index.isdigit() or int(index) >= len(options) or not isinstance(target, Message):
         await query.answer(STALE_TEXT, show_alert=True)
@@ -116,17 +115,16 @@ async def switch_button(update: Update, context: ContextTypes.DEFAULT_TYPE, hook
     if key not in library.notices().notices:
         await query.answer(NOTICE_GONE_TEXT, show_alert=True)
         return
-    context.chat_data[CHAT_NOTICE] = key
+    context.chat_data.notice = key
     await query.answer()
-    await answer_and_send(target, context, entry["q"], hooks, fresh=True)
+    await answer_and_send(target, context, entry.question, hooks, fresh=True)
 
 
 def new_notice_text(kb, title: str) -> str:
     """The message about a new notice: its title, its deadline and its money, as the bot answers them."""
-    deadline = handlers.answer_question(DEADLINE_QUESTION, kb=kb).text
-    # The clause that sets the money cap says it best, verbatim; without one, the bot's answer on the money.
-    cap = kb.clause(kb.facts.cap.clause_id) if kb.facts.cap else None
-    money = cap.text if cap else handlers.answer_question(FUNDING_QUESTION, kb=kb).text
+    # The deciders the /deadline and /funding commands name, on the new notice.
+    deadline = topics.topic_answer("deadline", kb).text
+    money = topics.topic_answer("funding", kb).text
     return NEW_NOTICE_TEXT.format(
         title=esc(title), deadline=esc(short(deadline, MAX_FACT_CHARS)), money=esc(short(money, MAX_FACT_CHARS))
     )

@@ -1,38 +1,25 @@
-"""The notice's section tree as the Telegram screens need it: parents for back buttons, a citation's section."""
+"""The notice's section tree as the browsing screens need it: each section's parent, for back buttons."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from handlers import browse
 
 from .. import library
 
 
-def outline() -> tuple[dict[str, str | None], dict[str, str]]:
-    """The notice's section tree as (section id -> parent id, section path -> section id).
+def parents() -> dict[str, str | None]:
+    """Section id -> the id of its parent section (None at the top), in the knowledge in use.
 
-    Rebuilt on each call (a few dozen lookups) so a knowledge reload is seen at once.
+    Rebuilt on each call (a few dozen lookups, only while browsing) so a knowledge reload is seen at once.
     """
-    parents: dict[str, str | None] = {}
-    paths: dict[str, str] = {}
-    pending: list[tuple[Any, str | None]] = [(s, None) for s in browse.toc(library.current())]
+    kb = library.current()
+    out: dict[str, str | None] = {}
+    pending: list[tuple[str, str | None]] = [(s.id, None) for s in browse.toc(kb)]
     while pending:
-        node, parent = pending.pop()
-        if node.id in parents:
+        section_id, parent = pending.pop()
+        node = browse.section(section_id, kb)
+        if node is None or section_id in out:
             continue
-        parents[node.id] = parent
-        paths.setdefault(node.path, node.id)
-        for child_id in node.children:
-            child = browse.section(child_id, library.current())
-            if child is not None:
-                pending.append((child, node.id))
-    return parents, paths
-
-
-def section_for_citation(clause_id: str, path: str) -> str | None:
-    """The numbered section a cited clause sits in, or None (e.g. for the preamble)."""
-    section_id = browse.section_of(clause_id, library.current())
-    if section_id and browse.section(section_id, library.current()) is not None:
-        return section_id
-    return outline()[1].get(path)
+        out[section_id] = parent
+        pending.extend((child, section_id) for child in node.children)
+    return out

@@ -19,9 +19,17 @@ EXPANDABLE_FROM = 300  # quotes longer than this (or with many lines) start coll
 EXPANDABLE_LINES = 4
 PARAGRAPH_GAP = "\n\n"
 
+LEAD_LINES = 3  # an answer text of more lines (or more characters) leads with its first line and folds the rest
+LEAD_CHARS = 160
+OPEN_CITATIONS = 2  # with more citations than this, every quote starts collapsed
+SOURCE_COMMAND = "source_"  # /source_4_2_p1_s2 opens clause 4.2.p1.s2: tap-able, unlike "/source 4.2.p1.s2"
+_LINKABLE_ID = re.compile(r"[0-9a-z]+(?:\.[0-9a-z]+)*")
+MAX_COMMAND = 32  # Telegram's longest command name
+
 VERDICT_TITLE = "资格自查结果"
 NOT_COVERED_TITLE = "通知中没有找到相关内容"
 CONTINUED = "(续)"
+ELLIPSIS = "…"
 
 _SOFT_BREAK = re.compile(r"(?<=[。!?;!?;\n])")
 
@@ -34,6 +42,21 @@ def tg_len(text: str) -> int:
 def esc(text: str) -> str:
     """Escape text for Telegram's HTML parse mode."""
     return html.escape(text, quote=False)
+
+
+def source_command(clause_id: str) -> str | None:
+    """The tap-able command that quotes a clause ("/source_4_2_p1_s2"), or None for an id no command can hold."""
+    name = SOURCE_COMMAND + clause_id.replace(".", "_")
+    return f"/{name}" if _LINKABLE_ID.fullmatch(clause_id) and len(name) <= MAX_COMMAND else None
+
+
+def clause_of_command(command: str) -> str | None:
+    """The clause id a /source_… command names ("/source_4_2_p1_s2@bot" -> "4.2.p1.s2"), or None."""
+    name = command.lstrip("/").split("@", 1)[0]
+    if not name.startswith(SOURCE_COMMAND):
+        return None
+    clause_id = name.removeprefix(SOURCE_COMMAND).replace("_", ".")
+    return clause_id if _LINKABLE_ID.fullmatch(clause_id) else None
 
 
 @dataclass(frozen=True)
@@ -49,13 +72,26 @@ class _Block:
         return f"{self.prefix}{esc(self.text)}{self.suffix}"
 
 
-def render_answer(answer: Answer, *, title: str | None = None, limit: int = MAX_MESSAGE) -> list[str]:
-    """The direct answer, then each citation's path in bold and its quote in a blockquote."""
+def render_answer(
+    answer: Answer, *, title: str | None = None, limit: int = MAX_MESSAGE, links: bool = True
+) -> list[str]:
+    """The direct answer, then each citation's path in bold (with its /source_… link) and its quote.
+
+    A long answer leads with its first line and folds the rest into a collapsed blockquote, and with
+    many citations every quote starts collapsed, so the answer fits one phone screen.
+    """
     blocks: list[_Block] = []
     if title:
         blocks.append(_Block(title, "<b>", "</b>"))
-    blocks.extend(_text_blocks(answer.text))
-    blocks.extend(_citation_block(c) for c in answer.citations)
+    lines = [line for line in answer.text.strip().splitlines() if line.strip()]
+    folded = len(lines) > LEAD_LINES or (len(lines) > 1 and tg_len(answer.text) > LEAD_CHARS)
+    if folded:
+        blocks.append(_Block(lines[0]))
+        blocks.append(_Block("\n".join(lines[1:]), "<blockquote expandable>", "</blockquote>"))
+    else:
+        blocks.extend(_text_blocks(answer.text))
+    collapse = folded or len(answer.citations) > OPEN_CITATIONS
+    blocks.extend(_citation_block(c, collapse=collapse, link=links) for c in answer.citations)
     if not any(b.text.strip() for b in blocks):  # Telegram refuses an empty message
         blocks.append(_Block(NOT_COVERED_TITLE))
     return _pack(blocks, limit)
@@ -78,14 +114,14 @@ class InlineCard:
 def render_inline_card(answer: Answer, *, limit: int = MAX_MESSAGE) -> InlineCard:
     """One self-contained message: the direct answer and its best citation, cut to fit."""
     text = answer.text.strip() or NOT_COVERED_TITLE
-    title = _shorten(_first_line(text) if answer.answered else NOT_COVERED_TITLE, MAX_INLINE_TITLE)
+    title = shorten(_first_line(text) if answer.answered else NOT_COVERED_TITLE, MAX_INLINE_TITLE)
     top = answer.citations[0] if answer.citations else None
-    description = _shorten(top.path if top else text, MAX_INLINE_DESCRIPTION)
+    description = shorten(top.path if top else text, MAX_INLINE_DESCRIPTION)
     body = _pack(list(_text_blocks(text)), limit)[0]
     if top is not None:
         head = f"{body}{PARAGRAPH_GAP}<b>{esc(top.path)}</b>\n"
         room = limit - tg_len(head) - tg_len("<blockquote expandable></blockquote>")
-        quote = _fit(top.quote, room)
+        quote = fit(top.quote, room)
         if quote:
             tag = _quote_tag(quote)
             body = f"{head}<{tag}>{esc(quote)}</blockquote>"
@@ -105,17 +141,18 @@ def _text_blocks(text: str) -> list[_Block]:
     return [_Block(p) for p in paragraphs if p]
 
 
-def _quote_tag(quote: str) -> str:
-    long = tg_len(quote) > EXPANDABLE_FROM or quote.count("\n") >= EXPANDABLE_LINES
+def _quote_tag(quote: str, collapse: bool = False) -> str:
+    long = collapse or tg_len(quote) > EXPANDABLE_FROM or quote.count("\n") >= EXPANDABLE_LINES
     return "blockquote expandable" if long else "blockquote"
 
 
-def _citation_block(citation: Citation) -> _Block:
-    tag = _quote_tag(citation.quote)
-    path = f"<b>{esc(citation.path)}</b>\n" if citation.path else ""
+def _citation_block(citation: Citation, *, collapse: bool = False, link: bool = True) -> _Block:
+    tag = _quote_tag(citation.quote, collapse)
+    command = source_command(citation.id) if link else None
+    heading = " ".join(x for x in (f"<b>{esc(citation.path)}</b>" if citation.path else "", command or "") if x)
     return _Block(
         citation.quote.strip(),
-        prefix=f"{path}<{tag}>",
+        prefix=f"{heading}\n<{tag}>" if heading else f"<{tag}>",
         suffix="</blockquote>",
         cont_prefix=f"<b>{esc(citation.path + CONTINUED)}</b>\n<{tag}>" if citation.path else f"<{tag}>",
     )
@@ -148,7 +185,7 @@ def _pieces(block: _Block, limit: int) -> list[str]:
     prefix = block.prefix
     while rest:
         room = limit - tg_len(prefix) - tg_len(block.suffix)
-        chunk = _fit(rest, room, ellipsis=False)
+        chunk = fit(rest, room, ellipsis=False)
         if not chunk:  # the tags alone leave no room; never expected with real paths
             chunk = rest[: max(1, room)]
         pieces.append(f"{prefix}{esc(chunk)}{block.suffix}")
@@ -157,13 +194,13 @@ def _pieces(block: _Block, limit: int) -> list[str]:
     return pieces
 
 
-def _fit(text: str, room: int, ellipsis: bool = True) -> str:
+def fit(text: str, room: int, ellipsis: bool = True) -> str:
     """The longest start of text whose escaped form fits in room, cut after a sentence if possible."""
     if room <= 0:
         return ""
     if tg_len(esc(text)) <= room:
         return text
-    mark = "…" if ellipsis else ""
+    mark = ELLIPSIS if ellipsis else ""
     budget = room - tg_len(mark)
     used = 0
     end = 0
@@ -184,6 +221,7 @@ def _first_line(text: str) -> str:
     return text.strip().split("\n", 1)[0]
 
 
-def _shorten(text: str, size: int) -> str:
+def shorten(text: str, size: int) -> str:
+    """The text on one line, cut to size characters with an ellipsis when longer: the one ellipsis cut."""
     text = " ".join(text.split())
-    return text if len(text) <= size else text[: size - 1] + "…"
+    return text if len(text) <= size else text[: size - 1] + ELLIPSIS

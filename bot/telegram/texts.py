@@ -5,25 +5,133 @@ Texts sent with parse_mode HTML are marked (HTML); their placeholders must be fi
 
 from __future__ import annotations
 
-# The command menu (set_my_commands): command -> description.
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "开始:我能回答什么"),
-    ("help", "使用说明"),
-    ("deadline", "申报截止时间"),
-    ("funding", "资金支持"),
-    ("eligibility", "申报资格自查"),
-    ("sections", "浏览通知目录"),
-    ("faq", "常见问题"),
-    ("source", "查看条款原文:/source 条款编号"),
-    ("picture", "一图读懂:日期、资金、条件、材料、联系方式"),
-    ("notices", "收录的通知:查看和选择"),
-    ("subscribe", "订阅新通知提醒"),
-    ("unsubscribe", "取消订阅"),
+import html
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    """One bot command: its menu entries (Chinese, English), its argument, and what the README says of it."""
+
+    name: str
+    menu: str  # the Chinese menu entry, also the /help line
+    menu_en: str  # the menu entry for users whose Telegram speaks English (language_code "en")
+    about: str  # the README's description
+    argument: str = ""  # shown after the command in /help and the README: <required> or [optional]
+    admin: bool = False  # only for ADMIN_IDS: in their chats' menu, never the public one
+
+
+# The one list of commands: /help, the command menus (set_my_commands) and the README's table come from it.
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "start",
+        "开始:我能回答什么",
+        "Start: what I can answer",
+        "what the bot answers, with buttons for the common topics",
+    ),
+    Command("help", "使用说明", "How to ask", "the commands and how to ask"),
+    Command("deadline", "申报截止时间", "Application deadline", "every deadline the notice sets, with its clause"),
+    Command("funding", "资金总额", "Funding amount", "the money the notice sets (its cap), with its clause"),
+    Command(
+        "eligibility",
+        "申报资格自查(逐项回答)",
+        "Eligibility check, step by step",
+        "a guided check with buttons: district or enterprise, one question per condition, then the verdict "
+        "(符合 / 不符合 / 需进一步确认) with the reason and clause for each condition; "
+        "back, cancel and restart buttons",
+    ),
+    Command(
+        "sections", "浏览通知目录", "Browse the notice", "the notice's table of contents, down to each clause's text"
+    ),
+    Command(
+        "faq",
+        "常见问题",
+        "Common questions",
+        "curated questions (`knowledge/notices/*/faq.yaml`), each opening a forwardable answer card",
+    ),
+    Command(
+        "source",
+        "查看条款原文",
+        "Quote a clause",
+        "the verbatim clause, e.g. `/source 6.1.p2.s1`; each citation under an answer links to its own",
+        argument="<条款编号>",
+    ),
+    Command(
+        "picture",
+        "一图读懂(可转发的图片)",
+        "The notice in one picture",
+        "the notice's 一图读懂 picture as a photo to forward (dates, money, conditions, materials, contacts); "
+        "inline mode (`@bot` with nothing typed) offers it too once it has been sent once",
+    ),
+    Command(
+        "notices",
+        "收录的通知:查看和选择",
+        "The notices I know",
+        "the notices the bot knows, with buttons that set the chat's notice (kept with the chat's data)",
+    ),
+    Command(
+        "subscribe",
+        "订阅新通知提醒",
+        "Subscribe to new notices",
+        "when a `/reload` brings in a new notice, subscribers get one message with its title, its deadline and "
+        "its money",
+    ),
+    Command("unsubscribe", "取消订阅", "Unsubscribe", "stop the messages about new notices"),
+    Command(
+        "stats",
+        "使用统计",
+        "Usage statistics",
+        "a chart of questions per day over 30 days, the share answered, the top intents and 👍/👎, then the "
+        "figures as text: questions today, this week and in all; share answered; top intents and sections",
+        admin=True,
+    ),
+    Command(
+        "unanswered",
+        "未能回答或被点👎的问题",
+        "Unanswered or downvoted questions",
+        "recent unanswered or 👎 questions, grouped, as a message and a CSV file",
+        argument="[天数]",
+        admin=True,
+    ),
+    Command(
+        "reload",
+        "重新读取知识库",
+        "Reload the knowledge",
+        "re-reads `knowledge/`, new and removed notice folders included; broken knowledge is refused with the "
+        "reason and the old stays in use",
+        admin=True,
+    ),
 )
 
-# Canonical questions behind the /deadline and /funding shortcuts (questions, not facts).
-DEADLINE_QUESTION = "申报截止时间是什么时候?"
-FUNDING_QUESTION = "资金支持有多少?"
+# The bot's profile (set_my_description, set_my_short_description): shown before a user's first message.
+DESCRIPTION = "我回答关于《{title}》的问题:截止时间、申报条件、材料、资金和流程,每个回答都附上通知原文作为依据。"
+SHORT_DESCRIPTION = "《{title}》问答,附通知原文依据。"
+DESCRIPTION_EN = (
+    "I answer questions about the notice 《{title}》: deadlines, eligibility, materials, funding and process, "
+    "each answer with the verbatim clauses it rests on."
+)
+SHORT_DESCRIPTION_EN = "Questions about 《{title}》, answered with the clauses."
+MAX_DESCRIPTION, MAX_SHORT_DESCRIPTION = 512, 120  # Telegram's limits
+
+
+def help_text(username: str, *, admin: bool = False) -> str:
+    """The /help message (HTML) from COMMANDS; admins also see their own commands. username: escaped."""
+    lines = [
+        html.escape(f"/{c.name}{' ' + c.argument if c.argument else ''} {c.menu}", quote=False)
+        for c in COMMANDS
+        if c.name not in ("start", "help") and (admin or not c.admin)
+    ]
+    return HELP_TEXT.format(commands="\n".join(lines), username=username)
+
+
+def readme_table() -> str:
+    """The README's table of Telegram commands (a test checks the README holds exactly this)."""
+    rows = ["| command | what it does |", "| --- | --- |"]
+    for c in COMMANDS:
+        usage = f"/{c.name} {c.argument}" if c.argument else f"/{c.name}"
+        rows.append(f"| `{usage}` | {'admins only: ' if c.admin else ''}{c.about} |")
+    return "\n".join(rows)
+
 
 # /start and /help (HTML)
 START_TEXT = (
@@ -33,14 +141,8 @@ START_TEXT = (
 )
 HELP_TEXT = (
     "<b>使用说明</b>\n"
-    "直接发送问题,我会先给出答案,再附上通知原文。\n\n"
-    "/deadline 申报截止时间\n"
-    "/funding 资金支持\n"
-    "/eligibility 申报资格自查(逐项回答)\n"
-    "/sections 浏览通知目录\n"
-    "/faq 常见问题\n"
-    "/source 条款编号:查看某一条款原文\n"
-    "/picture 一图读懂(可转发的图片)\n\n"
+    "直接发送问题,我会先给出答案,再附上通知原文;每段原文的章节名后有 /source_… 链接,点一下即可查看该条款。\n\n"
+    "{commands}\n\n"
     "在群里:@我 或回复我的消息来提问。\n"
     "在任意聊天中输入 @{username} 加关键词,可以把答案卡片发到那里。"
 )
@@ -69,7 +171,6 @@ ELIG_INTRO = "<b>申报资格自查</b>\n请问你是以什么身份咨询?"
 ELIG_STEP = "<b>申报资格自查</b>({index}/{total})\n{question}"
 ELIG_CANCELLED = "已取消资格自查。发送 /eligibility 可以重新开始。"
 ELIG_STALE = "这次自查已经结束或过期了,发送 /eligibility 重新开始。"
-ELIG_UNAVAILABLE = "暂时无法进行资格自查,请稍后再试。"
 
 # Browsing (HTML)
 TOC_TITLE = "<b>通知目录</b>\n选择要查看的部分:"

@@ -49,6 +49,26 @@ def test_free_text_question_gets_fact_and_quote(tg: TelegramClient, notice_text:
     assert_answered_with_quote(replies, fact, notice_text)
 
 
+def test_funding_command_states_the_amount_with_its_quote(tg: TelegramClient, notice_text: str) -> None:
+    user = tg.new_user()
+    chat = tg.private_chat(user)
+    replies = tg.ask(user, chat, "/funding")
+    replies += tg.wait_quiet(chat)
+    assert_answered_with_quote(replies, INTENT_QUESTIONS["funding"][1], notice_text)
+
+
+def test_a_citation_link_opens_its_clause(tg: TelegramClient, notice_text: str) -> None:
+    import re
+
+    user = tg.new_user()
+    chat = tg.private_chat(user)
+    replies = tg.ask(user, chat, "/deadline") + tg.wait_quiet(chat)
+    link = re.search(r"/source_[0-9a-z_]+", "\n".join(m.plain for m in replies))
+    assert link, "each citation carries a /source_… link"
+    card = tg.ask(user, chat, link.group(0)) + tg.wait_quiet(chat)
+    assert_answered_with_quote(card, INTENT_QUESTIONS["deadline"][1], notice_text)
+
+
 def test_deadline_command_and_feedback_buttons(tg: TelegramClient, notice_text: str) -> None:
     user = tg.new_user()
     chat = tg.private_chat(user)
@@ -81,8 +101,7 @@ def _askers() -> dict[str, str]:
     """Who may be checked (value -> button label), as the eligibility handler publishes it."""
     from handlers import eligibility
 
-    read = getattr(eligibility, "askers", None)
-    return dict(read()) if callable(read) else dict(eligibility.ASKERS)
+    return eligibility.askers()
 
 
 def _run_eligibility(tg: TelegramClient, user: User, asker: str, pick: int) -> tuple[list[BotMessage], dict]:

@@ -216,8 +216,7 @@ def eligibility_askers() -> dict[str, str]:
     """Who may be checked (value -> button label), as the eligibility handler publishes it."""
     from handlers import eligibility
 
-    read = getattr(eligibility, "askers", None)
-    return dict(read()) if callable(read) else dict(eligibility.ASKERS)
+    return eligibility.askers()
 
 
 # ------------------------------------------------------------------ bad input

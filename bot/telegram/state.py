@@ -1,0 +1,116 @@
+"""What the bot keeps per chat and per user, as typed data (python-telegram-bot's ContextTypes).
+
+Plain dataclasses, so SQLitePersistence pickles them as they are and a restart continues where it was.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
+
+import handlers
+
+from .markup import base36
+from .persistence import SQLitePersistence
+
+MAX_REMEMBERED_ANSWERS = 100  # per chat, for the buttons under recent answers
+_SERIAL_SPACE = 36**4
+
+
+@dataclass
+class Remembered:
+    """What the buttons under one answer need once the answer is sent."""
+
+    question: str
+    section: str | None  # the section the full-section button opens
+    clause: str | None  # the best citation's clause, when there is no section
+    related: list[str] = field(default_factory=list)  # the related questions offered as buttons
+    vote: int = 0  # +1 or -1 once 👍/👎 was pressed
+    notice: str | None = None  # the notice the answer came from
+    alternatives: list[list[str]] = field(default_factory=list)  # [key, short title] of notices that fit as well
+
+
+@dataclass
+class ChatData:
+    """One chat: its follow-up context and the answers whose buttons still work."""
+
+    follow_up: handlers.Context = field(default_factory=handlers.Context)
+    notice: str | None = None  # the notice the chat chose with /notices; None: the notice each question names
+    answers: dict[str, Remembered] = field(default_factory=dict)  # by the key in the buttons' callback data
+    # Each chat starts at a random serial, so after a restart without persistence old buttons find no
+    # entry (and get the polite "expired" answer) instead of someone else's.
+    answer_serial: int = field(default_factory=lambda: secrets.randbelow(_SERIAL_SPACE))
+
+    def remember(self, entry: Remembered) -> str:
+        """Keep what an answer's buttons need; returns the short key their callback data carries."""
+        self.answer_serial += 1
+        key = base36(self.answer_serial)
+        self.answers[key] = entry
+        while len(self.answers) > MAX_REMEMBERED_ANSWERS:
+            self.answers.pop(next(iter(self.answers)))
+        return key
+
+
+@dataclass
+class EligibilityCheck:
+    """A guided /eligibility check under way: who asks, the step shown, and the options chosen so far."""
+
+    session: str  # tells this check's buttons from an older one's
+    step: int = 0  # 0: who is asking; n: the n-th condition
+    asker: str | None = None
+    answers: dict[str, str] = field(default_factory=dict)  # condition id -> option value
+
+
+@dataclass
+class UserData:
+    """One user, across chats: the guided check under way."""
+
+    check: EligibilityCheck | None = None
+    check_serial: int = 0
+
+
+BotContext = CallbackContext[ExtBot[None], UserData, ChatData, dict]
+CONTEXT_TYPES = ContextTypes(chat_data=ChatData, user_data=UserData)
+
+
+def chat_data_from(stored: object) -> ChatData:
+    """A chat's stored state as ChatData; an earlier version's plain dict keeps its follow-up context."""
+    if isinstance(stored, ChatData):
+        return stored
+    chat = ChatData()
+    if isinstance(stored, dict) and isinstance(stored.get("ctx"), dict):
+        chat.follow_up = handlers.Context.from_dict(stored["ctx"])
+    if isinstance(stored, dict) and isinstance(stored.get("notice"), str):
+        chat.notice = stored["notice"]
+    return chat
+
+
+def user_data_from(stored: object) -> UserData:
+    """A user's stored state as UserData; an earlier version's plain dict keeps the check under way."""
+    if isinstance(stored, UserData):
+        return stored
+    user = UserData()
+    if not isinstance(stored, dict):
+        return user
+    user.check_serial = int(stored.get("elig_serial") or 0)
+    check = stored.get("elig")
+    if isinstance(check, dict) and check.get("session"):
+        user.check = EligibilityCheck(
+            session=str(check["session"]),
+            step=int(check.get("step") or 0),
+            asker=check.get("asker"),
+            answers=dict(check.get("answers") or {}),
+        )
+    return user
+
+
+class TypedPersistence(SQLitePersistence):
+    """SQLitePersistence that hands python-telegram-bot ChatData and UserData, whatever version stored them."""
+
+    async def get_chat_data(self) -> dict[int, ChatData]:
+        return {chat_id: chat_data_from(data) for chat_id, data in (await super().get_chat_data()).items()}
+
+    async def get_user_data(self) -> dict[int, UserData]:
+        return {user_id: user_data_from(data) for user_id, data in (await super().get_user_data()).items()}
