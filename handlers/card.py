@@ -159,7 +159,7 @@ def _money(kb: KnowledgeBase) -> list[CardItem]:
         items.append(CardItem(_clip(facts.cap_text or facts.cap.quote), facts.cap.clause_id, yuan(facts.cap_amount)))
     for share in facts.shares:
         lead = f"{_BOUND.get(share.bound, '')}{percent(share.ratio)}"
-        text = share.source.quote if share.bound == "rate" else share.label
+        text = share.source.quote if share.bound in ("rate", "stage") else share.label
         also: tuple[str, ...] = ()
         uses = [e for e in facts.expenses if e.share == share.id and e.verdict == "allowed"]
         if _LIST_INTRO.search(text) and uses:  # "支持以下工作:一是……": the card names the listed uses instead

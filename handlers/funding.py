@@ -195,7 +195,7 @@ def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, S
         share = pick_share(facts, folded) if asks else None
         if share is None:
             return None
-        if share.bound == "rate":  # a rate of something else ("实际投入的30%"), in the notice's own words
+        if share.bound in ("rate", "stage"):  # a rate of something else, or a stage's part: the notice's words
             return f"{share.source.quote}。", share
         bound = "不低于" if share.bound == "min" else "不高于"
         return f"{bound}{percent(share.ratio)}的{facts.money_noun}{share.label}。", share
@@ -214,6 +214,8 @@ def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, S
         if facts.cap_amount and value > facts.cap_amount:
             text += f",超过上限,按上限{yuan(facts.cap_amount)}计({facts.cap_text})"
         return text + "。", share
+    if share.bound == "stage":  # the part of the money paid at one stage ("首期拨付40%")
+        return f"{share.label}{percent(share.ratio)}:{yuan(base)}×{percent(share.ratio)}={yuan(value)}。", share
     word = "至少" if share.bound == "min" else "最多"
     note = ""
     if facts.cap_amount and base > facts.cap_amount:

@@ -41,6 +41,11 @@ _AFTER = re.compile(r"(?:于)?(?P<ref>[^,;。于]{2,10}?)结束后(?:将)?(?:进
 _DATE_LINE = re.compile(rf"^{_YEAR_MONTH_DAY}$")
 _AMOUNT_CAP = re.compile(r"(?:最高)?(?:不超过|不高于|最高|上限为?)\s*(\d+(?:\.\d+)?)\s*(亿|万)元")
 _SHARE = re.compile(r"(不低于|不少于|至少|不高于|不超过|最高)\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?P<rest>[^,;。:]{0,40})")
+# A part of the money paid at a stage: "首期拨付40%", "验收合格后,区财政局拨付补助资金的70%", "拨付剩余30%".
+_STAGE = re.compile(
+    r"(?P<verb>拨付|下达|发放|兑付)(?P<rest>剩余|其余)?(?:[^,;。%]{0,8}?的)?\s*(?P<pct>\d+(?:\.\d+)?)\s*%"
+)
+_WHEN = re.compile(r"后|期|满|时|前|完成|合格|验收")
 _RATE = re.compile(r"按(?:照)?(?P<base>[^,;。]{2,16}?)的\s*(\d+(?:\.\d+)?)\s*%\s*(?:给予|予以)?(?P<what>[^,;。]{0,12})")
 _COUNT = re.compile(
     r"(?P<subject>[^,;。]{2,24}?)(?:数量)?(?:应当|应|须|需|要)?(?:不少于|不低于|至少)\s*(\d+)\s*(家|个|项|户|人)"
@@ -384,6 +389,25 @@ def _money(r: _Reader, out: Extracted) -> None:
                     label=label if label.startswith("用于") else f"用于{label.removeprefix('用于')}",
                     cues=r.cues(label_words, specific=True, spread=max(_SPECIFIC_MAX, len(r.clauses) // 5)),
                     source=r.quoted(clause, m.start(), m.end()),
+                )
+            )
+        for m in _STAGE.finditer(text):
+            if not _MONEY_SUBJECT.search(text[max(0, m.start() - 30) : m.end()]):
+                continue
+            a, _ = _part(text, m.start(), m.end())
+            if not _WHEN.search(text[a : m.start("verb")]) and a > 0 and text[a - 1] == ",":
+                a, _ = _part(text, a - 1, a - 1)  # "验收合格后,区财政局拨付……": the stage is the part before
+            stage = text[a : m.start("verb")].strip(" ,")
+            if not stage:
+                continue
+            out.shares.append(
+                Share(
+                    id=f"x-stage-{len(out.shares) + 1}",
+                    bound="stage",  # the part of the money paid at one stage ("首期拨付40%")
+                    ratio=float(m.group("pct")) / 100,
+                    label=f"{stage}{m.group('verb')}{m.group('rest') or ''}",
+                    cues=r.cues(stage),
+                    source=r.quoted(clause, a, m.end()),
                 )
             )
         for m in _RATE.finditer(text):

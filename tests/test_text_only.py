@@ -350,3 +350,9 @@ def test_a_sentence_cut_at_a_semicolon_is_answered_whole(sanpi):
 def test_the_sentence_holding_the_asked_detail_answers_first(sanpi):
     a = ask(sanpi, "纸质材料要几份")
     assert a.answered and "一式三份" in a.text and "一式三份" in a.citations[0].quote
+
+
+def test_the_part_of_the_money_paid_at_a_stage_is_computed_from_a_stated_whole():
+    batch2 = build(FIXTURES / "fic-dierpi-2024")
+    a = ask(batch2, "满额8000万的话首期能拨下来多少")
+    assert "3200万元" in a.text and "首期拨付40%" in quotes(a)
