@@ -166,9 +166,12 @@ def from_situation(
     now: dt.datetime | None = None,
     kb=None,
     day: dt.date | None = None,
+    role: str | None = None,
 ) -> Answer | None:
     """A verdict when a message asks whether a situation qualifies, or describes one in two facts or more."""
-    asker = guess_asker(folded)
+    # The role the asker states (我们区 / our district / 我们公司) decides whose rules apply; else a guess.
+    knowledge = kb or shipped()
+    asker = role if role in knowledge.facts.conditions else guess_asker(folded)
     stated = read_situation(asker, folded, kb)
     if not stated or (len(stated) < 2 and not has_any(folded, _ASKS_ELIGIBLE)):
         return None

@@ -50,6 +50,10 @@ def lead(query: Query, kb: KnowledgeBase, answer: Answer) -> str:
     first = re.split(r"(?<=[。;])", text, maxsplit=1)[0]
     if verdict := _VERDICT.match(text):
         return _VERDICT_LEAD[verdict.group(1)]
+    if text.startswith("不够"):
+        return "No, not enough. "
+    if text.startswith("够"):
+        return "Yes, enough. "
     if text.startswith(("不可以", "不符合", "不能")):
         return "No. "
     if text.startswith(("可以", "符合")):

@@ -64,13 +64,18 @@ def amounts(folded: str) -> list[int]:
 
 
 def counted_units(folded: str) -> list[str]:
-    """The unit of each count written in the text, in order ("两份" -> "份")."""
-    return [u1 or u2 or u3 for _, u1, _, u2, _, u3 in _COUNT.findall(folded)]
+    """The unit of each count written in the text, in order ("两份" -> "份"; "450 smes" counts 家)."""
+    found = [u1 or u2 or u3 for _, u1, _, u2, _, u3 in _COUNT.findall(folded)]
+    return found or ["家" for _ in _EN_COUNT.findall(folded)]
+
+
+_EN_COUNT = re.compile(r"(\d+)\s+(?:smes|enterprises|companies|firms|businesses)\b")
 
 
 def counts(folded: str) -> list[int]:
-    """Counts of enterprises written in the text ("420家" -> 420)."""
-    return [int(to_number(a or b or c)) for a, _, b, _, c, _ in _COUNT.findall(folded)]
+    """Counts of enterprises written in the text ("420家" -> 420, "450 smes" -> 450)."""
+    found = [int(to_number(a or b or c)) for a, _, b, _, c, _ in _COUNT.findall(folded)]
+    return found or [int(n) for n in _EN_COUNT.findall(folded)]
 
 
 def dates(folded: str, default_year: int) -> list[dt.date]:

@@ -338,7 +338,10 @@ def situation(query: Query, kb: KnowledgeBase) -> Answer | None:
     if deadline.asks_when(query.cues) and query.stated.dates:
         return None  # a named day against a deadline is a date question, not a verdict
     hits = list(query.hits)
-    result = eligibility.from_situation(query.cues, query.asked, [h.clause.id for h in hits], kb=kb, day=query.today)
+    ranked = [h.clause.id for h in hits]
+    # Situation words are read as written: a synonym's expansion (区经信局 -> 北京市经济和信息化局) states no place.
+    said = query.cues if query.english else query.folded
+    result = eligibility.from_situation(said, query.asked, ranked, kb=kb, day=query.today, role=query.stated.role)
     if not result:
         return None
     # The best clause, when no condition cites it, says what the verdict alone would miss.

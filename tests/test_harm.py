@@ -184,3 +184,15 @@ def test_no_figure_is_ever_written_with_an_exponent(digits):
     for question in (f"{'9' * digits}万的80%是多少", f"{'5' * digits}万里面{'1' * (digits - 1)}万用于培训,超没超比例"):
         text = ask(question).text
         assert not re.search(r"\d[eE][+-]?\d", text), text
+
+
+def test_a_role_stated_in_english_and_an_english_count_are_held_against_the_minimum():
+    target = MINIMUM_COUNTS[0]
+    answer = ask(f"We are a district in Beijing and plan to retrofit {target.count - 50} SMEs. Is that enough?")
+    assert answer.text.startswith("No, not enough.") and f"还差50{target.unit}" in answer.text
+
+
+def test_a_synonyms_expansion_states_no_place():
+    # 区经信局 expands to the bureau's full name, which holds the city's name; the asker stated no place.
+    answer = ask("区经信局自己盖章报可以吗")
+    assert "满足地域条件" not in answer.text and "所属辖区,满足" not in answer.text
