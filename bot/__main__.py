@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -60,15 +61,71 @@ def _knowledge(key: str | None):
     return Library().get(key)
 
 
-def jsonl(stdin=None, stdout=None, notice: str | None = None) -> int:
-    """One question a line in, one JSON object a line out, in order, flushed each; stateless."""
-    from handlers import answer_question
+# What a line gets when answering it failed: the same JSON contract, answered false, never a traceback.
+FAILED_INTENT = "error"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LINE_ENDS = {ord(ch): f"\\u{ord(ch):04x}" for ch in "\x85\u2028\u2029"}
+FAILED_TEXT = "抱歉，这个问题暂时无法回答，请换个说法再问，或直接查看通知原文。"
 
-    kb = _knowledge(notice)
+
+class _Guard:
+    """Answers one line at a time; a failure becomes a polite answer and one log line, never a crash."""
+
+    def __init__(self, kb, stderr=None) -> None:
+        self.kb = kb
+        self.stderr = stderr or sys.stderr
+        self.failures = 0
+
+    def answer(self, question: str, number: int = 1):
+        """The Answer to one question, or a polite not-answered one when answering raised."""
+        from handlers import answer_question
+        from handlers.model import Answer
+
+        try:
+            return answer_question(question, kb=self.kb)
+        except Exception as exc:  # noqa: BLE001 - any bug in one line must not cost the lines after it
+            self.failures += 1
+            where = _where(exc)
+            # One line per failed input, without the question (it may be long or private) or a traceback.
+            print(f"line {number}: could not answer: {type(exc).__name__} at {where}", file=self.stderr, flush=True)
+            return Answer(
+                question=question,
+                answered=False,
+                intent=FAILED_INTENT,
+                text=FAILED_TEXT,
+                kind="message",
+                notice=getattr(getattr(self.kb, "notice", None), "key", ""),
+            )
+
+
+def _where(exc: BaseException) -> str:
+    """file:line of the innermost frame of our own code that raised, for the one-line failure log."""
+    tb, place = exc.__traceback__, "?"
+    while tb is not None:
+        path = Path(tb.tb_frame.f_code.co_filename)
+        if any(part in ("bot", "handlers", "knowledge") for part in path.parts[-2:-1]):
+            place = f"{path.parent.name}/{path.name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return place
+
+
+def _json_line(answer) -> str:
+    """One JSON object on one line, whatever splitter reads it; a lone surrogate is written as U+FFFD.
+
+    json.dumps escapes the ASCII controls but keeps U+0085, U+2028 and U+2029, which str.splitlines and
+    JavaScript readers take for line ends; they are written as \\u escapes instead.
+    """
+    text = _SURROGATE.sub("\ufffd", json.dumps(answer.to_json(), ensure_ascii=False))
+    return text.translate(_LINE_ENDS)
+
+
+def jsonl(stdin=None, stdout=None, notice: str | None = None, stderr=None) -> int:
+    """One question a line in, one JSON object a line out, in order, flushed each; stateless."""
+    guard = _Guard(_knowledge(notice), stderr)
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
-    for line in stdin:
+    for number, line in enumerate(stdin, start=1):
         question = line.rstrip("\r\n")
-        stdout.write(json.dumps(answer_question(question, kb=kb).to_json(), ensure_ascii=False) + "\n")
+        stdout.write(_json_line(guard.answer(question, number)) + "\n")
         stdout.flush()
     return 0
 
@@ -86,12 +143,11 @@ def notices() -> int:
 
 
 def ask(question: str, as_json: bool, notice: str | None = None) -> int:
-    from handlers import answer_question
-
+    """Answer one question; a failure inside answering still prints a polite answer."""
     from .console import format_answer
 
-    answer = answer_question(question, kb=_knowledge(notice))
-    print(json.dumps(answer.to_json(), ensure_ascii=False) if as_json else format_answer(answer), flush=True)
+    answer = _Guard(_knowledge(notice)).answer(question)
+    print(_json_line(answer) if as_json else format_answer(answer), flush=True)
     return 0
 
 
@@ -154,7 +210,7 @@ def serve() -> int:
     from .telegram.flood import FloodLimiter, flood_guard
     from .telegram.persistence import SQLitePersistence
     from .store import Store
-    from .telegram.app import help_command, run
+    from .telegram.app import TokenRejected, help_command, run
 
     try:
         config = Config.from_env()
@@ -174,6 +230,9 @@ def serve() -> int:
                 *((handler, 0) for handler in admin.handlers()),  # before the unknown-command reply
             ],
         )
+    except TokenRejected as exc:
+        print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
+        return 2
     finally:
         store.close()  # run() returns after shutdown has saved and flushed the persistence
     return 0

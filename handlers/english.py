@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 from knowledge.base import KnowledgeBase
 
 from .model import Answer
+from .numbers import figure
 from .query import Query
 
 _DATE = re.compile(r"(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?")
@@ -28,7 +30,7 @@ def _dates(text: str) -> list[str]:
 
 
 def _amounts(text: str) -> list[str]:
-    return [f"{float(n) * _UNIT[u]:g} million yuan" for n, u in _AMOUNT.findall(text)]
+    return [f"{figure(Decimal(n) * Decimal(str(_UNIT[u])))} million yuan" for n, u in _AMOUNT.findall(text)]
 
 
 def lead(query: Query, kb: KnowledgeBase, answer: Answer) -> str:

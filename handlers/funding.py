@@ -11,7 +11,7 @@ from knowledge.facts import Expense, Facts, Share
 from knowledge.cues import weight
 
 from .common import found, has_any
-from .numbers import amounts, percent, yuan
+from .numbers import amounts, figure, percent, yuan
 
 _ASKS_CAN = (
     "能",
@@ -161,9 +161,8 @@ def share_check(facts: Facts, folded: str, stated_share: float | None, amounts_:
     bound = "不低于" if share.bound == "min" else "不高于"
     within = planned >= share.ratio - 1e-9 if share.bound == "min" else planned <= share.ratio + 1e-9
     verdict = "可以,在比例之内" if within else "不可以,超出了比例" if share.bound == "max" else "不可以,低于比例"
-    text = (
-        f"{verdict}:通知规定{bound}{percent(share.ratio)}的{facts.money_noun}{share.label},计划占{planned * 100:.4g}%。"
-    )
+    planned_share = figure(planned * 100, 4)
+    text = f"{verdict}:通知规定{bound}{percent(share.ratio)}的{facts.money_noun}{share.label},计划占{planned_share}%。"
     return text, share
 
 

@@ -15,7 +15,7 @@ from knowledge.fold import fold
 from . import coverage
 from .common import citations, found, has_any
 from .model import Answer
-from .numbers import cn_date, yuan
+from .numbers import cn_date, figure, yuan
 from .query import Query
 
 _ASKED_UNIT = re.compile(r"(?:几|多少)\s*(个)?\s*([\u4e00-\u9fff])")
@@ -209,7 +209,7 @@ def cap(query: Query, kb: KnowledgeBase) -> Answer | None:
         return None
     text = f"{facts.cap_text}(上限{yuan(facts.cap_amount)})。"
     if query.english:
-        text = f"At most {facts.cap_amount / 1_000_000:g} million yuan. " + text
+        text = f"At most {figure(facts.cap_amount / 1_000_000)} million yuan. " + text
     return found_answer(
         query,
         kb,
@@ -366,13 +366,13 @@ def minimum_amount(query: Query, kb: KnowledgeBase) -> Answer | None:
     if not scored:
         return None
     target = max(scored, key=lambda s: (s[0], s[1]))[2]
-    rule = f"{target.label}应不低于{target.count:g}万元"
+    rule = f"{target.label}应不低于{figure(target.count)}万元"
     if query.stated.amounts:
         stated = query.stated.amounts[0] / 10_000
         if stated < target.count:
-            text = f"不符合:{rule},{stated:g}万元低于这一要求。"
+            text = f"不符合:{rule},{figure(stated)}万元低于这一要求。"
         else:
-            text = f"这一条件符合:{rule},{stated:g}万元已达到;其他条件仍需对照通知逐条确认。"
+            text = f"这一条件符合:{rule},{figure(stated)}万元已达到;其他条件仍需对照通知逐条确认。"
         kind = "verdict"
     else:
         if not coverage.about(query, kb, target.source.clause_id, share=0.34):
