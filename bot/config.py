@@ -20,11 +20,19 @@ class ConfigError(ValueError):
     """An environment variable holds a value the bot cannot use."""
 
 
+def token_forms(token: str) -> list[str]:
+    """Every spelling of a token that could leak: whole or its secret part (after the bot id), plain or
+    URL-encoded; longest first, so a whole token is replaced before its secret part."""
+    _, _, secret = token.partition(":")
+    forms = {form for part in (token, secret) if part for form in (part, quote(part, safe=""), quote(part))}
+    return sorted(forms, key=len, reverse=True)
+
+
 def redact(text: str, token: str | None) -> str:
-    """Replace every spelling of the token in text (plain or URL-encoded) with a marker."""
+    """Replace every spelling of the token in text (whole or its secret part, plain or URL-encoded) with a marker."""
     if not token or not text:
         return text
-    for form in {token, quote(token, safe=""), quote(token)}:
+    for form in token_forms(token):
         text = text.replace(form, REDACTED)
     return text
 
@@ -128,6 +136,10 @@ class TokenRedactingFilter(logging.Filter):
         # reintroduce the token later.
         record.msg = redact(record.getMessage(), self._token)
         record.args = None
+        if record.exc_info and type(record.exc_info[1]).__name__ == "InvalidToken":
+            # A rejected token is a configuration error that `serve` states in one line; the traceback
+            # python-telegram-bot attaches says nothing more and quotes the token in its message.
+            record.exc_info, record.exc_text = None, None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:

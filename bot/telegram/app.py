@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -66,9 +66,18 @@ from .updates import (
     PerChatUpdateProcessor,
 )
 
-__all__ = ["build_application", "help_command", "post_init", "run"]
+__all__ = ["TokenRejected", "build_application", "help_command", "post_init", "run"]
 
 logger = logging.getLogger(__name__)
+
+TOKEN_REJECTED = "Telegram rejected TELEGRAM_BOT_TOKEN; check the token from BotFather"
+
+
+class TokenRejected(RuntimeError):
+    """The Bot API refused the token (401 or 404 on getMe). Its message never holds the token."""
+
+    def __init__(self) -> None:
+        super().__init__(TOKEN_REJECTED)
 
 
 async def post_init(application: Application) -> None:
@@ -188,6 +197,15 @@ def run(config: Config, **build_options: Any) -> None:
     """
     configure_logging(config)
     app = build_application(config, **build_options)
+    try:
+        _serve(app, config)
+    except InvalidToken:
+        # python-telegram-bot's message quotes the token; raise one that cannot, without the chain.
+        raise TokenRejected() from None
+
+
+def _serve(app: Application, config: Config) -> None:
+    """Run the webhook or long polling until a stop signal."""
     if config.webhook_url:
         path = urlsplit(config.webhook_url).path.lstrip("/")
         logger.info("serving a webhook on 0.0.0.0:%d/%s", config.port, path)
