@@ -224,6 +224,7 @@ def serve() -> int:
             config,
             persistence=SQLitePersistence(store),
             on_answer=store.log_answer,
+            on_delivered=store.mark_delivered,
             on_feedback=store.log_feedback_for,
             extra_handlers=[
                 (TypeHandler(Update, flood_guard(FloodLimiter())), -1),  # before every other handler

@@ -13,6 +13,7 @@ import hmac
 import io
 import logging
 import os
+import re
 import secrets
 import sqlite3
 import threading
@@ -35,6 +36,11 @@ DEFAULT_DB_PATH = Path("data") / "notice-bot.sqlite3"
 
 # China has had no daylight saving time since 1991, so a fixed offset is exact and needs no tzdata.
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+# Telegram keeps an unconfirmed update for 24 hours; remembering handled ids for a week covers any redelivery.
+HANDLED_UPDATES_DAYS = 7
+# Python strings may hold lone UTF-16 surrogates (a Bot API JSON "\\ud800"); SQLite cannot encode them.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 REASON_UNANSWERED = "unanswered"
 REASON_DOWNVOTED = "downvoted"
@@ -79,6 +85,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # the answer text, so that a 👍/👎 arriving later can be stored with the answer it rates
         "ALTER TABLE questions ADD COLUMN answer TEXT",
         "CREATE INDEX questions_chat ON questions (chat_hash, ts)",
+    ),
+    (
+        # Stored before the reply is tried: NULL = not tried yet (or a row from before), 1 = sent, 0 = not sent.
+        "ALTER TABLE questions ADD COLUMN delivered INTEGER",
+        # Telegram update ids already handled, so an update delivered again after a restart is not answered twice
+        "CREATE TABLE handled_updates (update_id INTEGER PRIMARY KEY, ts REAL NOT NULL)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -263,17 +275,42 @@ class Store:
                 (
                     time.time() if ts is None else ts,
                     self.chat_hash(chat_id),
-                    text,
+                    clean_text(text),
                     intent,
                     int(bool(answered)),
                     top_clause,
                     top_section,
                     confidence,
                     latency_ms,
-                    answer,
+                    None if answer is None else clean_text(answer),
                 ),
             )
             return int(cur.lastrowid)
+
+    def mark_delivered(self, row_id: int | None, delivered: bool) -> None:
+        """Record whether the reply to a stored question reached the chat; the row itself stays either way."""
+        if row_id is None:
+            return
+        with self._transaction() as conn:
+            conn.execute("UPDATE questions SET delivered = ? WHERE id = ?", (int(bool(delivered)), row_id))
+
+    def remember_update(self, update_id: int, ts: float | None = None) -> None:
+        """Note that a Telegram update has been handled (its question stored, its reply tried)."""
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO handled_updates (update_id, ts) VALUES (?, ?)",
+                (update_id, time.time() if ts is None else ts),
+            )
+
+    def update_handled(self, update_id: int) -> bool:
+        """Whether this update was handled before, by this process or an earlier one."""
+        return bool(self._query("SELECT 1 FROM handled_updates WHERE update_id = ?", (update_id,)))
+
+    def forget_old_updates(self, days: float = HANDLED_UPDATES_DAYS, now: float | None = None) -> int:
+        """Drop handled update ids older than Telegram could redeliver; returns how many were dropped."""
+        since = (time.time() if now is None else now) - days * 86400
+        with self._transaction() as conn:
+            return conn.execute("DELETE FROM handled_updates WHERE ts < ?", (since,)).rowcount
 
     def log_answer(self, chat_id: int | str, answer, latency_ms: float | None = None, ts: float | None = None) -> int:
         """Record a handlers.model.Answer (duck-typed, so storage does not depend on handlers)."""
@@ -409,6 +446,11 @@ class Store:
     def problem_csv(self, days: float = 30, limit: int = 500, now: datetime | None = None) -> bytes:
         """problem_groups() as CSV bytes for a spreadsheet."""
         return groups_to_csv(self.problem_groups(days=days, limit=limit, now=now))
+
+
+def clean_text(text: str) -> str:
+    """The text with each lone surrogate replaced by U+FFFD, so that it can be stored and sent."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 # -- grouping and export (pure) ---------------------------------------------------------------

@@ -20,6 +20,7 @@ from handlers import browse
 from handlers.model import Answer
 
 from .. import library
+from .delivery import deliver
 from .render import render_answer
 from .markup import base36, button, send_html, short
 from .outline import section_for_citation
@@ -41,7 +42,8 @@ from .texts import (
 logger = logging.getLogger(__name__)
 
 FeedbackHook = Callable[[int, str, int], Awaitable[None] | None]  # (chat id, question, +1 or -1)
-AnswerHook = Callable[[int, Answer, float], Awaitable[None] | None]  # (chat id, answer, latency ms)
+AnswerHook = Callable[[int, Answer, float], Any]  # (chat id, answer, latency ms) -> the stored row's id
+DeliveredHook = Callable[[Any, bool], Awaitable[None] | None]  # (that row id, whether the reply was sent)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Hooks:
 
     on_feedback: FeedbackHook | None = None
     on_answer: AnswerHook | None = None
+    on_delivered: DeliveredHook | None = None
 
 
 NO_HOOKS = Hooks()
@@ -135,16 +138,16 @@ async def send_answer(
     await send_html(target, render_answer(answer), _answer_keyboard(key, entry, feedback=feedback), quote=quote)
 
 
-async def _call_hook(hook: Callable[..., Any] | None, *args: Any) -> None:
-    """Run a storage hook; its failure is logged and never costs the user the reply."""
+async def _call_hook(hook: Callable[..., Any] | None, *args: Any) -> Any:
+    """Run a storage hook and return its result; its failure is logged and never costs the user the reply."""
     if hook is None:
-        return
+        return None
     try:
         result = hook(*args)
-        if inspect.isawaitable(result):
-            await result
+        return await result if inspect.isawaitable(result) else result
     except Exception:  # noqa: BLE001 - a broken hook must not break answering
         logger.exception("a storage hook failed")
+        return None
 
 
 async def answer_and_send(
@@ -156,12 +159,14 @@ async def answer_and_send(
     fresh: bool = False,
     quote: bool = False,
 ) -> None:
-    """Answer a question in the chat's context, reply with it, and report it to the storage hook."""
+    """Answer a question in the chat's context, store it, then reply (retried, or an apology) and note the outcome."""
     started = time.perf_counter()
     answer = _ask(question, context.chat_data, fresh=fresh)
     latency_ms = (time.perf_counter() - started) * 1000
-    await send_answer(target, context.chat_data, answer, quote=quote)
-    await _call_hook(hooks.on_answer, target.chat_id, answer, latency_ms)
+    # Stored first: a reply that fails must not lose the question.
+    row = await _call_hook(hooks.on_answer, target.chat_id, answer, latency_ms)
+    sent = await deliver(lambda: send_answer(target, context.chat_data, answer, quote=quote), target)
+    await _call_hook(hooks.on_delivered, row, sent)
 
 
 # ---------------------------------------------------------------- free text

@@ -35,6 +35,7 @@ from ..config import Config, configure_logging, redact
 from .answers import (
     CB_ANSWER,
     AnswerHook,
+    DeliveredHook,
     FeedbackHook,
     Hooks,
     answer_button,
@@ -128,6 +129,7 @@ def build_application(
     persistence: BasePersistence | None = None,
     on_feedback: FeedbackHook | None = None,
     on_answer: AnswerHook | None = None,
+    on_delivered: DeliveredHook | None = None,
     extra_handlers: Iterable[tuple[BaseHandler, int]] = (),
     request: Any = None,
     get_updates_request: Any = None,
@@ -158,7 +160,7 @@ def build_application(
     if persistence is not None:
         builder = builder.persistence(persistence)
     app = builder.build()
-    hooks = Hooks(on_feedback=on_feedback, on_answer=on_answer)
+    hooks = Hooks(on_feedback=on_feedback, on_answer=on_answer, on_delivered=on_delivered)
 
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
@@ -193,7 +195,7 @@ def build_application(
 def run(config: Config, **build_options: Any) -> None:
     """Serve Telegram: long polling, or a webhook when WEBHOOK_URL is set.
 
-    build_options go to build_application (persistence, on_feedback, on_answer, extra_handlers).
+    build_options go to build_application (persistence, on_feedback, on_answer, on_delivered, extra_handlers).
     """
     configure_logging(config)
     app = build_application(config, **build_options)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from collections.abc import Awaitable
 from typing import Any
 
@@ -68,8 +70,41 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Nothing to release."""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrubbed(value: Any) -> Any:
+    """value (parsed JSON) with each lone surrogate in its strings replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {key: _scrubbed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(item) for item in value]
+    return value
+
+
+def scrub(update: object) -> object:
+    """The update, rebuilt with U+FFFD for every lone surrogate when it holds one, else itself.
+
+    The Bot API's JSON may carry half of a UTF-16 pair ("\\ud83d"). Python keeps it, and then every
+    UTF-16 offset (entities), HTTP body and SQLite row built from the text fails. U+FFFD is one UTF-16
+    unit too, so entity offsets stay right.
+    """
+    if not isinstance(update, Update):
+        return update
+    data = update.to_dict()
+    if not _SURROGATE.search(json.dumps(data, ensure_ascii=False)):
+        return update
+    try:
+        bot = update.get_bot()
+    except RuntimeError:  # an update built without a bot (tests)
+        bot = None
+    return Update.de_json(_scrubbed(data), bot)
+
+
 class CountingQueue(asyncio.Queue):
-    """The Application's update queue, counting every update handed to it."""
+    """The Application's update queue, counting every update handed to it, each scrubbed of lone surrogates."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -77,7 +112,7 @@ class CountingQueue(asyncio.Queue):
 
     def put_nowait(self, item: object) -> None:
         self.received += 1
-        super().put_nowait(item)
+        super().put_nowait(scrub(item))
 
 
 class PacedGetUpdatesRequest(HTTPXRequest):

@@ -1,0 +1,127 @@
+"""Faults in the Telegram front end: a failed send keeps the question, bad text is stored, updates are not lost."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from telegram import Update
+from telegram.error import NetworkError
+
+from bot.config import Config
+from bot.store import Store
+from bot.telegram.app import build_application
+from bot.telegram.texts import SEND_FAILED_TEXT
+from bot.telegram.updates import CountingQueue, scrub
+
+from support import FakeBotAPI
+from test_telegram_app import BOT_ID, BOT_USERNAME, TOKEN, USER, Harness
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class FlakyAPI(FakeBotAPI):
+    """A Bot API whose sendMessage fails for questions holding a marker: refused (400) or dropped (no reply)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(bot_id=BOT_ID, username=BOT_USERNAME, first_name="Notice", **kwargs)
+        self.dropped = 0
+
+    async def do_request(self, url, method, request_data=None, **timeouts):
+        name = url.rsplit("/", 1)[-1]
+        text = str((request_data.parameters if request_data else {}).get("text", ""))
+        if name == "sendMessage" and "截止" in text and "<blockquote" in text:
+            if self.mode == "refuse":
+                self.calls.append((name, dict(request_data.parameters)))
+                return 400, json.dumps({"ok": False, "error_code": 400, "description": "Bad Request: x"}).encode()
+            self.dropped += 1
+            if self.dropped <= self.drops:
+                self.calls.append((name, dict(request_data.parameters)))
+                raise NetworkError("connection reset by peer")
+        return await super().do_request(url, method, request_data, **timeouts)
+
+
+async def _bot(api: FakeBotAPI, store: Store):
+    app = build_application(
+        Config(token=TOKEN),
+        request=api,
+        get_updates_request=api,
+        on_answer=store.log_answer,
+        on_delivered=store.mark_delivered,
+    )
+    await app.initialize()
+    return app
+
+
+@pytest.mark.parametrize(("mode", "drops", "delivered"), [("refuse", 0, 0), ("drop", 1, 1), ("drop", 9, 0)])
+async def test_the_question_is_stored_whether_or_not_its_reply_could_be_sent(monkeypatch, mode, drops, delivered):
+    monkeypatch.setattr("bot.telegram.delivery.BACKOFF_SECONDS", 0.001)
+    store = Store(":memory:")
+    api = FlakyAPI()
+    api.mode, api.drops = mode, drops
+    app = await _bot(api, store)
+    try:
+        bot = Harness(app, api)
+        await bot.say("申报截止时间是什么时候?")
+        await bot.say("奖补资金最多多少?")
+    finally:
+        await app.shutdown()
+    rows = store._query("SELECT text, answered, delivered FROM questions ORDER BY id")
+    assert rows == [("申报截止时间是什么时候?", 1, delivered), ("奖补资金最多多少?", 1, 1)]
+    sent = [params["text"] for params in api.named("sendMessage")]
+    if delivered:  # one dropped connection: sent again after a pause, and it arrived
+        assert sum("2023年7月10日" in text for text in sent) == 2 and SEND_FAILED_TEXT not in sent
+    else:  # refused, or dropped on every try: the user is told, and the row says it was not sent
+        assert SEND_FAILED_TEXT in sent
+        assert len([t for t in sent if "2023年7月10日" in t]) == (1 if mode == "refuse" else 3)
+
+
+async def test_a_lone_surrogate_is_replaced_answered_and_stored():
+    store = Store(":memory:")
+    api = FlakyAPI()
+    api.mode, api.drops = "none", 0
+    app = await _bot(api, store)
+    queue = CountingQueue()
+    payload = {
+        "update_id": 7,
+        "message": {
+            "message_id": 1,
+            "date": 1700000000,
+            "chat": {"id": USER["id"], "type": "private"},
+            "from": USER,
+            "text": "申报截止时间是什么时候\ud83d?",
+        },
+    }
+    try:
+        queue.put_nowait(Update.de_json(payload, app.bot))
+        update = queue.get_nowait()
+        assert update.message.text == "申报截止时间是什么时候\ufffd?"
+        await app.process_update(update)
+    finally:
+        await app.shutdown()
+    assert store._query("SELECT text, answered, delivered FROM questions") == [("申报截止时间是什么时候\ufffd?", 1, 1)]
+    assert "2023年7月10日" in api.named("sendMessage")[-1]["text"]
+
+
+def test_scrub_keeps_an_update_without_surrogates_as_it_is_and_entity_offsets_right():
+    clean = Update.de_json(
+        {"update_id": 1, "message": {"message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"}, "text": "好"}},
+        None,
+    )
+    assert scrub(clean) is clean
+    text = "\udc00 @" + BOT_USERNAME + " 截止?"
+    entity = {"type": "mention", "offset": 2, "length": len(BOT_USERNAME) + 1}
+    raw = {"message_id": 1, "date": 1, "chat": {"id": -5, "type": "group"}, "text": text, "entities": [entity]}
+    fixed = scrub(Update.de_json({"update_id": 2, "message": raw}, None))
+    assert list(fixed.message.parse_entities().values()) == ["@" + BOT_USERNAME]
+
+
+def test_the_store_replaces_lone_surrogates_instead_of_failing():
+    store = Store(":memory:")
+    store.log_question(1, "问\ud800题", intent=None, answered=False, answer="答\udfff")
+    assert store._query("SELECT text, answer FROM questions") == [("问\ufffd题", "答\ufffd")]
