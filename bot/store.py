@@ -32,6 +32,7 @@ _LOGGER = logging.getLogger(__name__)
 
 DB_ENV = "NOTICE_BOT_DB"
 SALT_ENV = "NOTICE_BOT_SALT"
+SALT_FILE = "chat-id.key"  # beside the database, never inside it; not matched by a notice-bot.sqlite3* glob
 DEFAULT_DB_PATH = Path("data") / "notice-bot.sqlite3"
 
 # China has had no daylight saving time since 1991, so a fixed offset is exact and needs no tzdata.
@@ -139,6 +140,11 @@ class QuestionGroup:
     variants: list[str] = field(default_factory=list)  # distinct wordings, most recent first
 
 
+def salt_file_path(db_path: str | os.PathLike) -> Path:
+    """Where the hashing key is kept when NOTICE_BOT_SALT is not set: a file beside the database."""
+    return Path(db_path).with_name(SALT_FILE)
+
+
 def default_db_path() -> Path:
     """NOTICE_BOT_DB if set, else ./data/notice-bot.sqlite3."""
     return Path(os.environ.get(DB_ENV) or DEFAULT_DB_PATH)
@@ -173,7 +179,12 @@ class Store:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=10000")
         self.migrate()
-        self._salt = (salt or os.environ.get(SALT_ENV) or self._stored_salt()).encode("utf-8")
+        self._salt = (salt or os.environ.get(SALT_ENV) or self._secret_from_file()).encode("utf-8")
+        # A database written before the key moved out of it hashed ids under a salt kept in its meta table.
+        # Its rows are re-keyed once, and new ids are hashed the same way, so old and new rows still match.
+        self._legacy = self._meta("salt")
+        self._rekey_legacy_rows()
+        self._check_key()
 
     # -- connection plumbing ------------------------------------------------------------------
 
@@ -220,15 +231,62 @@ class Store:
                     conn.execute(f"PRAGMA user_version = {version}")
                 _LOGGER.info("database %s migrated to schema version %d", self.path, version)
 
-    def _stored_salt(self) -> str:
-        """The salt kept in the meta table, created on first use."""
+    def _meta(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def _secret_from_file(self) -> str:
+        """The hashing key kept beside the database (never inside it), created with mode 0600 on first start.
+
+        An in-memory store gets a fresh random key: nothing outlives it.
+        """
+        if self.path == ":memory:":
+            return secrets.token_hex(32)
+        path = salt_file_path(self.path)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            if path.stat().st_mode & 0o077:
+                _LOGGER.warning("%s is readable by other users; it should have mode 0600", path)
+            secret = path.read_text(encoding="utf-8").strip()
+            if not secret:
+                raise StoreError(f"{path} is empty; restore it from a backup or set {SALT_ENV}") from None
+            return secret
+        secret = secrets.token_hex(32)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(secret + "\n")
+        _LOGGER.info("created the chat-id hashing key %s (mode 0600); back it up with the database", path)
+        return secret
+
+    def _keyed(self, value: str) -> str:
+        return hmac.new(self._salt, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+    def _rekey_legacy_rows(self) -> None:
+        """Hash once more, under the key, every pseudonym made with the salt the database held (migration)."""
+        if self._legacy is None or self._meta("rekeyed") == "1":
+            return
         with self._transaction() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
-            if row:
-                return row[0]
-            salt = secrets.token_hex(16)
-            conn.execute("INSERT INTO meta (key, value) VALUES ('salt', ?)", (salt,))
-            return salt
+            conn.create_function("rekey", 1, self._keyed, deterministic=True)
+            conn.execute("UPDATE questions SET chat_hash = rekey(chat_hash)")
+            conn.execute("UPDATE feedback SET chat_hash = rekey(chat_hash)")
+            conn.execute("INSERT INTO meta (key, value) VALUES ('rekeyed', '1')")
+        _LOGGER.info("re-keyed the chat pseudonyms of %s with the key kept outside it", self.path)
+
+    def _check_key(self) -> None:
+        """Warn when the key differs from the one the rows were written with (their pseudonyms then differ)."""
+        check = self._keyed("notice-bot key check")
+        stored = self._meta("key_check")
+        if stored is None:
+            with self._transaction() as conn:
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('key_check', ?)", (check,))
+        elif stored != check:
+            _LOGGER.warning(
+                "the chat-id hashing key is not the one %s was written with; new questions will not match old "
+                "chats (restore %s or %s)",
+                self.path,
+                SALT_ENV,
+                salt_file_path(self.path).name,
+            )
 
     def close(self) -> None:
         """Checkpoint the WAL into the main file and close; safe to call twice."""
@@ -250,8 +308,14 @@ class Store:
     # -- writing ------------------------------------------------------------------------------
 
     def chat_hash(self, chat_id: int | str) -> str:
-        """A stable pseudonym for a chat: HMAC-SHA256 of its id under the salt."""
-        return hmac.new(self._salt, str(chat_id).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+        """A stable pseudonym for a chat: HMAC-SHA256 of its id under the key kept outside the database.
+
+        Without the key, a copy of the database cannot be searched for a chat id by trying every id.
+        """
+        if self._legacy is not None:  # a migrated database: the old pseudonym, keyed
+            legacy = hmac.new(self._legacy.encode("utf-8"), str(chat_id).encode("utf-8"), hashlib.sha256)
+            return self._keyed(legacy.hexdigest()[:32])
+        return self._keyed(str(chat_id))
 
     def log_question(
         self,
