@@ -222,7 +222,7 @@ def serve() -> int:
     try:
         run(
             config,
-            persistence=SQLitePersistence(store),
+            persistence=SQLitePersistence(store, idle_days=config.state_days),
             on_answer=store.log_answer,
             on_delivered=store.mark_delivered,
             on_feedback=store.log_feedback_for,

@@ -13,6 +13,7 @@ DEFAULT_BASE_URL = "https://api.telegram.org"
 DEFAULT_PORT = 8443
 DEFAULT_DB = "./data/notice-bot.sqlite3"
 DEFAULT_LOG_LEVEL = "INFO"
+DEFAULT_STATE_DAYS = 30.0
 REDACTED = "[REDACTED]"
 
 
@@ -48,6 +49,7 @@ class Config:
     admin_ids: frozenset[int] = frozenset()
     db_path: Path = Path(DEFAULT_DB)
     log_level: str = DEFAULT_LOG_LEVEL
+    state_days: float = DEFAULT_STATE_DAYS  # a chat's or user's state is evicted after this long idle
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -64,6 +66,7 @@ class Config:
             admin_ids=_admin_ids(env.get("ADMIN_IDS", "")),
             db_path=Path(env.get("NOTICE_BOT_DB", "").strip() or DEFAULT_DB),
             log_level=_log_level(env.get("LOG_LEVEL", "")),
+            state_days=_days(env.get("NOTICE_BOT_STATE_DAYS", "")),
         )
 
     @property
@@ -102,6 +105,19 @@ def _port(raw: str) -> int:
     if not 0 < port < 65536:
         raise ConfigError(f"PORT must be between 1 and 65535, got {port}")
     return port
+
+
+def _days(raw: str) -> float:
+    raw = raw.strip()
+    if not raw:
+        return DEFAULT_STATE_DAYS
+    try:
+        days = float(raw)
+    except ValueError:
+        raise ConfigError(f"NOTICE_BOT_STATE_DAYS must be a number of days, got {raw!r}") from None
+    if not 0 < days < 36600:
+        raise ConfigError(f"NOTICE_BOT_STATE_DAYS must be more than 0 days, got {raw!r}")
+    return days
 
 
 def _admin_ids(raw: str) -> frozenset[int]:

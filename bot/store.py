@@ -93,6 +93,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Telegram update ids already handled, so an update delivered again after a restart is not answered twice
         "CREATE TABLE handled_updates (update_id INTEGER PRIMARY KEY, ts REAL NOT NULL)",
     ),
+    (
+        # when each piece of conversation state was last written, so that idle chats' state can be evicted
+        "ALTER TABLE kv ADD COLUMN ts REAL",
+        "UPDATE kv SET ts = CAST(strftime('%s', 'now') AS REAL)",
+        "CREATE INDEX kv_ts ON kv (kind, ts)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -434,17 +440,26 @@ class Store:
         rows = self._query("SELECT value FROM kv WHERE kind = ? AND key = ?", (kind, key))
         return bytes(rows[0][0]) if rows else None
 
-    def kv_put(self, kind: str, key: str, value: bytes) -> None:
+    def kv_put(self, kind: str, key: str, value: bytes, ts: float | None = None) -> None:
+        """Write one blob, noting when (the time an idle chat's state is measured from)."""
         with self._transaction() as conn:
             conn.execute(
-                "INSERT INTO kv (kind, key, value) VALUES (?, ?, ?)"
-                " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value",
-                (kind, key, value),
+                "INSERT INTO kv (kind, key, value, ts) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, ts = excluded.ts",
+                (kind, key, value, time.time() if ts is None else ts),
             )
 
     def kv_delete(self, kind: str, key: str) -> None:
         with self._transaction() as conn:
             conn.execute("DELETE FROM kv WHERE kind = ? AND key = ?", (kind, key))
+
+    def kv_delete_many(self, kind: str, keys: Iterable[str]) -> None:
+        with self._transaction() as conn:
+            conn.executemany("DELETE FROM kv WHERE kind = ? AND key = ?", [(kind, key) for key in keys])
+
+    def kv_idle(self, kind: str, before: float) -> list[str]:
+        """Keys of one kind last written before a time."""
+        return [key for (key,) in self._query("SELECT key FROM kv WHERE kind = ? AND ts < ?", (kind, before))]
 
     # -- reading for the admin tools ----------------------------------------------------------
 

@@ -125,3 +125,48 @@ def test_the_store_replaces_lone_surrogates_instead_of_failing():
     store = Store(":memory:")
     store.log_question(1, "问\ud800题", intent=None, answered=False, answer="答\udfff")
     assert store._query("SELECT text, answer FROM questions") == [("问\ufffd题", "答\ufffd")]
+
+
+async def test_a_database_with_crafted_garbage_and_wrong_shape_state_starts_and_answers_every_chat(tmp_path):
+    import pickle
+
+    from bot.telegram.persistence import SQLitePersistence
+    from bot.telegram.texts import SORRY_TEXT
+
+    class Boom:
+        def __reduce__(self):
+            import os
+
+            return (os.system, (f"touch {tmp_path / 'ran'}",))
+
+    store = Store(tmp_path / "bot.sqlite3")
+    chats = {
+        2001: pickle.dumps(Boom()),
+        2002: b"\x00garbage",
+        2003: json.dumps({"ctx": "not a dict", "answers": [1, 2], "answer_serial": "x"}).encode(),
+        2004: json.dumps({"ctx": {"question": 42}, "answers": {"k": {"q": None, "related": "x"}}}).encode(),
+    }
+    for chat, blob in chats.items():
+        store.kv_put("chat_data", str(chat), blob)
+        store.kv_put("user_data", str(chat), blob)
+    store.kv_put("chat_data", "-x", b"{}")
+    store.kv_put("bot_data", "", b"[]")
+    api = FlakyAPI()
+    api.mode, api.drops = "none", 0
+    app = build_application(
+        Config(token=TOKEN), request=api, get_updates_request=api, persistence=SQLitePersistence(store)
+    )
+    await app.initialize()
+    try:
+        bot = Harness(app, api)
+        for chat in chats:
+            user = {**USER, "id": chat}
+            await bot.say("申报截止时间是什么时候?", chat={"id": chat, "type": "private"}, user=user)
+            await bot.say("那资金呢?", chat={"id": chat, "type": "private"}, user=user)
+    finally:
+        await app.shutdown()
+    texts = [params["text"] for params in api.named("sendMessage")]
+    assert len(texts) == 8 and SORRY_TEXT not in texts
+    assert sum("2023年7月10日" in text for text in texts) == 4
+    assert not (tmp_path / "ran").exists()
+    store.close()

@@ -82,11 +82,21 @@ class TokenRejected(RuntimeError):
 
 
 async def post_init(application: Application) -> None:
-    """Register the command menu; a server that refuses it must not stop the bot."""
+    """Register the command menu (a server that refuses it must not stop the bot); start evicting idle state."""
+    start_eviction = getattr(application.persistence, "start_eviction", None)
+    if start_eviction is not None:
+        start_eviction(application)
     try:
         await application.bot.set_my_commands([BotCommand(name, desc) for name, desc in COMMANDS])
     except TelegramError as exc:
         logger.warning("set_my_commands refused, continuing without a command menu: %s", exc)
+
+
+async def post_stop(application: Application) -> None:
+    """Stop the idle-state sweeps before the final save."""
+    stop_eviction = getattr(application.persistence, "stop_eviction", None)
+    if stop_eviction is not None:
+        await stop_eviction()
 
 
 def _error_handler(token: str) -> Callable[[object, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
@@ -151,6 +161,7 @@ def build_application(
         .concurrent_updates(processor)
         .update_queue(queue)
         .post_init(post_init)
+        .post_stop(post_stop)
     )
     if request is not None:
         builder = builder.request(request)
