@@ -170,3 +170,35 @@ async def test_a_database_with_crafted_garbage_and_wrong_shape_state_starts_and_
     assert sum("2023年7月10日" in text for text in texts) == 4
     assert not (tmp_path / "ran").exists()
     store.close()
+
+
+async def test_every_button_press_is_answered_and_those_over_the_limit_with_a_short_alert():
+    from telegram.ext import TypeHandler
+
+    from bot.telegram.flood import PRESS_NOTICE, FloodLimiter, flood_guard
+
+    api = FlakyAPI()
+    api.mode, api.drops = "none", 0
+    guard = flood_guard(FloodLimiter(limit=20), presses=FloodLimiter(limit=5))
+    app = build_application(
+        Config(token=TOKEN), request=api, get_updates_request=api, extra_handlers=[(TypeHandler(Update, guard), -1)]
+    )
+    await app.initialize()
+    try:
+        bot = Harness(app, api)
+        await bot.say("申报截止时间是什么时候?")
+        answer = bot.last_sent()
+        up = next(
+            b["callback_data"]
+            for row in answer["reply_markup"]["inline_keyboard"]
+            for b in row
+            if b["callback_data"].endswith(":+")
+        )
+        for _ in range(12):
+            await bot.press(answer, up)
+    finally:
+        await app.shutdown()
+    answered = api.named("answerCallbackQuery")
+    assert len(answered) == 12
+    over = [a for a in answered if a.get("text") == PRESS_NOTICE]
+    assert len(over) == 7 and all(a.get("show_alert") for a in over)
