@@ -185,7 +185,7 @@ def check_knowledge(folder: Path | None) -> int:
     failed = 0
     for one in folders:
         try:
-            kb = build(one)
+            kb = build(one, validate=True)
         except KnowledgeError as exc:
             print(f"knowledge 校验失败 / knowledge is invalid:\n{exc}", file=sys.stderr)
             failed += 1

@@ -29,16 +29,16 @@ class Knowledge:
                     self._current = self._build()
         return self._current
 
-    def _build(self) -> KnowledgeBase:
+    def _build(self, validate: bool = False) -> KnowledgeBase:
         """The folder given, or the default notice of knowledge/notices/ (NOTICE_BOT_NOTICE, else the newest)."""
         if self._folder:
-            return build(self._folder)
+            return build(self._folder, validate=validate)
         library = Library()
-        return build(library.notices[library.default_key()].folder)
+        return build(library.notices[library.default_key()].folder, validate=validate)
 
     def reload(self) -> KnowledgeBase:
-        """Rebuild from disk; on failure the old one stays in use and KnowledgeError says why."""
-        fresh = self._build()
+        """Rebuild from disk, checked against the schema; on failure the old one stays and KnowledgeError says why."""
+        fresh = self._build(validate=True)
         with self._lock:
             self._current = fresh
         return fresh
