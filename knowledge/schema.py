@@ -170,7 +170,9 @@ META = {
         "title": {"type": "string"},
         "attachments": {
             "type": "array",
-            "items": _entry(["label", "description", "clause_quote"], label=_TEXT, description=_TEXT, clause_quote=_TEXT),
+            "items": _entry(
+                ["label", "description", "clause_quote"], label=_TEXT, description=_TEXT, clause_quote=_TEXT
+            ),
         },
     },
 }
