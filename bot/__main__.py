@@ -218,6 +218,7 @@ def serve() -> int:
         print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
         return 2
     store = Store(config.db_path)
+    store.forget_old_updates()  # Telegram redelivers for 24 hours; older handled ids are of no use
     admin = AdminTools(store, config.admin_ids, fallback=help_command)
     try:
         run(
@@ -225,6 +226,7 @@ def serve() -> int:
             persistence=SQLitePersistence(store, idle_days=config.state_days),
             on_answer=store.log_answer,
             on_delivered=store.mark_delivered,
+            update_log=store,
             on_feedback=store.log_feedback_for,
             extra_handlers=[
                 (TypeHandler(Update, flood_guard(FloodLimiter())), -1),  # before every other handler

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from telegram import Update
@@ -202,3 +203,70 @@ async def test_every_button_press_is_answered_and_those_over_the_limit_with_a_sh
     assert len(answered) == 12
     over = [a for a in answered if a.get("text") == PRESS_NOTICE]
     assert len(over) == 7 and all(a.get("show_alert") for a in over)
+
+
+def test_the_ledger_confirms_only_finished_updates_and_drops_ones_fetched_again():
+    from bot.telegram.updates import Ledger
+
+    ledger = Ledger()
+    assert [ledger.admit(i) for i in (1, 2, 3, 4, 5)] == [True] * 5
+    for done in (1, 2, 4):
+        ledger.finish(done)
+    assert ledger.offset(6) == 3  # update 3 is still running: Telegram must keep it (and 5)
+    assert [ledger.admit(i) for i in (3, 4, 5, 6)] == [False, False, False, True]
+    assert ledger.refetched == 3
+    for done in (3, 5, 6):
+        ledger.finish(done)
+    assert ledger.offset(7) == 7
+
+
+async def test_an_update_handled_before_a_restart_is_not_answered_again(tmp_path):
+    from bot.telegram.updates import Ledger, PerChatUpdateProcessor
+
+    store = Store(tmp_path / "bot.sqlite3")
+    ran: list[int] = []
+
+    async def handle(update_id: int) -> None:
+        ran.append(update_id)
+
+    def update(update_id: int) -> Update:
+        chat = {"id": 5, "type": "private"}
+        message = {"message_id": update_id, "date": 1, "chat": chat, "text": "问"}
+        return Update.de_json({"update_id": update_id, "message": message}, None)
+
+    first = PerChatUpdateProcessor(4, Ledger(store))
+    for update_id in (10, 11):
+        await first.process_update(update(update_id), handle(update_id))
+    # the process dies here; Telegram delivers 10, 11 (not confirmed) and 12 to the next one
+    second = PerChatUpdateProcessor(4, Ledger(store))
+    for update_id in (10, 11, 12):
+        await second.process_update(update(update_id), handle(update_id))
+    assert ran == [10, 11, 12] and second.ledger.skipped == 2
+    assert store.update_handled(12)
+    store.close()
+
+
+async def test_start_after_reload_shows_the_new_title(tmp_path, monkeypatch):
+    import shutil
+
+    from bot import library
+    from knowledge.loader import DEFAULT_NOTICE, NOTICES_DIR
+
+    folder = Path(shutil.copytree(NOTICES_DIR / DEFAULT_NOTICE, tmp_path / DEFAULT_NOTICE))
+    monkeypatch.setattr(library, "KNOWLEDGE", library.Knowledge(folder))
+    api = FlakyAPI()
+    api.mode, api.drops = "none", 0
+    app = build_application(Config(token=TOKEN), request=api, get_updates_request=api)
+    await app.initialize()
+    try:
+        bot = Harness(app, api)
+        await bot.say("/start")
+        meta = folder / "meta.yaml"
+        old = library.current().notice.meta["title"]
+        meta.write_text(meta.read_text(encoding="utf-8").replace(f'title: "{old}"', 'title: "改过名字的通知"'), "utf-8")
+        library.reload()
+        await bot.say("/start")
+    finally:
+        await app.shutdown()
+    first, second = [params["text"] for params in api.named("sendMessage")]
+    assert old in first and "改过名字的通知" in second and old not in second

@@ -8,7 +8,6 @@ updates orders and paces the updates.
 from __future__ import annotations
 
 import logging
-import secrets
 import traceback
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
@@ -63,8 +62,10 @@ from .updates import (
     FETCH_AHEAD,
     MAX_CONCURRENT_UPDATES,
     CountingQueue,
+    Ledger,
     PacedGetUpdatesRequest,
     PerChatUpdateProcessor,
+    UpdateLog,
 )
 
 __all__ = ["TokenRejected", "build_application", "help_command", "post_init", "run"]
@@ -141,17 +142,22 @@ def build_application(
     on_answer: AnswerHook | None = None,
     on_delivered: DeliveredHook | None = None,
     extra_handlers: Iterable[tuple[BaseHandler, int]] = (),
+    update_log: UpdateLog | None = None,
     request: Any = None,
     get_updates_request: Any = None,
 ) -> Application:
     """Wire every handler into one Application.
 
     extra_handlers (handler, group) are added before the bot's own, so e.g. admin commands win over
-    the unknown-command reply and a flood guard in group -1 runs first; request objects may be
-    injected for tests.
+    the unknown-command reply and a flood guard in group -1 runs first; update_log remembers handled update
+    ids so that one delivered again after a restart is not answered twice; request objects may be injected
+    for tests.
     """
-    processor = PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES)
-    queue = CountingQueue()
+    # One ledger of unfinished updates for the queue, the processor and the polling request (at-least-once);
+    # update_log (the store) remembers handled update ids across restarts.
+    ledger = Ledger(update_log)
+    processor = PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES, ledger)
+    queue = CountingQueue(ledger)
     builder = (
         ApplicationBuilder()
         .token(config.token)
@@ -228,7 +234,9 @@ def _serve(app: Application, config: Config) -> None:
             url_path=path,
             webhook_url=config.webhook_url,
             # Telegram echoes this in a header, so the bot can refuse requests that are not Telegram's.
-            secret_token=secrets.token_urlsafe(32),
+            # Stable across restarts (WEBHOOK_SECRET, or derived from the token), so Telegram's retries of
+            # updates sent while the bot was down are accepted by the next process.
+            secret_token=config.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
         )
     else:

@@ -7,8 +7,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from knowledge.loader import load_bundle
-
+from .. import library
 from .render import esc
 from .answers import NO_HOOKS, Hooks, answer_and_send
 from .browse import reply_faq, reply_toc
@@ -37,7 +36,8 @@ GO_DEADLINE, GO_FUNDING, GO_SECTIONS, GO_FAQ = "go:deadline", "go:funding", "go:
 
 
 def _notice_title() -> str:
-    title = load_bundle().notice.meta.get("title")
+    """The title of the notice in use, read each time so that /reload changes it at once."""
+    title = library.current().notice.meta.get("title")
     return str(title) if title else GENERIC_TITLE
 
 
