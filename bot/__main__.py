@@ -211,6 +211,7 @@ def serve() -> int:
     from .telegram.persistence import SQLitePersistence
     from .store import Store
     from .telegram.app import TokenRejected, help_command, run
+    from .telegram.updates import current_update_id
 
     try:
         config = Config.from_env()
@@ -224,7 +225,8 @@ def serve() -> int:
         run(
             config,
             persistence=SQLitePersistence(store, idle_days=config.state_days),
-            on_answer=store.log_answer,
+            # with the update's id, so that an update delivered again after a crash keeps one row
+            on_answer=lambda chat, answer, ms: store.log_answer(chat, answer, ms, update_id=current_update_id.get()),
             on_delivered=store.mark_delivered,
             update_log=store,
             on_feedback=store.log_feedback_for,

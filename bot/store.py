@@ -99,6 +99,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "UPDATE kv SET ts = CAST(strftime('%s', 'now') AS REAL)",
         "CREATE INDEX kv_ts ON kv (kind, ts)",
     ),
+    (
+        # the Telegram update a question came in, so that an update delivered again after a crash updates its
+        # row instead of storing the question twice
+        "ALTER TABLE questions ADD COLUMN update_id INTEGER",
+        "CREATE INDEX questions_update ON questions (update_id) WHERE update_id IS NOT NULL",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -176,6 +182,7 @@ class Store:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self.redelivered = 0  # questions of an update delivered again, whose row was updated, not added
         # isolation_level=None: we issue BEGIN/COMMIT ourselves so migrations are atomic
         self._conn: sqlite3.Connection | None = sqlite3.connect(
             self.path, check_same_thread=False, isolation_level=None, timeout=10.0
@@ -336,24 +343,43 @@ class Store:
         latency_ms: float | None = None,
         answer: str | None = None,
         ts: float | None = None,
+        update_id: int | None = None,
     ) -> int:
-        """Record one question and how it was answered; returns the row id."""
+        """Record one question and how it was answered; returns the row id.
+
+        With the update it came in: a row stored for that update (and chat, within the days Telegram may
+        deliver it again) is updated instead, so a redelivered update leaves one row, not two.
+        """
+        now = time.time() if ts is None else ts
+        chat = self.chat_hash(chat_id)
+        values = (
+            clean_text(text),
+            intent,
+            int(bool(answered)),
+            top_clause,
+            top_section,
+            confidence,
+            latency_ms,
+            None if answer is None else clean_text(answer),
+        )
         with self._transaction() as conn:
+            if update_id is not None:
+                row = conn.execute(
+                    "SELECT id FROM questions WHERE update_id = ? AND chat_hash = ? AND ts >= ?",
+                    (update_id, chat, now - HANDLED_UPDATES_DAYS * 86400),
+                ).fetchone()
+                if row is not None:
+                    conn.execute(
+                        "UPDATE questions SET text = ?, intent = ?, answered = ?, top_clause = ?, top_section = ?,"
+                        " confidence = ?, latency_ms = ?, answer = ?, delivered = NULL WHERE id = ?",
+                        (*values, row[0]),
+                    )
+                    self.redelivered += 1
+                    return int(row[0])
             cur = conn.execute(
                 "INSERT INTO questions (ts, chat_hash, text, intent, answered, top_clause, top_section,"
-                " confidence, latency_ms, answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    time.time() if ts is None else ts,
-                    self.chat_hash(chat_id),
-                    clean_text(text),
-                    intent,
-                    int(bool(answered)),
-                    top_clause,
-                    top_section,
-                    confidence,
-                    latency_ms,
-                    None if answer is None else clean_text(answer),
-                ),
+                " confidence, latency_ms, answer, update_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (now, chat, *values, update_id),
             )
             return int(cur.lastrowid)
 
@@ -382,7 +408,14 @@ class Store:
         with self._transaction() as conn:
             return conn.execute("DELETE FROM handled_updates WHERE ts < ?", (since,)).rowcount
 
-    def log_answer(self, chat_id: int | str, answer, latency_ms: float | None = None, ts: float | None = None) -> int:
+    def log_answer(
+        self,
+        chat_id: int | str,
+        answer,
+        latency_ms: float | None = None,
+        ts: float | None = None,
+        update_id: int | None = None,
+    ) -> int:
         """Record a handlers.model.Answer (duck-typed, so storage does not depend on handlers)."""
         top = answer.citations[0] if answer.citations else None
         return self.log_question(
@@ -396,6 +429,7 @@ class Store:
             latency_ms=latency_ms,
             answer=answer.text,
             ts=ts,
+            update_id=update_id,
         )
 
     def log_feedback(

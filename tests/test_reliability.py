@@ -221,12 +221,13 @@ def test_the_ledger_confirms_only_finished_updates_and_drops_ones_fetched_again(
 
 
 async def test_an_update_handled_before_a_restart_is_not_answered_again(tmp_path):
-    from bot.telegram.updates import Ledger, PerChatUpdateProcessor
+    from bot.telegram.updates import Ledger, PerChatUpdateProcessor, current_update_id
 
     store = Store(tmp_path / "bot.sqlite3")
     ran: list[int] = []
 
     async def handle(update_id: int) -> None:
+        assert current_update_id.get() == update_id  # what the storage hook stores the question under
         ran.append(update_id)
 
     def update(update_id: int) -> Update:
@@ -270,3 +271,15 @@ async def test_start_after_reload_shows_the_new_title(tmp_path, monkeypatch):
         await app.shutdown()
     first, second = [params["text"] for params in api.named("sendMessage")]
     assert old in first and "改过名字的通知" in second and old not in second
+
+
+def test_a_question_of_an_update_delivered_again_keeps_one_row():
+    store = Store(":memory:")
+    first = store.log_question(5, "截止?", intent="deadline", answered=True, update_id=901)
+    store.mark_delivered(first, False)
+    again = store.log_question(5, "截止?", intent="deadline", answered=True, answer="7月10日", update_id=901)
+    other_chat = store.log_question(6, "截止?", intent="deadline", answered=True, update_id=901)
+    plain = store.log_question(5, "截止?", intent="deadline", answered=True)
+    assert again == first and len({first, other_chat, plain}) == 3
+    rows = store._query("SELECT id, answer, delivered FROM questions ORDER BY id")
+    assert rows[0] == (first, "7月10日", None) and len(rows) == 3 and store.redelivered == 1

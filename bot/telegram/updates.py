@@ -7,6 +7,7 @@ import json
 import re
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 from telegram import Update
@@ -21,6 +22,10 @@ MAX_CONCURRENT_UPDATES = 32
 # backlog of under 2 x 32 drains in about two seconds, well inside a host's 10 s grace period.
 FETCH_AHEAD = MAX_CONCURRENT_UPDATES
 REFETCH_PAUSE = 1.0  # seconds to wait for an update to finish before asking Telegram again
+
+
+# The id of the update being handled in this task, for storage hooks that know only the chat and the answer.
+current_update_id: ContextVar[int | None] = ContextVar("current_update_id", default=None)
 
 
 class UpdateLog(Protocol):
@@ -99,9 +104,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             coroutine.close()  # type: ignore[attr-defined]
             self._finished(update_id, remember=False)
             return
+        token = current_update_id.set(update_id)
         try:
             await super().process_update(update, coroutine)
         finally:
+            current_update_id.reset(token)
             self._finished(update_id)
 
     def _finished(self, update_id: int | None, *, remember: bool = True) -> None:
