@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from bot import store as store_mod
+from bot.store import database as store_mod
 from bot.store import SALT_ENV, Store, salt_file_path
 
 CHAT = 987654321
