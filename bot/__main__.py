@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -85,13 +86,78 @@ def _answerer(notice: str | None):
     return lambda question: answer_in_library(question, library=library)
 
 
-def jsonl(stdin=None, stdout=None, notice: str | None = None) -> int:
+# What a line gets when answering it failed: the same JSON contract, answered false, never a traceback.
+FAILED_INTENT = "error"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LINE_ENDS = {ord(ch): f"\\u{ord(ch):04x}" for ch in "\x85\u2028\u2029"}
+FAILED_TEXT = "抱歉，这个问题暂时无法回答，请换个说法再问，或直接查看通知原文。"
+
+
+class _Guard:
+    """Answers one line at a time; a failure becomes a polite answer and one log line, never a crash."""
+
+    def __init__(self, answerer, stderr=None, notice: str | None = None) -> None:
+        self.answerer = answerer  # question -> Answer (_answerer)
+        self.notice = notice or ""
+        self.stderr = stderr or sys.stderr
+        self.failures = 0
+
+    def answer(self, question: str, number: int = 1):
+        """The Answer to one question, or a polite not-answered one when answering raised."""
+        from handlers.model import Answer
+
+        try:
+            return self.answerer(question)
+        except Exception as exc:  # noqa: BLE001 - any bug in one line must not cost the lines after it
+            self.failures += 1
+            where = _where(exc)
+            # One line per failed input, without the question (it may be long or private) or a traceback.
+            print(f"line {number}: could not answer: {type(exc).__name__} at {where}", file=self.stderr, flush=True)
+            return Answer(
+                question=question,
+                answered=False,
+                intent=FAILED_INTENT,
+                text=FAILED_TEXT,
+                kind="message",
+                notice=self.notice or _default_notice(),
+            )
+
+
+def _default_notice() -> str:
+    """The notice a question goes to when it names none: what a failed line is reported against."""
+    from knowledge.library import Library
+
+    return Library().default_key()
+
+
+def _where(exc: BaseException) -> str:
+    """file:line of the innermost frame of our own code that raised, for the one-line failure log."""
+    tb, place = exc.__traceback__, "?"
+    while tb is not None:
+        path = Path(tb.tb_frame.f_code.co_filename)
+        if any(part in ("bot", "handlers", "knowledge") for part in path.parts[-2:-1]):
+            place = f"{path.parent.name}/{path.name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return place
+
+
+def _json_line(answer) -> str:
+    """One JSON object on one line, whatever splitter reads it; a lone surrogate is written as U+FFFD.
+
+    json.dumps escapes the ASCII controls but keeps U+0085, U+2028 and U+2029, which str.splitlines and
+    JavaScript readers take for line ends; they are written as \\u escapes instead.
+    """
+    text = _SURROGATE.sub("\ufffd", json.dumps(answer.to_json(), ensure_ascii=False))
+    return text.translate(_LINE_ENDS)
+
+
+def jsonl(stdin=None, stdout=None, notice: str | None = None, stderr=None) -> int:
     """One question a line in, one JSON object a line out, in order, flushed each; stateless."""
-    answer = _answerer(notice)
+    guard = _Guard(_answerer(notice), stderr, notice)
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
-    for line in stdin:
+    for number, line in enumerate(stdin, start=1):
         question = line.rstrip("\r\n")
-        stdout.write(json.dumps(answer(question).to_json(), ensure_ascii=False) + "\n")
+        stdout.write(_json_line(guard.answer(question, number)) + "\n")
         stdout.flush()
     return 0
 
@@ -113,12 +179,10 @@ def ask(question: str, as_json: bool, notice: str | None = None) -> int:
 
     from .console import format_answer
 
-    answer = _answerer(notice)(question)
+    answer = _Guard(_answerer(notice), notice=notice).answer(question)
     titles = {key: info.short_title for key, info in Library().notices.items()} if answer.alternatives else None
     print(
-        json.dumps(answer.to_json(), ensure_ascii=False)
-        if as_json
-        else format_answer(answer, titles, "用 --notice <编号> "),
+        _json_line(answer) if as_json else format_answer(answer, titles, "用 --notice <编号> "),
         flush=True,
     )
     return 0
@@ -185,7 +249,7 @@ def check_knowledge(folder: Path | None) -> int:
     failed = 0
     for one in folders:
         try:
-            kb = build(one)
+            kb = build(one, validate=True)
         except KnowledgeError as exc:
             print(f"knowledge 校验失败 / knowledge is invalid:\n{exc}", file=sys.stderr)
             failed += 1
@@ -204,7 +268,7 @@ def serve() -> int:
     """Serve Telegram with the store: persistence, the question log and the admin commands."""
     from .config import Config, ConfigError
     from .store import Store
-    from .telegram.app import run
+    from .telegram.app import TokenRejected, run
 
     try:
         config = Config.from_env()
@@ -212,8 +276,12 @@ def serve() -> int:
         print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
         return 2
     store = Store(config.db_path)
+    store.forget_old_updates()  # Telegram redelivers for 24 hours; older handled ids are of no use
     try:
         run(config, store=store)
+    except TokenRejected as exc:
+        print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
+        return 2
     finally:
         store.close()  # run() returns after shutdown has saved and flushed the persistence
     return 0

@@ -25,7 +25,8 @@ from . import library
 logger = logging.getLogger(__name__)
 
 FeedbackHook = Callable[[int, str, int], Awaitable[None] | None]  # (chat id, question, +1 or -1)
-AnswerHook = Callable[[int, Answer, float], Awaitable[None] | None]  # (chat id, answer, latency ms)
+AnswerHook = Callable[[int, Answer, float], Any]  # (chat id, answer, latency ms) -> the stored row's id
+DeliveredHook = Callable[[Any, bool], Awaitable[None] | None]  # (that row id, whether the reply was sent)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Hooks:
 
     on_feedback: FeedbackHook | None = None
     on_answer: AnswerHook | None = None
+    on_delivered: DeliveredHook | None = None
 
 
 NO_HOOKS = Hooks()
@@ -62,13 +64,13 @@ def ask_topic(topic: str) -> Asked:
     return Asked(answer, (time.perf_counter() - started) * 1000)
 
 
-async def call_hook(hook: Callable[..., Any] | None, *args: Any) -> None:
-    """Run a storage hook; its failure is logged and never costs the user the reply."""
+async def call_hook(hook: Callable[..., Any] | None, *args: Any) -> Any:
+    """Run a storage hook and return its result; its failure is logged and never costs the user the reply."""
     if hook is None:
-        return
+        return None
     try:
         result = hook(*args)
-        if inspect.isawaitable(result):
-            await result
+        return await result if inspect.isawaitable(result) else result
     except Exception:  # noqa: BLE001 - a broken hook must not break answering
         logger.exception("a storage hook failed")
+        return None

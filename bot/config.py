@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +16,7 @@ DEFAULT_BASE_URL = "https://api.telegram.org"
 DEFAULT_PORT = 8443
 DEFAULT_DB = "./data/notice-bot.sqlite3"
 DEFAULT_LOG_LEVEL = "INFO"
+DEFAULT_STATE_DAYS = 30.0
 REDACTED = "[REDACTED]"
 
 
@@ -20,11 +24,19 @@ class ConfigError(ValueError):
     """An environment variable holds a value the bot cannot use."""
 
 
+def token_forms(token: str) -> list[str]:
+    """Every spelling of a token that could leak: whole or its secret part (after the bot id), plain or
+    URL-encoded; longest first, so a whole token is replaced before its secret part."""
+    _, _, secret = token.partition(":")
+    forms = {form for part in (token, secret) if part for form in (part, quote(part, safe=""), quote(part))}
+    return sorted(forms, key=len, reverse=True)
+
+
 def redact(text: str, token: str | None) -> str:
-    """Replace every spelling of the token in text (plain or URL-encoded) with a marker."""
+    """Replace every spelling of the token in text (whole or its secret part, plain or URL-encoded) with a marker."""
     if not token or not text:
         return text
-    for form in {token, quote(token, safe=""), quote(token)}:
+    for form in token_forms(token):
         text = text.replace(form, REDACTED)
     return text
 
@@ -40,6 +52,8 @@ class Config:
     admin_ids: frozenset[int] = frozenset()
     db_path: Path = Path(DEFAULT_DB)
     log_level: str = DEFAULT_LOG_LEVEL
+    state_days: float = DEFAULT_STATE_DAYS  # a chat's or user's state is evicted after this long idle
+    webhook_secret_setting: str | None = field(default=None, repr=False)  # WEBHOOK_SECRET, if set
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -56,6 +70,8 @@ class Config:
             admin_ids=_admin_ids(env.get("ADMIN_IDS", "")),
             db_path=Path(env.get("NOTICE_BOT_DB", "").strip() or DEFAULT_DB),
             log_level=_log_level(env.get("LOG_LEVEL", "")),
+            state_days=_days(env.get("NOTICE_BOT_STATE_DAYS", "")),
+            webhook_secret_setting=_webhook_secret(env.get("WEBHOOK_SECRET", "")),
         )
 
     @property
@@ -68,9 +84,37 @@ class Config:
         """The base URL python-telegram-bot appends the token to for file downloads."""
         return f"{self.base_url}/file/bot"
 
+    @property
+    def webhook_secret(self) -> str:
+        """The secret Telegram sends with each webhook request: WEBHOOK_SECRET, or one derived from the token.
+
+        It must stay the same across restarts, or Telegram's retries of updates queued while the bot was down
+        are refused (403) until Telegram gives up on them. The derivation is HKDF (RFC 5869) with SHA-256:
+        one-way, so the secret reveals nothing of the token.
+        """
+        return self.webhook_secret_setting or derive_secret(self.token, b"notice-bot webhook secret_token")
+
     def redact(self, text: str) -> str:
-        """This config's token removed from text."""
-        return redact(text, self.token)
+        """This config's token (and webhook secret) removed from text."""
+        return redact(redact(text, self.token), self.webhook_secret)
+
+
+def derive_secret(key: str, purpose: bytes, length: int = 32) -> str:
+    """HKDF-SHA256 (extract, then one block of expand) of key for purpose, as hex: [0-9a-f], as Telegram allows."""
+    prk = hmac.new(b"notice-bot", key.encode("utf-8"), hashlib.sha256).digest()
+    return hmac.new(prk, purpose + b"\x01", hashlib.sha256).hexdigest()[: 2 * length]
+
+
+_SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _webhook_secret(raw: str) -> str | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not _SECRET_CHARS.fullmatch(raw):
+        raise ConfigError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    return raw
 
 
 def _base_url(raw: str) -> str:
@@ -96,6 +140,19 @@ def _port(raw: str) -> int:
     return port
 
 
+def _days(raw: str) -> float:
+    raw = raw.strip()
+    if not raw:
+        return DEFAULT_STATE_DAYS
+    try:
+        days = float(raw)
+    except ValueError:
+        raise ConfigError(f"NOTICE_BOT_STATE_DAYS must be a number of days, got {raw!r}") from None
+    if not 0 < days < 36600:
+        raise ConfigError(f"NOTICE_BOT_STATE_DAYS must be more than 0 days, got {raw!r}")
+    return days
+
+
 def _admin_ids(raw: str) -> frozenset[int]:
     ids: set[int] = set()
     for part in raw.replace(";", ",").split(","):
@@ -119,21 +176,32 @@ def _log_level(raw: str) -> str:
 class TokenRedactingFilter(logging.Filter):
     """A handler filter that rewrites each record so the token appears nowhere in its output."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, *others: str) -> None:
         super().__init__()
         self._token = token
+        self._others = [o for o in others if o]
+
+    def _redact(self, text: str) -> str:
+        text = redact(text, self._token)
+        for other in self._others:
+            text = text.replace(other, REDACTED)
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
         # Format the message and traceback here, so neither the args nor the formatter can
         # reintroduce the token later.
-        record.msg = redact(record.getMessage(), self._token)
+        record.msg = self._redact(record.getMessage())
         record.args = None
+        if record.exc_info and type(record.exc_info[1]).__name__ == "InvalidToken":
+            # A rejected token is a configuration error that `serve` states in one line; the traceback
+            # python-telegram-bot attaches says nothing more and quotes the token in its message.
+            record.exc_info, record.exc_text = None, None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact(record.exc_text, self._token)
+            record.exc_text = self._redact(record.exc_text)
         if record.stack_info:
-            record.stack_info = redact(record.stack_info, self._token)
+            record.stack_info = self._redact(record.stack_info)
         return True
 
 
@@ -146,4 +214,4 @@ def configure_logging(config: Config) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     for handler in root.handlers:
         if not any(isinstance(f, TokenRedactingFilter) for f in handler.filters):
-            handler.addFilter(TokenRedactingFilter(config.token))
+            handler.addFilter(TokenRedactingFilter(config.token, config.webhook_secret))

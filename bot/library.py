@@ -39,7 +39,7 @@ class Knowledge:
     def reload(self) -> KnowledgeBase:
         """Rebuild every notice from disk; on failure the old library stays in use and KnowledgeError says why."""
         old = set(self._library.keys()) if self._library is not None else None
-        fresh = Library(self._root).validate()
+        fresh = Library(self._root).validate(schema=True)  # /reload checks every file against the schema
         with self._lock:
             self._library = fresh
             self.generation += 1

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 from knowledge.base import KnowledgeBase
 
 from .model import Answer
+from .numbers import figure
 from .query import Query
 
 _DATE = re.compile(r"(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?")
@@ -28,11 +30,7 @@ def _dates(text: str) -> list[str]:
 
 
 def _amounts(text: str) -> list[str]:
-    out = []
-    for n, u in _AMOUNT.findall(text):
-        millions = f"{float(n) * _UNIT[u]:.2f}".rstrip("0").rstrip(".")  # never an exponent, however large
-        out.append(f"{millions} million yuan")
-    return out
+    return [f"{figure(Decimal(n) * Decimal(str(_UNIT[u])))} million yuan" for n, u in _AMOUNT.findall(text)]
 
 
 # A verdict's conclusion (结论(企业):不符合。), in English.

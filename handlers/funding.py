@@ -12,7 +12,7 @@ from knowledge.cues import weight
 from knowledge.fold import fold
 
 from .common import found, has_any
-from .numbers import amounts, percent, yuan
+from .numbers import amounts, figure, percent, yuan
 
 _ASKS_CAN = (
     "能",
@@ -181,8 +181,7 @@ def share_check(facts: Facts, folded: str, stated_share: float | None, amounts_:
 
 def _share_text(ratio: float) -> str:
     """A share as a person writes it, to two decimals at most and never with an exponent: 0.12 -> '12%'."""
-    text = f"{ratio * 100:.2f}".rstrip("0").rstrip(".")
-    return f"{text}%"
+    return f"{figure(ratio * 100, 4)}%"
 
 
 def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, Share] | None:

@@ -43,7 +43,7 @@ def to_number(token: str) -> Decimal:
         return Decimal(token)
     try:
         return Decimal(str(_cn2an()(token, "smart")))
-    except (ValueError, InvalidOperation):
+    except (ValueError, InvalidOperation, KeyError, IndexError):  # cn2an raises KeyError on 九十九九十九
         total, digit = 0, 0
         for ch in token:
             if ch in _CN:
@@ -110,5 +110,12 @@ def yuan(amount) -> str:
     return f"{_plain(value / 10_000)}万元" if value >= 10_000 else f"{_plain(value)}元"
 
 
+def figure(value, digits: int = 6) -> str:
+    """A number to `digits` significant digits, written out in full: 8.255e+29 -> '825500000000000000000000000000'."""
+    short = f"{value:.{digits}g}"
+    return _plain(Decimal(short)) if "e" in short.lower() else short
+
+
 def percent(ratio: float) -> str:
-    return f"{ratio * 100:g}%"
+    """A share as a percentage, never in scientific notation (1e+25%)."""
+    return f"{figure(ratio * 100)}%"

@@ -15,7 +15,7 @@ from knowledge.fold import fold
 from . import coverage
 from .common import citations, found, has_any
 from .model import Answer
-from .numbers import cn_date, yuan
+from .numbers import cn_date, figure, yuan
 from .query import Query
 
 _ASKED_UNIT = re.compile(r"(?:几|多少)\s*(个)?\s*([\u4e00-\u9fff])")
@@ -222,7 +222,7 @@ def total(query: Query, kb: KnowledgeBase, *, best_hit: bool = False) -> Answer 
         return None
     text = f"{facts.cap_text}(上限{yuan(facts.cap_amount)})。"
     if query.english:
-        text = f"At most {facts.cap_amount / 1_000_000:g} million yuan. " + text
+        text = f"At most {figure(facts.cap_amount / 1_000_000)} million yuan. " + text
     return found_answer(
         query,
         kb,

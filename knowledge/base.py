@@ -113,6 +113,7 @@ def build(
     lexicon_dir: Path = LEXICON_DIR,
     curated: bool = True,
     lexicon: Lexicon | None = None,
+    validate: bool = False,
 ) -> KnowledgeBase:
     """Load, validate and index one notice folder; raises KnowledgeError with the reason.
 
@@ -120,6 +121,10 @@ def build(
     method does by itself, for benchmarks and for checking that no kind of question rests on curation.
     """
     bundle = load_notice(Path(folder))  # a str path is as good as a Path
+    if validate:  # the full schema check: check-knowledge and /reload ask for it, `ask` does not pay for it
+        from .schema import validate as validate_schema
+
+        validate_schema(bundle)
     if not curated:
         bundle = NoticeBundle(
             notice=bundle.notice,

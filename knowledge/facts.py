@@ -253,10 +253,12 @@ def load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | No
 
 
 def _load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | None) -> Facts:
+    _Reader.last = "clauses.yaml"  # read first; a name left from an earlier load must not be blamed
     r = _Reader(bundle.notice, ranked_ids)
     data = bundle.data
     facts = Facts(notes=load_notes(bundle.notice, data.get("clauses"), ranked_ids))
     raw = data.get("facts") or {}
+    _Reader.last = "facts.yaml"
     for n, d in enumerate(raw.get("dates") or (), 1):
         where = _Reader.last = at("facts.yaml", d, f"dates[{n}]")
         facts.dates.append(

@@ -178,17 +178,20 @@ class Library:
         folder, where = self.notices[key].folder, cache_dir()
         return load_or_build(folder, self.lexicon, where) if where else build(folder, lexicon=self.lexicon)
 
-    def validate(self) -> "Library":
+    def validate(self, schema: bool = False) -> "Library":
         """Check that every notice builds (at start-up and on reload), so a broken one is refused before use.
 
         A notice whose inputs are in the cache built before and is not built again; the rest are built and
         dropped unless still in use, so validating a large library does not keep all of it in memory.
+        schema: also check every file against the schema (check-knowledge and /reload; it costs an import).
         """
         where = cache_dir()
         for key, info in self.notices.items():
-            if key in self._built:
+            if key in self._built and not schema:
                 continue
-            if where is not None:
+            if schema:
+                build(info.folder, lexicon=self.lexicon, validate=True)
+            elif where is not None:
                 cached(info.folder, self.lexicon, where)
             else:
                 build(info.folder, lexicon=self.lexicon)

@@ -82,11 +82,15 @@ def load_notice(folder: Path) -> NoticeBundle:
     text_path = folder / "notice.txt"
     if not text_path.is_file():
         raise KnowledgeError(f"{folder}: no notice.txt")
+    from .schema import check_shapes  # beside the loader; imported here, as it imports the loader
+
     meta_path = folder / "meta.yaml"
     meta = read_yaml(meta_path) if meta_path.is_file() else {}
-    notice = parse_notice(text_path.read_text(encoding="utf-8"), key=folder.name, meta=meta or {})
     # The evaluation set is for measuring, not answering: it is read only by the scorer.
     data = {p.stem: read_yaml(p) for p in sorted(folder.glob("*.yaml")) if p.stem not in ("meta", "eval")}
+    # An empty file, or a list where a mapping is read, is refused here, naming that file (not the next one read).
+    check_shapes(folder, {**data, "meta": meta} if meta_path.is_file() else data)
+    notice = parse_notice(text_path.read_text(encoding="utf-8"), key=folder.name, meta=meta or {})
     return NoticeBundle(notice=notice, folder=folder, data=data)
 
 

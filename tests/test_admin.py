@@ -14,6 +14,7 @@ import pytest
 
 from bot.telegram import admin
 from bot.telegram.admin import (
+    ADMIN_PRIVATE_ONLY,
     AdminTools,
     format_reload_refused,
     format_stats,
@@ -152,9 +153,13 @@ class FakeMessage:
         self.documents.append((document, filename))
 
 
-def fake(user_id: int, args: list[str] | None = None):
+def fake(user_id: int, args: list[str] | None = None, chat_type: str = "private"):
     message = FakeMessage()
-    update = SimpleNamespace(effective_user=SimpleNamespace(id=user_id), effective_message=message)
+    update = SimpleNamespace(
+        effective_user=SimpleNamespace(id=user_id),
+        effective_chat=SimpleNamespace(id=user_id if chat_type == "private" else -100, type=chat_type),
+        effective_message=message,
+    )
     return update, SimpleNamespace(args=args or []), message
 
 
@@ -183,6 +188,18 @@ def test_strangers_get_help_not_admin_output(store, command):
     assert helped == [STRANGER]
     assert message.texts == [] and message.documents == []
     assert reloaded == []
+
+
+@pytest.mark.parametrize("chat_type", ["group", "supergroup", "channel"])
+@pytest.mark.parametrize("command", ["stats", "unanswered", "reload"])
+def test_an_admin_command_in_a_group_is_refused_and_shows_nothing_private(store, command, chat_type):
+    store.log_question(5, "我司的机密问题", intent="general", answered=False)
+    reloaded = []
+    t, helped = tools(store, reload=lambda: reloaded.append(1))
+    update, context, message = fake(ADMIN, chat_type=chat_type)
+    asyncio.run(getattr(t, command)(update, context))
+    assert message.texts == [(ADMIN_PRIVATE_ONLY, None)] and message.documents == []
+    assert helped == [] and reloaded == []
 
 
 def test_stats_for_admin(store):

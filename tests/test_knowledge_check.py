@@ -90,3 +90,55 @@ def test_reload_keeps_the_old_knowledge_when_the_new_is_broken(folder):
     with pytest.raises(KnowledgeError):
         knowledge.reload()
     assert knowledge.current() is before
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "named"),
+    [
+        ("facts.yaml", "", "facts.yaml:1: the file is empty"),
+        ("facts.yaml", "{}\n", "facts.yaml:1: the file is empty"),
+        ("faq.yaml", "q: 申报截止时间是什么时候?\ntopic: deadline\n", "faq.yaml:1: must be a list of entries"),
+        ("clauses.yaml", "42\n", "clauses.yaml:1: must be a list of entries, not a int"),
+        ("eligibility.yaml", "- a\n- b\n", "eligibility.yaml:1: must be a mapping"),
+    ],
+)
+def test_an_empty_or_wrong_shaped_file_is_refused_naming_that_file(folder, name, content, named):
+    (folder / name).write_text(content, encoding="utf-8")
+    result = check(folder)
+    assert result.returncode == 1 and named in result.stderr, result.stderr
+    with pytest.raises(KnowledgeError, match=named.replace("(", r"\(")):
+        Knowledge(folder).current()  # the cheap check runs on every load, not only in check-knowledge
+
+
+def test_a_field_of_the_wrong_type_deep_in_a_file_is_refused_with_its_line(folder):
+    path = folder / "facts.yaml"
+    text = path.read_text(encoding="utf-8")
+    line = text[: text.index("  - id: transform")].count("\n") + 1  # the line the share's entry starts on
+    path.write_text(text.replace("    ratio: 0.8", "    ratio: 80"), encoding="utf-8")
+    result = check(folder)
+    assert result.returncode == 1
+    assert f"facts.yaml:{line}: .shares[0].ratio: 80 is greater than the maximum of 1" in result.stderr
+
+
+def test_reload_refuses_an_empty_facts_file_and_keeps_the_old_knowledge(folder):
+    knowledge = Knowledge(folder)
+    before = knowledge.current()
+    (folder / "facts.yaml").write_text("", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="facts.yaml:1"):
+        knowledge.reload()
+    assert knowledge.current() is before and len(before.facts.dates) >= 6
+
+
+def test_ask_does_not_pay_for_the_schema_library():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from bot.__main__ import main; main(['ask', '截止?']); print('jsonschema' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=REPO,
+    )
+    assert result.stdout.strip().endswith("False")

@@ -99,16 +99,41 @@ def test_shared_store_is_not_closed_by_flush(tmp_path):
     store.close()
 
 
-def test_unreadable_row_is_dropped_not_fatal(tmp_path):
+class _Boom:
+    """A pickle that runs a shell command when loaded: what a crafted row would hold."""
+
+    def __init__(self, marker) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_crafted_garbage_and_wrong_shape_rows_are_dropped_with_one_warning_and_run_nothing(tmp_path, caplog):
+    marker = tmp_path / "ran"
     store = Store(tmp_path / "bot.sqlite3")
-    store.kv_put("user_data", "5", b"not a pickle")
-    store.kv_put("user_data", "6", pickle.dumps({}))
+    store.kv_put("user_data", "5", pickle.dumps(_Boom(marker)))
+    store.kv_put("user_data", "6", b"\xff not json")
+    store.kv_put("user_data", "not-a-number", b"{}")
+    store.kv_put("user_data", "7", b"[1, 2]")  # JSON, but not a user's data
+    store.kv_put("user_data", "8", b'{"elig": {"session": 3, "step": "x"}, "lang": "zh"}')
+    store.kv_put("user_data", "9", b'{"lang": "en"}')
+    store.kv_put("conversation:eligibility", "[9, 9]", b'{"state": 1}')
+    store.kv_put("conversation:eligibility", "not json", b"1")
+    store.kv_put("conversation:eligibility", "[10, 10]", b"1")
 
     async def check() -> None:
         p = SQLitePersistence(store)
-        assert await p.get_user_data() == {6: {}}
+        with caplog.at_level("WARNING"):
+            assert await p.get_user_data() == {8: {"lang": "zh"}, 9: {"lang": "en"}}
+        assert len(caplog.records) == 1 and "not JSON" in caplog.text and "wrong shape" in caplog.text
+        assert await p.get_conversations("eligibility") == {(10, 10): 1}
 
     run(check())
+    assert not marker.exists()
+    assert sorted(store.kv_all("user_data")) == ["8", "9"]  # the dropped rows are gone, so warned about once
     store.close()
 
 
@@ -117,9 +142,9 @@ def test_unchanged_data_is_not_rewritten(tmp_path):
     writes: list[tuple] = []
     original = store.kv_put
 
-    def counting_put(*args):
+    def counting_put(*args, **kwargs):
         writes.append(args)
-        original(*args)
+        original(*args, **kwargs)
 
     store.kv_put = counting_put  # type: ignore[method-assign]
 
@@ -219,25 +244,66 @@ def test_conversation_resumes_at_same_step_after_restart(tmp_path):
     conn.close()
 
 
-def test_bot_is_stored_as_a_marker_not_with_its_token(tmp_path):
+def test_only_plain_data_is_written_so_a_bot_and_its_token_never_reach_the_database(tmp_path, caplog):
     path = tmp_path / "bot.sqlite3"
     bot = ExtBot(TOKEN)
 
     async def check() -> None:
         p = SQLitePersistence(path)
-        p.set_bot(bot)
         await p.update_chat_data(1, {"bot": bot, "n": 1})
+        await p.update_chat_data(2, {"n": 2})
         await p.flush()
         assert b"SECRET-TOKEN" not in path.read_bytes()
         p = SQLitePersistence(path)
-        assert await p.get_chat_data() == {1: {"bot": None, "n": 1}}  # no bot set yet
-        await p.flush()
-        p = SQLitePersistence(path)
-        p.set_bot(bot)
-        assert (await p.get_chat_data())[1]["bot"] is bot
+        assert await p.get_chat_data() == {2: {"n": 2}}
         await p.flush()
 
+    with caplog.at_level("WARNING"):
+        run(check())
+    assert "plain data" in caplog.text
+
+
+def test_idle_state_is_evicted_from_the_database_and_from_memory(tmp_path):
+    now = [1_000_000_000.0]
+    path = tmp_path / "bot.sqlite3"
+
+    async def check() -> None:
+        p = SQLitePersistence(path, idle_days=30, clock=lambda: now[0])
+        await p.update_chat_data(1, {"n": 1})
+        now[0] += 20 * 86400
+        await p.update_chat_data(2, {"n": 2})
+        now[0] += 15 * 86400  # chat 1 idle 35 days, chat 2 idle 15
+        app = ApplicationBuilder().token(TOKEN).request(FakeBotAPI()).persistence(p).build()
+        await app.initialize()
+        assert set(app.chat_data) == {2}  # chat 1 was not even loaded
+        app.chat_data[3]["n"] = 3  # a chat that writes now
+        app.mark_data_for_update_persistence(chat_ids=3)
+        await app.update_persistence()
+        now[0] += 20 * 86400  # chat 2 idle 35 days, chat 3 idle 20
+        assert p.evict_idle(app) == 1
+        assert set(app.chat_data) == {3}
+        await app.update_persistence()
+        await app.shutdown()
+
     run(check())
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT key FROM kv WHERE kind = 'chat_data'").fetchall() == [("3",)]
+    conn.close()
+
+
+def test_an_active_chat_whose_data_does_not_change_is_not_taken_for_idle(tmp_path):
+    now = [1_000_000_000.0]
+    store = Store(tmp_path / "bot.sqlite3")
+
+    async def check() -> None:
+        p = SQLitePersistence(store, idle_days=1, clock=lambda: now[0])
+        for _ in range(48):  # the same data every hour for two days
+            await p.update_chat_data(1, {"n": 1})
+            now[0] += 3600
+        assert store.kv_idle("chat_data", now[0] - 86400) == []
+
+    run(check())
+    store.close()
 
 
 @pytest.mark.parametrize("interval", [1.0, 60.0])

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot import store as store_mod
+from bot.store import database as store_mod
 from bot.store import (
     BEIJING,
     REASON_DOWNVOTED,

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.ext import CommandHandler, ContextTypes
 
 from .picture import CHART_DAYS, send_stats_chart
@@ -49,6 +49,7 @@ RELOAD_OK = "知识库已重新加载(用时 {seconds:.1f} 秒)。"
 RELOAD_REFUSED = "知识库未更新,仍在使用原有内容。原因:\n<pre>{reason}</pre>"
 RELOAD_FAILED = "重新加载时出错,仍在使用原有内容:{reason}"
 RELOAD_UNAVAILABLE = "这个版本不支持重新加载知识库。"
+ADMIN_PRIVATE_ONLY = "管理命令只在与我的私聊中使用,以免在群里显示其他用户的提问。请私聊我发送这个命令。"
 
 Fallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[Any]]
 
@@ -196,10 +197,15 @@ class AdminTools:
         ]
 
     async def _allowed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-        """True for admins; others are shown the normal help."""
+        """True for admins in a private chat; an admin elsewhere is told to ask privately, others get the help."""
         user = update.effective_user
         if user is not None and user.id in self.admin_ids:
-            return True
+            chat = update.effective_chat
+            if chat is not None and chat.type == ChatType.PRIVATE:
+                return True
+            # Other users' questions and the CSV must never be posted where others can read them.
+            await update.effective_message.reply_text(ADMIN_PRIVATE_ONLY)
+            return False
         if self.fallback is not None:
             await self.fallback(update, context)
         return False

@@ -13,6 +13,7 @@ from handlers.model import Answer
 from .. import library
 from ..chat import NO_HOOKS, Asked, Hooks, ask, ask_topic, call_hook
 from .markup import button, send_html, short
+from .delivery import deliver
 from .render import render_answer
 from .state import BotContext, ChatData, Remembered
 from .texts import (
@@ -124,9 +125,11 @@ async def send_topic(target: Message, context: BotContext, topic: str, hooks: Ho
 
 
 async def _deliver(target: Message, context: BotContext, asked: Asked, hooks: Hooks, *, quote: bool = False) -> None:
-    """Send an answer and report it, with its latency, to the storage hook."""
-    await send_answer(target, context.chat_data, asked.answer, quote=quote)
-    await call_hook(hooks.on_answer, target.chat_id, asked.answer, asked.latency_ms)
+    """Store an answer first, then reply (retried, or an apology) and note whether the reply was sent."""
+    # Stored first: a reply that fails must not lose the question.
+    row = await call_hook(hooks.on_answer, target.chat_id, asked.answer, asked.latency_ms)
+    sent = await deliver(lambda: send_answer(target, context.chat_data, asked.answer, quote=quote), target)
+    await call_hook(hooks.on_delivered, row, sent)
 
 
 # ---------------------------------------------------------------- free text

@@ -9,7 +9,6 @@ user data; updates orders and paces the updates.
 from __future__ import annotations
 
 import logging
-import secrets
 import traceback
 from collections.abc import Awaitable, Callable, Collection
 from functools import partial
@@ -17,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -34,7 +33,7 @@ from .. import library
 from ..config import Config, configure_logging, redact
 from ..store import Store
 from .admin import AdminTools
-from ..chat import AnswerHook, FeedbackHook, Hooks
+from ..chat import AnswerHook, DeliveredHook, FeedbackHook, Hooks
 from .answers import (
     CB_ANSWER,
     answer_button,
@@ -79,17 +78,33 @@ from .updates import (
     FETCH_AHEAD,
     MAX_CONCURRENT_UPDATES,
     CountingQueue,
+    Ledger,
     PacedGetUpdatesRequest,
     PerChatUpdateProcessor,
+    UpdateLog,
+    current_update_id,
 )
 
-__all__ = ["build_application", "help_command", "post_init", "run"]
+__all__ = ["TokenRejected", "build_application", "help_command", "post_init", "run"]
 
 logger = logging.getLogger(__name__)
 
+TOKEN_REJECTED = "Telegram rejected TELEGRAM_BOT_TOKEN; check the token from BotFather"
+
+
+class TokenRejected(RuntimeError):
+    """The Bot API refused the token (401 or 404 on getMe). Its message never holds the token."""
+
+    def __init__(self) -> None:
+        super().__init__(TOKEN_REJECTED)
+
 
 async def post_init(application: Application, admin_ids: Collection[int] = ()) -> None:
-    """Build the knowledge, then set the bot's menus and profile; a server that refuses one must not stop the bot."""
+    """Build the knowledge, start evicting idle state, then set the bot's menus and profile; a server that
+    refuses one must not stop the bot."""
+    start_eviction = getattr(application.persistence, "start_eviction", None)
+    if start_eviction is not None:
+        start_eviction(application)
     # Built now, not on the first question: the first user must not wait for the index.
     kb = library.current()
     title = str(kb.notice.meta.get("title") or GENERIC_TITLE)
@@ -118,6 +133,13 @@ async def post_init(application: Application, admin_ids: Collection[int] = ()) -
             await call()
         except TelegramError as exc:
             logger.warning("%s refused, continuing without it: %s", name, exc)
+
+
+async def post_stop(application: Application) -> None:
+    """Stop the idle-state sweeps before the final save."""
+    stop_eviction = getattr(application.persistence, "stop_eviction", None)
+    if stop_eviction is not None:
+        await stop_eviction()
 
 
 def _error_handler(token: str) -> Callable[[object, BotContext], Awaitable[None]]:
@@ -161,17 +183,25 @@ def build_application(
     on_feedback: FeedbackHook | None = None,
     on_answer: AnswerHook | None = None,
     flood: FloodLimiter | None = None,
+    presses: FloodLimiter | None = None,
+    on_delivered: DeliveredHook | None = None,
+    update_log: UpdateLog | None = None,
     request: Any = None,
     get_updates_request: Any = None,
 ) -> Application:
     """Wire every handler into one Application.
 
-    With a store, conversation state persists in it, every answer and vote is logged to it and the admin
-    commands read it; on_answer/on_feedback (tests) replace the store's hooks. flood: the limiter of the flood
-    guard (default: FloodLimiter()). Request objects may be injected for tests.
+    With a store, conversation state persists in it (as plain JSON, idle chats evicted), every answer, vote and
+    delivery is logged to it, handled update ids are remembered (so one delivered again after a restart is not
+    answered twice) and the admin commands read it; on_answer/on_feedback/on_delivered and update_log (tests)
+    replace the store's. flood, presses: the limiters of the flood guard for messages and button presses.
+    Request objects may be injected for tests.
     """
-    processor = PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES)
-    queue = CountingQueue()
+    # One ledger of unfinished updates for the queue, the processor and the polling request (at-least-once);
+    # update_log (the store) remembers handled update ids across restarts.
+    ledger = Ledger(update_log or store)
+    processor = PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES, ledger)
+    queue = CountingQueue(ledger)
     builder = (
         ApplicationBuilder()
         .token(config.token)
@@ -181,6 +211,7 @@ def build_application(
         .concurrent_updates(processor)
         .update_queue(queue)
         .post_init(partial(post_init, admin_ids=config.admin_ids))
+        .post_stop(post_stop)
         .context_types(CONTEXT_TYPES)
     )
     if request is not None:
@@ -189,16 +220,22 @@ def build_application(
         get_updates_request or PacedGetUpdatesRequest(queue, processor, batch=FETCH_AHEAD, ahead=FETCH_AHEAD)
     )
     if store is not None:
-        builder = builder.persistence(TypedPersistence(store))
-        on_answer = on_answer or store.log_answer
+        builder = builder.persistence(TypedPersistence(store, idle_days=config.state_days))
+        # Stored with the update's id, so that an update delivered again after a crash keeps one row.
+        on_answer = on_answer or (
+            lambda chat, answer, ms: store.log_answer(chat, answer, ms, update_id=current_update_id.get())
+        )
         on_feedback = on_feedback or store.log_feedback_for
+        on_delivered = on_delivered or store.mark_delivered
     app = builder.build()
-    hooks = Hooks(on_feedback=on_feedback, on_answer=on_answer)
+    hooks = Hooks(on_feedback=on_feedback, on_answer=on_answer, on_delivered=on_delivered)
 
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
 
-    app.add_handler(TypeHandler(Update, flood_guard(flood or FloodLimiter())), group=-1)  # before every other handler
+    app.add_handler(
+        TypeHandler(Update, flood_guard(flood or FloodLimiter(), presses=presses)), group=-1
+    )  # before every other handler
     if store is not None:
         # Before the unknown-command reply; others asking get /help, so the commands stay unseen.
         app.add_handlers(AdminTools(store, config.admin_ids, fallback=help_command).handlers())
@@ -235,10 +272,19 @@ def build_application(
 def run(config: Config, **build_options: Any) -> None:
     """Serve Telegram: long polling, or a webhook when WEBHOOK_URL is set.
 
-    build_options go to build_application (store, on_feedback, on_answer).
+    build_options go to build_application (store, flood, on_feedback, on_answer, on_delivered, update_log).
     """
     configure_logging(config)
     app = build_application(config, **build_options)
+    try:
+        _serve(app, config)
+    except InvalidToken:
+        # python-telegram-bot's message quotes the token; raise one that cannot, without the chain.
+        raise TokenRejected() from None
+
+
+def _serve(app: Application, config: Config) -> None:
+    """Run the webhook or long polling until a stop signal."""
     if config.webhook_url:
         path = urlsplit(config.webhook_url).path.lstrip("/")
         logger.info("serving a webhook on 0.0.0.0:%d/%s", config.port, path)
@@ -248,7 +294,9 @@ def run(config: Config, **build_options: Any) -> None:
             url_path=path,
             webhook_url=config.webhook_url,
             # Telegram echoes this in a header, so the bot can refuse requests that are not Telegram's.
-            secret_token=secrets.token_urlsafe(32),
+            # Stable across restarts (WEBHOOK_SECRET, or derived from the token), so Telegram's retries of
+            # updates sent while the bot was down are accepted by the next process.
+            secret_token=config.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
         )
     else:

@@ -40,6 +40,7 @@ GO_DEADLINE, GO_FUNDING, GO_SECTIONS, GO_FAQ = "go:deadline", "go:funding", "go:
 
 
 def _notice_title() -> str:
+    """The title of the notice in use, read each time so that /reload changes it at once."""
     title = library.current().notice.meta.get("title")
     return str(title) if title else GENERIC_TITLE
 

@@ -19,6 +19,8 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_LIMIT = 20  # messages ...
 DEFAULT_WINDOW = 60.0  # ... per this many seconds
 FLOOD_NOTICE = "您发送消息过于频繁，请稍候一分钟再提问。"
+PRESS_LIMIT = 40  # button presses per window: a reader paging through sections stays well under it
+PRESS_NOTICE = "点得太快了,请稍候再试。"
 
 
 class Verdict(enum.Enum):
@@ -91,20 +93,73 @@ class FloodLimiter:
             del self._senders[user]
 
 
-def flood_guard(limiter: FloodLimiter, notice: str = FLOOD_NOTICE) -> Callable[[Any, Any], Awaitable[None]]:
+def addressed_to_bot(update: Any, bot_id: int, username: str | None) -> bool:
+    """Whether an update is meant for the bot: anything in a private chat; in a group, a command (bare or
+    /cmd@this_bot), a mention of the bot, or a reply to one of its messages. Group chatter is not."""
+    from telegram import MessageEntity
+    from telegram.constants import ChatType
+
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return True
+    message = update.message or update.edited_message
+    if message is None:
+        return False  # member changes, reactions and the like in a group
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
+        return True
+    handle = f"@{username}".lower() if username else None
+    for entity in message.entities or ():
+        if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None and entity.user.id == bot_id:
+            return True
+        if entity.type in (MessageEntity.MENTION, MessageEntity.BOT_COMMAND):
+            # Offsets count UTF-16 units; text before a mention or command is what makes them differ.
+            value = message.text.encode("utf-16-le")[2 * entity.offset : 2 * (entity.offset + entity.length)]
+            word = value.decode("utf-16-le", "replace").lower()
+            if entity.type == MessageEntity.MENTION and word == handle:
+                return True
+            if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
+                target = word.partition("@")[2]
+                if not target or f"@{target}" == handle:
+                    return True
+    return False
+
+
+def flood_guard(
+    limiter: FloodLimiter,
+    notice: str = FLOOD_NOTICE,
+    presses: FloodLimiter | None = None,
+    press_notice: str = PRESS_NOTICE,
+) -> Callable[[Any, Any], Awaitable[None]]:
     """A TypeHandler callback for handler group -1: stops flooding updates before any other handler.
 
-    Only private chats get the notice; in groups the bot stays silent, as it does for noise there.
+    Only updates addressed to the bot count (private messages, commands, mentions, replies to the bot), so
+    a busy group does not silence a member who then asks the bot. Only private chats get the notice; in
+    groups the bot stays silent, as it does for noise there. Button presses have their own, higher limit,
+    and every press over it is answered with a short alert, so no button is left spinning.
     """
     # Imported here so the limiter itself stays usable without python-telegram-bot
     from telegram.constants import ChatType
     from telegram.error import TelegramError
     from telegram.ext import ApplicationHandlerStop
 
+    presses = presses or FloodLimiter(limit=PRESS_LIMIT, window=limiter.window)
+
     async def guard(update: Any, context: Any) -> None:
         """Let the update through, or answer the first excess message once and drop the rest."""
         user = update.effective_user
-        if user is None:
+        if user is None or update.inline_query is not None:
+            return
+        query = update.callback_query
+        if query is not None:
+            if presses.check(user.id) is Verdict.ALLOW:
+                return
+            try:
+                await query.answer(press_notice, show_alert=True)
+            except TelegramError:
+                _LOGGER.warning("could not answer an over-limit button press", exc_info=True)
+            raise ApplicationHandlerStop
+        if not addressed_to_bot(update, context.bot.id, context.bot.username):
             return
         verdict = limiter.check(user.id)
         if verdict is Verdict.ALLOW:

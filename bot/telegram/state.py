@@ -1,6 +1,6 @@
 """What the bot keeps per chat and per user, as typed data (python-telegram-bot's ContextTypes).
 
-Plain dataclasses, so SQLitePersistence pickles them as they are and a restart continues where it was.
+Plain dataclasses, written as plain JSON data by TypedPersistence, so a restart continues where it was.
 """
 
 from __future__ import annotations
@@ -75,20 +75,71 @@ BotContext = CallbackContext[ExtBot[None], UserData, ChatData, dict]
 CONTEXT_TYPES = ContextTypes(chat_data=ChatData, user_data=UserData)
 
 
+def chat_to_plain(chat: ChatData) -> dict:
+    """A chat's state as plain JSON data, in the keys SQLitePersistence checks the shape of."""
+    return {
+        "ctx": chat.follow_up.to_dict(),
+        "notice": chat.notice,
+        "answer_serial": chat.answer_serial,
+        "answers": {
+            key: {
+                "q": e.question,
+                "section": e.section,
+                "clause": e.clause,
+                "related": list(e.related),
+                "feedback": e.vote or None,
+                "notice": e.notice,
+                "alternatives": [list(pair) for pair in e.alternatives],
+            }
+            for key, e in chat.answers.items()
+        },
+    }
+
+
+def _remembered(entry: dict) -> Remembered:
+    alternatives = entry.get("alternatives") or []
+    return Remembered(
+        question=str(entry.get("q") or ""),
+        section=entry.get("section"),
+        clause=entry.get("clause"),
+        related=[str(q) for q in entry.get("related") or []],
+        vote=entry.get("feedback") or 0,
+        notice=entry.get("notice") if isinstance(entry.get("notice"), str) else None,
+        alternatives=[[str(k), str(t)] for k, t in alternatives if isinstance(k, str)]
+        if all(isinstance(p, list) and len(p) == 2 for p in alternatives)
+        else [],
+    )
+
+
 def chat_data_from(stored: object) -> ChatData:
-    """A chat's stored state as ChatData; an earlier version's plain dict keeps its follow-up context."""
+    """A chat's stored state (plain data, as chat_to_plain writes it) as ChatData; anything else starts afresh."""
     if isinstance(stored, ChatData):
         return stored
     chat = ChatData()
-    if isinstance(stored, dict) and isinstance(stored.get("ctx"), dict):
+    if not isinstance(stored, dict):
+        return chat
+    if isinstance(stored.get("ctx"), dict):
         chat.follow_up = handlers.Context.from_dict(stored["ctx"])
-    if isinstance(stored, dict) and isinstance(stored.get("notice"), str):
+    if isinstance(stored.get("notice"), str):
         chat.notice = stored["notice"]
+    if isinstance(stored.get("answer_serial"), int):
+        chat.answer_serial = stored["answer_serial"]
+    if isinstance(stored.get("answers"), dict):
+        chat.answers = {str(k): _remembered(e) for k, e in stored["answers"].items() if isinstance(e, dict)}
     return chat
 
 
+def user_to_plain(user: UserData) -> dict:
+    """A user's state as plain JSON data, in the keys SQLitePersistence checks the shape of."""
+    check = user.check
+    plain: dict = {"elig_serial": user.check_serial}
+    if check is not None:  # no key at all when no check is under way: a None would not pass the shape check
+        plain["elig"] = {"session": check.session, "step": check.step, "asker": check.asker, "answers": check.answers}
+    return plain
+
+
 def user_data_from(stored: object) -> UserData:
-    """A user's stored state as UserData; an earlier version's plain dict keeps the check under way."""
+    """A user's stored state (plain data, as user_to_plain writes it) as UserData."""
     if isinstance(stored, UserData):
         return stored
     user = UserData()
@@ -107,10 +158,16 @@ def user_data_from(stored: object) -> UserData:
 
 
 class TypedPersistence(SQLitePersistence):
-    """SQLitePersistence that hands python-telegram-bot ChatData and UserData, whatever version stored them."""
+    """SQLitePersistence (plain JSON rows) that hands python-telegram-bot ChatData and UserData."""
 
     async def get_chat_data(self) -> dict[int, ChatData]:
         return {chat_id: chat_data_from(data) for chat_id, data in (await super().get_chat_data()).items()}
 
     async def get_user_data(self) -> dict[int, UserData]:
         return {user_id: user_data_from(data) for user_id, data in (await super().get_user_data()).items()}
+
+    async def update_chat_data(self, chat_id: int, data: ChatData) -> None:
+        await super().update_chat_data(chat_id, chat_to_plain(data) if isinstance(data, ChatData) else data)
+
+    async def update_user_data(self, user_id: int, data: UserData) -> None:
+        await super().update_user_data(user_id, user_to_plain(data) if isinstance(data, UserData) else data)

@@ -150,6 +150,7 @@ GENERIC_TITLE = "这份通知"  # when the notice has no title
 
 # Polite replies to errors and input the bot does not answer
 SORRY_TEXT = "抱歉,处理你的消息时出了点问题,请稍后再试。"
+SEND_FAILED_TEXT = "抱歉,答案没能发送成功(问题已记录)。请稍后再问一次。"
 STALE_TEXT = "这个按钮已经过期了,请重新提问或重新打开菜单。"
 NON_TEXT_TEXT = "我只能读懂文字问题。请用文字描述你想了解的内容,或发送 /help 查看用法。"
 EDITED_TEXT = "修改过的消息我不会重新回答。如需答案,请把修改后的问题重新发送一次。"

@@ -218,6 +218,16 @@ class BotProcess:
             self._log = None
         return code, took
 
+    def kill(self) -> None:
+        """SIGKILL (kill -9): no handler runs, nothing is flushed; what a crash or an OOM kill does."""
+        assert self._proc is not None, "the bot was never started"
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(10)
+        if self._log:
+            self._log.close()
+            self._log = None
+
     def log(self) -> str:
         """The whole log so far."""
         return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
@@ -693,6 +703,12 @@ class RestartableBot:
         if self.process in RUNNING_BOTS:
             RUNNING_BOTS.remove(self.process)
         return self.process.terminate(timeout)
+
+    def kill(self) -> None:
+        """Kill it with SIGKILL, as a crash would."""
+        if self.process in RUNNING_BOTS:
+            RUNNING_BOTS.remove(self.process)
+        self.process.kill()
 
     def close(self) -> None:
         """Stop it if it runs; fail on a traceback or the token in what it logged last."""
