@@ -302,11 +302,12 @@ class ChartData:
     thumbs_up: int
     thumbs_down: int
     title: str = "近30天提问"
+    top_notices: Sequence[tuple[str, int]] = ()  # (short title, count), largest first
 
 
 def render_chart(data: ChartData) -> bytes:
     """Questions per day (answered darker), the share answered, the top intents and the feedback, as PNG."""
-    height = 1180
+    height = 1180 + 56 + 48 * 5 + 24  # room for the top notices too
     image = Image.new("RGB", (WIDTH, height), PAPER)
     draw = ImageDraw.Draw(image)
     small, text, head = font(SIZE_SMALL), font(SIZE_TEXT - 3), font(SIZE_HEAD)
@@ -349,17 +350,21 @@ def render_chart(data: ChartData) -> bytes:
     meter(y, "回答率", share, "暂无提问" if share is None else f"{share:.0%}")
     votes = data.thumbs_up + data.thumbs_down
     meter(y + 90, "好评率", data.thumbs_up / votes if votes else None, f"赞 {data.thumbs_up} · 踩 {data.thumbs_down}")
-    # The top intents, as horizontal bars.
+    # The top intents and the top notices, as horizontal bars.
     y += 200
-    draw.text((MARGIN, y), "问题类型", font=text, fill=BAND, stroke_width=1, stroke_fill=BAND)
-    y += 56
-    largest = max([n for _, n in data.top_intents] or [1]) or 1
-    for label, n in list(data.top_intents)[:5]:
-        draw.text((MARGIN, y), label, font=small, fill=INK)
-        bar_left = MARGIN + 200
-        draw.rectangle([bar_left, y + 2, bar_left + (right - bar_left - 80) * n / largest, y + 28], fill=BAND)
-        draw.text((right, y + 2), str(n), font=small, fill=INK, anchor="ra")
-        y += 48
+    for heading, rows in (("问题类型", data.top_intents), ("通知", data.top_notices)):
+        if not rows:
+            continue
+        draw.text((MARGIN, y), heading, font=text, fill=BAND, stroke_width=1, stroke_fill=BAND)
+        y += 56
+        largest = max([n for _, n in rows] or [1]) or 1
+        for label, n in list(rows)[:5]:
+            draw.text((MARGIN, y), (wrap(label, small, 190) or [""])[0], font=small, fill=INK)
+            bar_left = MARGIN + 200
+            draw.rectangle([bar_left, y + 2, bar_left + (right - bar_left - 80) * n / largest, y + 28], fill=BAND)
+            draw.text((right, y + 2), str(n), font=small, fill=INK, anchor="ra")
+            y += 48
+        y += 24
     return _png(image.crop((0, 0, WIDTH, min(height, int(y) + 40))))
 
 

@@ -306,3 +306,17 @@ def test_now_defaults_to_utc_aware_time(db):
     db.log_question(1, "q", intent=None, answered=True)
     assert db.stats().total == 1
     assert db.stats(now=datetime.now(timezone.utc) + timedelta(days=400)).today == 0
+
+
+def test_each_answer_is_counted_under_the_notice_it_came_from(db):
+    from handlers.model import Answer, Citation
+
+    def answer(notice: str) -> Answer:
+        cited = Citation("1.1", "一、总体要求", "原文。", notice)
+        return Answer("截止时间?", True, "deadline", "答案", [cited], 0.9, None, notice=notice)
+
+    for notice in ("bj-szhzx-2023", "bj-szhzx-2023", "fic-dierpi-2024"):
+        db.log_answer(7, answer(notice), 10.0)
+    db.log_question(7, "没有通知的旧行", intent="general", answered=False)
+    stats = db.stats()
+    assert stats.top_notices == [("bj-szhzx-2023", 2), ("fic-dierpi-2024", 1)]

@@ -92,6 +92,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE questions ADD COLUMN update_id INTEGER",
         "CREATE INDEX questions_update ON questions (update_id) WHERE update_id IS NOT NULL",
     ),
+    (
+        # the notice an answer came from (a library of notices): /stats counts per notice
+        "ALTER TABLE questions ADD COLUMN notice TEXT",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from .database import HANDLED_UPDATES_DAYS, Database, clean_text
@@ -25,6 +25,7 @@ class Stats:
     top_sections: list[tuple[str, int]]
     thumbs_up: int
     thumbs_down: int
+    top_notices: list[tuple[str, int]] = field(default_factory=list)  # questions per notice answered from
 
     @property
     def answered_share(self) -> float | None:
@@ -62,8 +63,9 @@ class Store(Database):
         answer: str | None = None,
         ts: float | None = None,
         update_id: int | None = None,
+        notice: str | None = None,
     ) -> int:
-        """Record one question and how it was answered; returns the row id.
+        """Record one question and how it was answered (and from which notice); returns the row id.
 
         With the update it came in: a row stored for that update (and chat, within the days Telegram may
         deliver it again) is updated instead, so a redelivered update leaves one row, not two.
@@ -79,6 +81,7 @@ class Store(Database):
             confidence,
             latency_ms,
             None if answer is None else clean_text(answer),
+            notice,
         )
         with self._transaction() as conn:
             if update_id is not None:
@@ -89,14 +92,14 @@ class Store(Database):
                 if row is not None:
                     conn.execute(
                         "UPDATE questions SET text = ?, intent = ?, answered = ?, top_clause = ?, top_section = ?,"
-                        " confidence = ?, latency_ms = ?, answer = ?, delivered = NULL WHERE id = ?",
+                        " confidence = ?, latency_ms = ?, answer = ?, notice = ?, delivered = NULL WHERE id = ?",
                         (*values, row[0]),
                     )
                     self.redelivered += 1
                     return int(row[0])
             cur = conn.execute(
                 "INSERT INTO questions (ts, chat_hash, text, intent, answered, top_clause, top_section,"
-                " confidence, latency_ms, answer, update_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " confidence, latency_ms, answer, notice, update_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (now, chat, *values, update_id),
             )
             return int(cur.lastrowid)
@@ -148,6 +151,7 @@ class Store(Database):
             answer=answer.text,
             ts=ts,
             update_id=update_id,
+            notice=getattr(answer, "notice", None) or None,
         )
 
     def log_feedback(
@@ -211,6 +215,11 @@ class Store(Database):
                 " GROUP BY top_section ORDER BY n DESC, top_section LIMIT ?",
                 (top,),
             )
+            notices = self._query(
+                "SELECT notice, COUNT(*) AS n FROM questions WHERE notice IS NOT NULL"
+                " GROUP BY notice ORDER BY n DESC, notice LIMIT ?",
+                (top,),
+            )
             up, down = self._query("SELECT COALESCE(SUM(value = 1), 0), COALESCE(SUM(value = -1), 0) FROM feedback")[0]
         return Stats(
             today=today,
@@ -221,6 +230,7 @@ class Store(Database):
             top_sections=[(s, n) for s, n in sections],
             thumbs_up=up,
             thumbs_down=down,
+            top_notices=[(k, n) for k, n in notices],
         )
 
     def daily(self, days: int = 30, now: datetime | None = None) -> list[tuple[date, int, int]]:

@@ -82,6 +82,10 @@ def format_stats(stats: Stats) -> str:
         lines.extend(
             f"{i}. {esc(_short(intent_label(intent)))}:{n}" for i, (intent, n) in enumerate(stats.top_intents, 1)
         )
+    if stats.top_notices:
+        lines.append("")
+        lines.append("<b>按通知</b>")
+        lines.extend(f"{i}. {esc(_short(_notice_title(key)))}:{n}" for i, (key, n) in enumerate(stats.top_notices, 1))
     if stats.top_sections:
         lines.append("")
         lines.append("<b>最常引用的章节</b>")
@@ -89,6 +93,14 @@ def format_stats(stats: Stats) -> str:
     lines.append("")
     lines.append(f"<b>反馈</b> 👍 {stats.thumbs_up} · 👎 {stats.thumbs_down}")
     return _pack(lines)
+
+
+def _notice_title(key: str) -> str:
+    """A notice's short title for the figures, or its key when it is no longer in the library."""
+    from .. import library
+
+    info = library.notices().notices.get(key)
+    return info.short_title if info else key
 
 
 def _group_lines(number: int, group: QuestionGroup) -> list[str]:
