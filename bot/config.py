@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from .store.database import DB_ENV, DEFAULT_DB_PATH
+
 DEFAULT_BASE_URL = "https://api.telegram.org"
 DEFAULT_PORT = 8443
-DEFAULT_DB = "./data/notice-bot.sqlite3"
 DEFAULT_LOG_LEVEL = "INFO"
 DEFAULT_STATE_DAYS = 30.0
 REDACTED = "[REDACTED]"
@@ -50,17 +51,20 @@ class Config:
     webhook_url: str | None = None
     port: int = DEFAULT_PORT
     admin_ids: frozenset[int] = frozenset()
-    db_path: Path = Path(DEFAULT_DB)
+    db_path: Path = DEFAULT_DB_PATH
     log_level: str = DEFAULT_LOG_LEVEL
     state_days: float = DEFAULT_STATE_DAYS  # a chat's or user's state is evicted after this long idle
     webhook_secret_setting: str | None = field(default=None, repr=False)  # WEBHOOK_SECRET, if set
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
-        """Read the settings from os.environ (or a given mapping); raise ConfigError on bad values."""
+    def from_env(cls, env: Mapping[str, str] | None = None, *, require_token: bool = True) -> Config:
+        """Read the settings from os.environ (or a given mapping); raise ConfigError on bad values.
+
+        require_token=False reads them for a front end that needs no Telegram (the console, the CLI).
+        """
         env = os.environ if env is None else env
         token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
-        if not token:
+        if not token and require_token:
             raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
         return cls(
             token=token,
@@ -68,7 +72,7 @@ class Config:
             webhook_url=env.get("WEBHOOK_URL", "").strip() or None,
             port=_port(env.get("PORT", "")),
             admin_ids=_admin_ids(env.get("ADMIN_IDS", "")),
-            db_path=Path(env.get("NOTICE_BOT_DB", "").strip() or DEFAULT_DB),
+            db_path=Path(env.get(DB_ENV, "").strip() or DEFAULT_DB_PATH),
             log_level=_log_level(env.get("LOG_LEVEL", "")),
             state_days=_days(env.get("NOTICE_BOT_STATE_DAYS", "")),
             webhook_secret_setting=_webhook_secret(env.get("WEBHOOK_SECRET", "")),

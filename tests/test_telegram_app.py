@@ -971,3 +971,10 @@ async def test_state_stored_as_plain_dicts_by_an_earlier_version_is_read_as_type
             await application.shutdown()
     finally:
         store.close()
+
+
+def test_config_loads_without_a_token_for_the_console_and_the_cli():
+    config = Config.from_env({"NOTICE_BOT_DB": "/tmp/x.sqlite3"}, require_token=False)
+    assert config.token == "" and str(config.db_path) == "/tmp/x.sqlite3"
+    with pytest.raises(ConfigError):
+        Config.from_env({})

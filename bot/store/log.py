@@ -6,11 +6,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
+from handlers.clock import BEIJING
+
 from .database import HANDLED_UPDATES_DAYS, Database, clean_text
 from .report import REASON_DOWNVOTED, REASON_UNANSWERED, ProblemQuestion, QuestionGroup, group_similar, groups_to_csv
 
 # China has had no daylight saving time since 1991, so a fixed offset is exact and needs no tzdata.
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -190,9 +191,6 @@ class Store(Database):
 
     def count_questions(self) -> int:
         return self._query("SELECT COUNT(*) FROM questions")[0][0]
-
-    def count_feedback(self) -> int:
-        return self._query("SELECT COUNT(*) FROM feedback")[0][0]
 
     def stats(self, now: datetime | None = None, top: int = 5) -> Stats:
         """Question counts for today / this week / all time (Beijing), answer share, tops, 👍/👎."""

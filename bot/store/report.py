@@ -8,13 +8,14 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from rapidfuzz import fuzz, process
 
+from handlers.clock import BEIJING
+
 REASON_UNANSWERED = "unanswered"
 REASON_DOWNVOTED = "downvoted"
-_BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")  # the CSV's times, as the bureau reads them
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,8 @@ def groups_to_csv(groups: list[QuestionGroup]) -> bytes:
                 group.count,
                 group.reasons.get(REASON_UNANSWERED, 0),
                 group.reasons.get(REASON_DOWNVOTED, 0),
-                datetime.fromtimestamp(group.last_ts, _BEIJING).strftime("%Y-%m-%d %H:%M"),
+                # the CSV's times, as the bureau reads them
+                datetime.fromtimestamp(group.last_ts, BEIJING).strftime("%Y-%m-%d %H:%M"),
                 _cell(group.text),
                 _cell(" | ".join(group.variants)),
             )
