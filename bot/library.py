@@ -60,3 +60,9 @@ def notices() -> Library:
 
 def reload() -> KnowledgeBase:
     return KNOWLEDGE.reload()
+
+
+def for_chat(key: str | None) -> KnowledgeBase:
+    """The notice a chat chose (ChatData.notice) while it is still in the library, else the default notice."""
+    known = notices()
+    return known.get(key) if key and key in known.notices else known.get()

@@ -83,6 +83,10 @@ async def test_notices_lists_them_and_a_button_sets_the_chats_notice(bot, root):
     answer = visible(bot.texts()[-1])
     assert "2024年8月15日" in answer and "2023年7月10日" not in answer
     assert "第二批" in answer.splitlines()[0]  # the notice's short title heads the answer
+    await bot.say("/sections")  # browsing follows the chat's notice too
+    second_toc = [label for label, _ in buttons(bot.last_sent())]
+    default_toc = [s.label for s in bot_library.notices().get(DEFAULT_NOTICE).notice.sections if s.level == 1]
+    assert second_toc and second_toc != default_toc[: len(second_toc)]
 
 
 async def test_a_switch_button_answers_from_the_other_notice_that_fits(bot):

@@ -6,6 +6,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
 from handlers import browse
+from knowledge.base import KnowledgeBase
 
 from .. import library
 from .state import BotContext
@@ -29,25 +30,30 @@ from .texts import (
 # Callback data
 CB_SECTION = "s:"  # s:<section id>; "s:" alone is the table of contents
 CB_SECTION_TEXT = "st:"  # st:<section id>, send the section's text as a card
-CB_FAQ = "f:"  # f:<index into browse.faq(library.current())>
+CB_FAQ = "f:"  # f:<index into browse.faq(the chat's notice)>
 SOURCE_LINK = rf"^/{SOURCE_COMMAND}[0-9a-z_]+(?:@\w+)?(?:\s|$)"  # the tap-able link under each citation
 
 
-def _toc_screen() -> tuple[str, InlineKeyboardMarkup]:
+def chat_kb(context: BotContext) -> KnowledgeBase:
+    """The notice this chat chose with /notices, else the default one."""
+    return library.for_chat(context.chat_data.notice if context.chat_data is not None else None)
+
+
+def _toc_screen(kb: KnowledgeBase) -> tuple[str, InlineKeyboardMarkup]:
     """The table of contents: one button per top-level section."""
-    rows = [[button(short(s.label), f"{CB_SECTION}{s.id}")] for s in browse.toc(library.current())]
+    rows = [[button(short(s.label), f"{CB_SECTION}{s.id}")] for s in browse.toc(kb)]
     return TOC_TITLE, InlineKeyboardMarkup(rows)
 
 
-async def reply_toc(message: Message) -> None:
+async def reply_toc(message: Message, kb: KnowledgeBase) -> None:
     """Reply with the table of contents as buttons."""
-    text, markup = _toc_screen()
+    text, markup = _toc_screen(kb)
     await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
-async def reply_faq(message: Message) -> None:
+async def reply_faq(message: Message, kb: KnowledgeBase) -> None:
     """Reply with the curated questions as buttons, or say there are none."""
-    questions = browse.faq(library.current())
+    questions = browse.faq(kb)
     if not questions:
         await message.reply_text(FAQ_EMPTY)
         return
@@ -60,12 +66,12 @@ async def reply_faq(message: Message) -> None:
 
 async def sections(update: Update, context: BotContext) -> None:
     """Show the table of contents as buttons."""
-    await reply_toc(update.effective_message)
+    await reply_toc(update.effective_message, chat_kb(context))
 
 
 async def faq(update: Update, context: BotContext) -> None:
     """List the curated questions as buttons."""
-    await reply_faq(update.effective_message)
+    await reply_faq(update.effective_message, chat_kb(context))
 
 
 async def source(update: Update, context: BotContext) -> None:
@@ -106,7 +112,7 @@ async def faq_button(update: Update, context: BotContext, hooks: Hooks = NO_HOOK
     """Open the answer card of one curated question."""
     query = update.callback_query
     index = (query.data or "")[len(CB_FAQ) :]
-    questions = browse.faq(library.current())
+    questions = browse.faq(chat_kb(context))
     target = query.message
     if not index.isdigit() or int(index) >= len(questions) or not isinstance(target, Message):
         await query.answer(STALE_TEXT, show_alert=True)
@@ -119,22 +125,23 @@ async def section_button(update: Update, context: BotContext) -> None:
     """Move through the table of contents; a section without subsections shows its text."""
     query = update.callback_query
     section_id = (query.data or "")[len(CB_SECTION) :]
+    kb = chat_kb(context)
     if not section_id:
-        text, markup = _toc_screen()
+        text, markup = _toc_screen(kb)
         await query.answer()
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
         return
-    node = browse.section(section_id, library.current())
+    node = browse.section(section_id, kb)
     if node is None:
         await query.answer(NOT_FOUND_TEXT, show_alert=True)
         return
     await query.answer()
-    parent = parents().get(section_id)
+    parent = parents(kb).get(section_id)
     back = button(BACK_BUTTON, f"{CB_SECTION}{parent or ''}")
     if node.children:
         rows = []
         for child_id in node.children:
-            child = browse.section(child_id, library.current())
+            child = browse.section(child_id, kb)
             if child is not None:
                 rows.append([button(short(child.label), f"{CB_SECTION}{child.id}")])
         rows.append([button(SECTION_TEXT_BUTTON, f"{CB_SECTION_TEXT}{node.id}")])
@@ -143,7 +150,7 @@ async def section_button(update: Update, context: BotContext) -> None:
             f"<b>{esc(node.path)}</b>", parse_mode=ParseMode.HTML, reply_markup=InlineKeyboardMarkup(rows)
         )
         return
-    card = browse.section_card(section_id, library.current())
+    card = browse.section_card(section_id, kb)
     parts = render_answer(card) if card is not None else [f"<b>{esc(node.path)}</b>"]
     # The text replaces the menu so browsing stays in one message; overflow goes below it.
     await query.edit_message_text(
@@ -160,7 +167,7 @@ async def section_text_button(update: Update, context: BotContext) -> None:
     """Send a whole section's text as a forwardable card."""
     query = update.callback_query
     section_id = (query.data or "")[len(CB_SECTION_TEXT) :]
-    card = browse.section_card(section_id, library.current()) if section_id else None
+    card = browse.section_card(section_id, chat_kb(context)) if section_id else None
     if card is None or not isinstance(query.message, Message):
         await query.answer(NOT_FOUND_TEXT, show_alert=True)
         return

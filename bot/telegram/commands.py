@@ -13,7 +13,7 @@ from .state import BotContext
 from .render import esc
 from ..chat import NO_HOOKS, Hooks
 from .answers import send_topic
-from .browse import reply_faq, reply_toc
+from .browse import chat_kb, reply_faq, reply_toc
 from .eligibility import CB_ELIG, GO_ELIGIBILITY
 from .markup import NO_PREVIEW, button
 from .picture import CB_PICTURE
@@ -95,9 +95,9 @@ async def go_button(update: Update, context: BotContext, hooks: Hooks = NO_HOOKS
     elif topic == GO_FUNDING:
         await send_topic(target, context, FUNDING, hooks)
     elif topic == GO_SECTIONS:
-        await reply_toc(target)
+        await reply_toc(target, chat_kb(context))
     elif topic == GO_FAQ:
-        await reply_faq(target)
+        await reply_faq(target, chat_kb(context))
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from telegram.warnings import PTBUserWarning
 
 from handlers import eligibility
+from knowledge.base import KnowledgeBase
 
 from .. import library
 from .state import BotContext, EligibilityCheck
@@ -37,9 +38,14 @@ ELIG_ASKER, ELIG_OPTION, ELIG_BACK, ELIG_CANCEL, ELIG_RESTART = "a", "o", "b", "
 GO_ELIGIBILITY = "go:elig"
 
 
-def askers() -> dict[str, str]:
+def askers(kb: KnowledgeBase | None = None) -> dict[str, str]:
     """Who the guided check can be for (value -> label), read from the eligibility handler."""
-    return eligibility.askers(library.current())
+    return eligibility.askers(kb or library.current())
+
+
+def _kb(state: EligibilityCheck) -> KnowledgeBase:
+    """The notice the check runs on: the chat's choice when it started, while that notice is in the library."""
+    return library.for_chat(state.notice)
 
 
 def _elig_data(session: str, step: int, action: str) -> str:
@@ -59,11 +65,12 @@ def _elig_screen(state: EligibilityCheck) -> tuple[str, InlineKeyboardMarkup]:
     session, step = state.session, state.step
     if step == 0:
         rows = [
-            [button(label, _elig_data(session, 0, f"{ELIG_ASKER}{i}"))] for i, label in enumerate(askers().values())
+            [button(label, _elig_data(session, 0, f"{ELIG_ASKER}{i}"))]
+            for i, label in enumerate(askers(_kb(state)).values())
         ]
         rows.append(_elig_nav(session, 0))
         return ELIG_INTRO, InlineKeyboardMarkup(rows)
-    steps = eligibility.steps(state.asker, library.current())
+    steps = eligibility.steps(state.asker, _kb(state))
     current = steps[step - 1]
     rows = [
         [button(label, _elig_data(session, step, f"{ELIG_OPTION}{i}"))] for i, (_, label) in enumerate(current.options)
@@ -77,7 +84,8 @@ def _new_elig_state(context: BotContext) -> EligibilityCheck:
     """Start a fresh check for this user under a new session id."""
     user = context.user_data
     user.check_serial += 1
-    user.check = EligibilityCheck(session=base36(user.check_serial))
+    chosen = context.chat_data.notice if context.chat_data is not None else None
+    user.check = EligibilityCheck(session=base36(user.check_serial), notice=chosen)
     return user.check
 
 
@@ -119,7 +127,7 @@ async def eligibility_button(update: Update, context: BotContext) -> int:
         await query.answer(STALE_TEXT, show_alert=True)
         return ELIGIBILITY_STEP
     await query.answer()
-    if state.asker is not None and state.step > len(eligibility.steps(state.asker, library.current())):
+    if state.asker is not None and state.step > len(eligibility.steps(state.asker, _kb(state))):
         return await _elig_finish(query, context, state)
     text, markup = _elig_screen(state)
     await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
@@ -133,14 +141,14 @@ def _elig_record(state: EligibilityCheck, action: str) -> bool:
         return False
     index = int(index_text)
     if state.step == 0 and kind == ELIG_ASKER:
-        choices = list(askers())
+        choices = list(askers(_kb(state)))
         if index >= len(choices):
             return False
         if choices[index] != state.asker:
             state.answers = {}  # a different asker has different conditions
         state.asker = choices[index]
     elif state.step > 0 and kind == ELIG_OPTION:
-        current = eligibility.steps(state.asker, library.current())[state.step - 1]
+        current = eligibility.steps(state.asker, _kb(state))[state.step - 1]
         if index >= len(current.options):
             return False
         state.answers[current.id] = current.options[index][0]
@@ -152,7 +160,7 @@ def _elig_record(state: EligibilityCheck, action: str) -> bool:
 
 async def _elig_finish(query: CallbackQuery, context: BotContext, state: EligibilityCheck) -> int:
     """Replace the last step with the verdict (overflow below it) and end the conversation."""
-    answer = eligibility.verdict(state.asker, dict(state.answers), kb=library.current())
+    answer = eligibility.verdict(state.asker, dict(state.answers), kb=_kb(state))
     context.user_data.check = None
     parts = render_verdict(answer)
     markup = InlineKeyboardMarkup([[button(RESTART_ELIG_BUTTON, GO_ELIGIBILITY)]])

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from handlers import browse
+from knowledge.base import KnowledgeBase
 
 from .. import library
 
 
-def parents() -> dict[str, str | None]:
-    """Section id -> the id of its parent section (None at the top), in the knowledge in use.
+def parents(kb: KnowledgeBase | None = None) -> dict[str, str | None]:
+    """Section id -> the id of its parent section (None at the top), in the given notice (default: the default).
 
     Rebuilt on each call (a few dozen lookups, only while browsing) so a knowledge reload is seen at once.
     """
-    kb = library.current()
+    kb = kb or library.current()
     out: dict[str, str | None] = {}
     pending: list[tuple[str, str | None]] = [(s.id, None) for s in browse.toc(kb)]
     while pending:

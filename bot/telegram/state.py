@@ -61,6 +61,7 @@ class EligibilityCheck:
     step: int = 0  # 0: who is asking; n: the n-th condition
     asker: str | None = None
     answers: dict[str, str] = field(default_factory=dict)  # condition id -> option value
+    notice: str | None = None  # the notice the chat had chosen when the check started
 
 
 @dataclass
@@ -134,7 +135,13 @@ def user_to_plain(user: UserData) -> dict:
     check = user.check
     plain: dict = {"elig_serial": user.check_serial}
     if check is not None:  # no key at all when no check is under way: a None would not pass the shape check
-        plain["elig"] = {"session": check.session, "step": check.step, "asker": check.asker, "answers": check.answers}
+        plain["elig"] = {
+            "session": check.session,
+            "step": check.step,
+            "asker": check.asker,
+            "answers": check.answers,
+            "notice": check.notice,
+        }
     return plain
 
 
@@ -153,6 +160,7 @@ def user_data_from(stored: object) -> UserData:
             step=int(check.get("step") or 0),
             asker=check.get("asker"),
             answers=dict(check.get("answers") or {}),
+            notice=check.get("notice") if isinstance(check.get("notice"), str) else None,
         )
     return user
 
