@@ -131,30 +131,26 @@ def _base_url(raw: str) -> str:
     return url
 
 
-def _port(raw: str) -> int:
+def _number(raw: str, default, kind, what: str, low, high, range_text: str):
+    """A setting that is a number within (low, high), or its default when unset; ConfigError otherwise."""
     raw = raw.strip()
     if not raw:
-        return DEFAULT_PORT
+        return default
     try:
-        port = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise ConfigError(f"PORT must be a number, got {raw!r}") from None
-    if not 0 < port < 65536:
-        raise ConfigError(f"PORT must be between 1 and 65535, got {port}")
-    return port
+        raise ConfigError(f"{what} must be a number, got {raw!r}") from None
+    if not low < value < high:
+        raise ConfigError(f"{what} must be {range_text}, got {raw!r}")
+    return value
+
+
+def _port(raw: str) -> int:
+    return _number(raw, DEFAULT_PORT, int, "PORT", 0, 65536, "between 1 and 65535")
 
 
 def _days(raw: str) -> float:
-    raw = raw.strip()
-    if not raw:
-        return DEFAULT_STATE_DAYS
-    try:
-        days = float(raw)
-    except ValueError:
-        raise ConfigError(f"NOTICE_BOT_STATE_DAYS must be a number of days, got {raw!r}") from None
-    if not 0 < days < 36600:
-        raise ConfigError(f"NOTICE_BOT_STATE_DAYS must be more than 0 days, got {raw!r}")
-    return days
+    return _number(raw, DEFAULT_STATE_DAYS, float, "NOTICE_BOT_STATE_DAYS", 0, 36600, "more than 0 days")
 
 
 def _admin_ids(raw: str) -> frozenset[int]:

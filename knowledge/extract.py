@@ -459,26 +459,18 @@ def _targets(r: _Reader, out: Extracted) -> None:
             if "资金" in subject or "补贴" in subject:
                 continue  # a share or cap of the money, read above
             cues = r.cues(subject, specific=True, spread=len(r.clauses))
-            out.targets.append(
-                Target(
-                    id=f"x-amount-{len(out.targets) + 1}",
-                    bound="min",
-                    label=subject,
-                    cues=cues,
-                    source=r.quoted(clause, m.start(), m.end()),
-                    count=int(float(m.group(2)) * (10_000 if m.group(3) == "亿元" else 1)),
-                    unit="万元",
-                )
-            )
-            if upper := _RANGE_MAX.match(text, m.end()):
+            bounds = [("min", m.group(2), m.group(3), m.end())]
+            if upper := _RANGE_MAX.match(text, m.end()):  # "不低于500万元且不超过4亿元": the range's upper end too
+                bounds.append(("max", upper.group(1), upper.group(2), upper.end()))
+            for bound, number, unit, end in bounds:
                 out.targets.append(
                     Target(
                         id=f"x-amount-{len(out.targets) + 1}",
-                        bound="max",
+                        bound=bound,
                         label=subject,
                         cues=cues,
-                        source=r.quoted(clause, m.start(), upper.end()),
-                        count=int(float(upper.group(1)) * (10_000 if upper.group(2) == "亿元" else 1)),
+                        source=r.quoted(clause, m.start(), end),
+                        count=int(float(number) * (10_000 if unit == "亿元" else 1)),  # in 万元
                         unit="万元",
                     )
                 )

@@ -8,6 +8,7 @@ one short notice needs only the words that occur in the notices, plus the domain
 from __future__ import annotations
 
 import logging
+import sys
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -67,8 +68,7 @@ class Lexicon:
     @cached_property
     def tokenizer(self):
         """A jieba Tokenizer on the small dictionary plus the domain dictionary."""
-        import jieba
-
+        jieba = _import_jieba()
         jieba.setLogLevel(logging.WARNING)
         small = self.folder / SMALL_DICTIONARY
         tok = jieba.Tokenizer(str(small)) if small.is_file() else jieba.Tokenizer()
@@ -127,10 +127,25 @@ def _one_apart(targets: set[str]):
     return near
 
 
+def _import_jieba():
+    """jieba, imported without pkg_resources: jieba only uses it to open its own files, which it also opens
+    without it, and importing pkg_resources costs about 50 ms of every cold start (benchmarks/speed.py)."""
+    if "jieba" in sys.modules:
+        return sys.modules["jieba"]
+    blocked = "pkg_resources" not in sys.modules
+    if blocked:
+        sys.modules["pkg_resources"] = None  # an import of it raises ImportError: jieba takes its fallback
+    try:
+        import jieba
+    finally:
+        if blocked:
+            del sys.modules["pkg_resources"]  # whoever needs it later imports it as usual
+    return jieba
+
+
 def small_dictionary() -> str:
     """The words of jieba's default dictionary that occur in any notice or lexicon file, in jieba's order."""
-    import jieba
-
+    jieba = _import_jieba()
     jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" lines on stderr
     corpus = "\n".join(fold(p.read_text(encoding="utf-8")) for p in sorted(NOTICES_DIR.glob("*/*.txt")))
     corpus += "\n".join(fold(p.read_text(encoding="utf-8")) for p in sorted(LEXICON_DIR.glob("*.yaml")))
