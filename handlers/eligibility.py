@@ -23,6 +23,8 @@ _ASKS_ELIGIBLE = (
     "能进",
     "能报",
     "能申报",
+    "能申请",
+    "能参与",
     "还能",
     "有资格",
     "资格",
@@ -41,6 +43,7 @@ _ASKS_ELIGIBLE = (
 _ENTERPRISE_WORDS = ("企业", "公司", "厂", "我们是做", "小巨人", "company", "firm")
 _DISTRICT_WORDS = ("区政府", "我们区", "本区", "区里", "区财政")
 VERDICT = {"fail": "不符合", "pass": "符合", "check": "需进一步确认"}
+ROLE_UNCLEAR = "没有说明是以区(区政府)还是以企业的身份询问,下面分别给出结论:\n"
 MARK = {"pass": "✔", "fail": "✘", "check": "?"}
 
 
@@ -171,8 +174,31 @@ def from_situation(
     """A verdict when a message asks whether a situation qualifies, or describes one in two facts or more."""
     # The role the asker states (我们区 / our district / 我们公司) decides whose rules apply; else a guess.
     knowledge = kb or shipped()
-    asker = role if role in knowledge.facts.conditions else guess_asker(folded)
-    stated = read_situation(asker, folded, kb)
-    if not stated or (len(stated) < 2 and not has_any(folded, _ASKS_ELIGIBLE)):
-        return None
-    return verdict(asker, stated, question, list(ranked), now, kb=kb, day=day)
+    if role in knowledge.facts.conditions:
+        askers_ = [role]
+    elif _role_unclear(folded) and len(knowledge.facts.conditions) > 1:
+        askers_ = list(knowledge.facts.conditions)  # "我们在海淀,能参加吗": a district or a firm? answer for both
+    else:
+        askers_ = [guess_asker(folded)]
+    verdicts = []
+    for asker in askers_:
+        stated = read_situation(asker, folded, kb)
+        if not stated or (len(stated) < 2 and not has_any(folded, _ASKS_ELIGIBLE)):
+            continue
+        verdicts.append(verdict(asker, stated, question, list(ranked), now, kb=kb, day=day))
+    if len(verdicts) < 2:
+        return verdicts[0] if verdicts else None
+    # Each role's verdict in turn, labelled by who it is for; the failing conditions of either cited first.
+    combined = verdicts[0]
+    combined.text = ROLE_UNCLEAR + "\n\n".join(v.text for v in verdicts)
+    seen = {c.id for c in combined.citations}
+    for other in verdicts[1:]:
+        combined.citations += [c for c in other.citations if c.id not in seen]
+        seen |= {c.id for c in other.citations}
+    combined.citations = combined.citations[:5]
+    return combined
+
+
+def _role_unclear(folded: str) -> bool:
+    """Whether the message says neither that a district nor that a firm is asking ("我们在海淀,能参加吗")."""
+    return not has_any(folded, _DISTRICT_WORDS) and not has_any(folded, _ENTERPRISE_WORDS)

@@ -196,3 +196,13 @@ def test_a_synonyms_expansion_states_no_place():
     # 区经信局 expands to the bureau's full name, which holds the city's name; the asker stated no place.
     answer = ask("区经信局自己盖章报可以吗")
     assert "满足地域条件" not in answer.text and "所属辖区,满足" not in answer.text
+
+
+def test_when_the_role_is_unclear_the_verdict_is_given_for_both_roles():
+    answer = ask("我们在海淀,能参加吗")
+    for who in KB.facts.askers.values():
+        assert f"结论({who})" in answer.text
+    assert "不符合" not in answer.text  # a place inside the region fails neither role
+    firm = ask("我们公司在海淀,能参加吗")  # a firm says so: one verdict, its own
+    assert f"结论({KB.facts.askers['enterprise']})" in firm.text
+    assert f"结论({KB.facts.askers['district']})" not in firm.text

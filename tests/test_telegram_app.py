@@ -487,7 +487,7 @@ async def test_each_citation_links_to_its_clause_and_the_link_quotes_it(bot):
 
 
 async def test_a_verdict_with_open_conditions_fits_a_phone_screen(bot):
-    await bot.say("我们是朝阳区的,有资格报这个试点吗")
+    await bot.say("我们区是朝阳区,有资格报这个试点吗")
     message = bot.last_sent()
     title, _, body = message["text"].partition("\n")  # the notice's short title, then the answer
     assert title.startswith("<b>《") and title.endswith("》</b>")
