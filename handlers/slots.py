@@ -212,6 +212,8 @@ def cap(query: Query, kb: KnowledgeBase) -> Answer | None:
     money_words = set(facts.money_words)
     if any(w not in place and w not in money_words and kb.index.idf.get(w) for w in query.focus):
         return None
+    if any(len(w) >= 3 and w not in kb.index.idf and w not in money_words for w in query.focus):
+        return None  # "高新技术企业认定奖励是多少钱": a subject the notice never names, so not its money
     return total(query, kb, best_hit=True)
 
 

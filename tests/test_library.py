@@ -50,3 +50,12 @@ def test_each_answer_names_its_notice_and_cites_its_own_clauses(root):
     assert "2024年8月15日" in second.text and second.notice == "dierpi"
     assert {c.notice for c in second.citations} == {"dierpi"}
     assert "2024年8月15日前" in second.citations[0].quote
+
+
+def test_the_issuers_place_in_a_question_names_the_notice_not_a_subject(tmp_path):
+    from handlers import answer_question
+    from knowledge.base import build
+
+    kb = build(Path(__file__).resolve().parent / "fixtures" / "notices" / "fic-sanpi-2025")
+    answer = answer_question("临溪区的补助一家企业最多给多少", kb=kb)
+    assert answer.answered and "50万元" in answer.text
