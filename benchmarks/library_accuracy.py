@@ -30,7 +30,12 @@ from knowledge.library import Library  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures" / "notices"
 # How a user names each fixture notice in a question: its place, and its batch when it has one.
-NAMES = {"fic-qyzn-2025": "临江市", "fic-dierpi-2024": "北京第二批", "fic-zhuanfa-2024": "河川省"}
+NAMES = {
+    "fic-qyzn-2025": "临江市",
+    "fic-dierpi-2024": "北京第二批",
+    "fic-zhuanfa-2024": "河川省",
+    "fic-sanpi-2025": "临溪区",
+}
 
 
 def library_folder(into: Path) -> Path:

@@ -31,7 +31,18 @@ _ABOUT = re.compile(r"关于(.+?)(?:的)?通知$")
 _FORWARDED = re.compile(r"^转发《[^》]*》\s*并")
 BATCH = re.compile(r"(?:首|第([一二三四五六七八九十]|\d{1,2}))批")  # 首批, 第二批, 第3批
 _SMALL = {ch: n for n, ch in enumerate("一二三四五六七八九十", 1)}
-_PLACE = re.compile(r"^([\u4e00-\u9fff]{2,8}?[省市区县])")  # the place an issuer or title opens with
+_PLACE = re.compile(r"([\u4e00-\u9fff]{2,8}?[省市区县])")  # the place an issuer or title opens with
+
+
+def _leading_places(text: str) -> list[str]:
+    """The places a title or issuer opens with, each level: "青岚市临溪区关于…" -> 青岚市, 临溪区."""
+    out, at = [], 0
+    while (m := _PLACE.match(text, at)) and len(out) < 3:
+        out.append(m.group(1))
+        at = m.end()
+    return out
+
+
 _YEAR = re.compile(r"(20\d\d)\s*年")
 _ISSUER_END = ("局", "厅", "委", "部", "府", "办", "会", "院", "室", "中心", "办公厅")
 
@@ -80,7 +91,7 @@ def _info(folder: Path) -> NoticeInfo:
     short = _FORWARDED.sub("", short) or short
     issuers = _issuers(meta, lines)
     batch = BATCH.search(title)
-    places = {m.group(1) for m in (_PLACE.match(t) for t in (title, *issuers)) if m}
+    places = {p for t in (title, *issuers) for p in _leading_places(t)}
     places |= {p[:-1] for p in places if len(p) > 2}  # 北京市 is also 北京, 临江市 临江
     years = {int(y) for y in _YEAR.findall(title)} | ({date.year} if date else set())
     return NoticeInfo(
