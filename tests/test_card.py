@@ -24,18 +24,6 @@ def shipped_card():
     return build_card(shipped(), TODAY)
 
 
-@pytest.fixture(scope="module")
-def guide():
-    """A fictional enterprise application guide with notice.txt alone."""
-    return build(FIXTURES / "fic-qyzn-2025")
-
-
-@pytest.fixture(scope="module")
-def batch2():
-    """A fictional second-batch district-selection notice with notice.txt alone."""
-    return build(FIXTURES / "fic-dierpi-2024")
-
-
 def _texts(card, key):
     section = card.section(key)
     return [(i.lead, i.text, i.clause_id) for i in section.items] if section else []

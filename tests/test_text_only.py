@@ -27,18 +27,6 @@ def shipped():
     return build(NOTICES_DIR / DEFAULT_NOTICE, curated=False)
 
 
-@pytest.fixture(scope="module")
-def guide():
-    """A fictional enterprise application guide: conditions, a rate with a cap, a list of materials, phones."""
-    return build(FIXTURES / "fic-qyzn-2025")
-
-
-@pytest.fixture(scope="module")
-def batch2():
-    """A fictional second-batch district-selection notice."""
-    return build(FIXTURES / "fic-dierpi-2024")
-
-
 def ask(kb, question: str):
     return answer_question(question, now=NOW, kb=kb)
 
@@ -352,7 +340,6 @@ def test_the_sentence_holding_the_asked_detail_answers_first(sanpi):
     assert a.answered and "一式三份" in a.text and "一式三份" in a.citations[0].quote
 
 
-def test_the_part_of_the_money_paid_at_a_stage_is_computed_from_a_stated_whole():
-    batch2 = build(FIXTURES / "fic-dierpi-2024")
+def test_the_part_of_the_money_paid_at_a_stage_is_computed_from_a_stated_whole(batch2):
     a = ask(batch2, "满额8000万的话首期能拨下来多少")
     assert "3200万元" in a.text and "首期拨付40%" in quotes(a)
