@@ -343,3 +343,14 @@ def test_the_sentence_holding_the_asked_detail_answers_first(sanpi):
 def test_the_part_of_the_money_paid_at_a_stage_is_computed_from_a_stated_whole(batch2):
     a = ask(batch2, "满额8000万的话首期能拨下来多少")
     assert "3200万元" in a.text and "首期拨付40%" in quotes(a)
+
+
+def test_an_amount_for_each_one_is_not_answered_by_the_total(shipped, sanpi):
+    each = ask(shipped, "How much subsidy will each transformed enterprise receive?")
+    assert not each.answered  # the notice sets the district's total, not an amount per enterprise
+    assert ask(sanpi, "每家企业最多能拿多少补助").answered  # this one sets 单个企业补助金额不超过50万元
+
+
+def test_how_many_instalments_needs_a_number_of_them(shipped, batch2):
+    assert not ask(shipped, "奖补资金分几期拨").answered  # "分期拨付" says it is paid in parts, not in how many
+    assert "三期" in ask(batch2, "奖补资金分几期拨").text
