@@ -354,7 +354,7 @@ def listing(query: Query, kb: KnowledgeBase) -> Answer | None:
         return found_answer(
             query,
             kb,
-            [clause.id, *(c.id for c in items)],
+            [*(c.id for c in items), clause.id],  # the items are the facts; the sentence that lists them follows
             intent="materials" if "材料" in fold(clause.text) else "general",
             text=text,
             best_hit=False,
