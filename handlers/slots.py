@@ -186,7 +186,8 @@ def how_many(query: Query, kb: KnowledgeBase) -> Answer | None:
         text = best.source.quote.rstrip(",;。") + "。"  # the notice's own words: "拟分三批", "不少于500家"
     clause = kb.clause(best.source.clause_id)
     if clause and len(clause.text) <= 160:
-        text += clause.text
+        # A short clause says it all, the count included: it is not repeated after its own words.
+        text = clause.text if best.source.quote in clause.text and len(clause.text) <= 60 else text + clause.text
     return found_answer(
         query,
         kb,
