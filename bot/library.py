@@ -66,3 +66,9 @@ def for_chat(key: str | None) -> KnowledgeBase:
     """The notice a chat chose (ChatData.notice) while it is still in the library, else the default notice."""
     known = notices()
     return known.get(key) if key and key in known.notices else known.get()
+
+
+def short_title(key: str) -> str:
+    """A notice's short title, or its key when the notice is no longer in the library."""
+    info = notices().notices.get(key)
+    return info.short_title if info else key

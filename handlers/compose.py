@@ -122,8 +122,7 @@ def compose(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> tuple[str, list
     weights = _weight(kb, query.words)
     lead, source = _lead(query, kb, chosen[0]) if chosen else ("", None)
     # Read in the notice's order (一是 before 二是), cited best first.
-    order = {c.id: i for i, c in enumerate(kb.notice.clauses)}
-    body = "".join(shorten(c.text, weights) for c in sorted(chosen, key=lambda c: order.get(c.id, 0)))
+    body = "".join(shorten(c.text, weights) for c in sorted(chosen, key=lambda c: kb.clause_order.get(c.id, 0)))
     if lead and fold(lead.rstrip("。")) in fold(body):
         lead = ""
     ids = [c.id for c in chosen]

@@ -57,6 +57,11 @@ class KnowledgeBase:
         return fold(self.notice.text)
 
     @cached_property
+    def clause_order(self) -> dict[str, int]:
+        """Each clause's position in the notice, so sentences quoted together read in the notice's order."""
+        return {c.id: i for i, c in enumerate(self.notice.clauses)}
+
+    @cached_property
     def not_focus(self) -> frozenset[str]:
         """Words that never name what a question is about: question words, bound words and place names."""
         facts = self.facts

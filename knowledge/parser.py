@@ -93,9 +93,7 @@ def _closes_list(stack: list[_Node], nodes: dict[str, _Node]) -> bool:
     if node.kind not in ("num", "num_paren") or node.children or node.paragraphs != 1 or len(node.clauses) != 1:
         return False
     siblings = [nodes[c] for c in parent.children if nodes[c].kind == node.kind]
-    return len(siblings) >= 2 and all(
-        len(nodes[c.id].label) <= _LIST_ITEM_MAX and len(c.clauses) <= 1 for c in siblings
-    )
+    return len(siblings) >= 2 and all(len(c.label) <= _LIST_ITEM_MAX and len(c.clauses) <= 1 for c in siblings)
 
 
 def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> Notice:

@@ -18,6 +18,7 @@ from telegram.ext import CommandHandler, ContextTypes
 
 from .picture import CHART_DAYS, send_stats_chart
 from .render import MAX_MESSAGE, esc, fit, shorten, tg_len
+from .. import library
 from ..store import BEIJING, REASON_DOWNVOTED, REASON_UNANSWERED, QuestionGroup, Stats, Store, groups_to_csv
 
 _LOGGER = logging.getLogger(__name__)
@@ -85,7 +86,9 @@ def format_stats(stats: Stats) -> str:
     if stats.top_notices:
         lines.append("")
         lines.append("<b>按通知</b>")
-        lines.extend(f"{i}. {esc(_short(_notice_title(key)))}:{n}" for i, (key, n) in enumerate(stats.top_notices, 1))
+        lines.extend(
+            f"{i}. {esc(_short(library.short_title(key)))}:{n}" for i, (key, n) in enumerate(stats.top_notices, 1)
+        )
     if stats.top_sections:
         lines.append("")
         lines.append("<b>最常引用的章节</b>")
@@ -93,14 +96,6 @@ def format_stats(stats: Stats) -> str:
     lines.append("")
     lines.append(f"<b>反馈</b> 👍 {stats.thumbs_up} · 👎 {stats.thumbs_down}")
     return _pack(lines)
-
-
-def _notice_title(key: str) -> str:
-    """A notice's short title for the figures, or its key when it is no longer in the library."""
-    from .. import library
-
-    info = library.notices().notices.get(key)
-    return info.short_title if info else key
 
 
 def _group_lines(number: int, group: QuestionGroup) -> list[str]:
@@ -180,8 +175,6 @@ def _pack(lines: list[str], limit: int = MAX_MESSAGE) -> str:
 
 def _default_reload() -> None:
     """Rebuild the bot's knowledge from disk (bot/library.py); the old stays in use if the new is broken."""
-    from .. import library
-
     library.reload()
 
 

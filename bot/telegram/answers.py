@@ -83,17 +83,12 @@ async def send_answer(
         clause=top.id if top else None,
         related=list(answer.related[:MAX_RELATED_BUTTONS]),
         notice=answer.notice,
-        alternatives=[[k, _short_title(k)] for k in answer.alternatives[:MAX_RELATED_BUTTONS]],
+        alternatives=[[k, library.short_title(k)] for k in answer.alternatives[:MAX_RELATED_BUTTONS]],
     )
     key = chat_data.remember(entry)
     title = f"《{answer.notice_title}》" if answer.notice_title and not answer.compared else None
     markup = _answer_keyboard(key, entry, feedback=feedback)
     await send_html(target, render_answer(answer, title=title), markup, quote=quote)
-
-
-def _short_title(key: str) -> str:
-    info = library.notices().notices.get(key)
-    return info.short_title if info else key
 
 
 def _kb_of(entry: Remembered):

@@ -124,11 +124,6 @@ def inline_results(context: ContextTypes.DEFAULT_TYPE) -> list[InlineQueryResult
     ]
 
 
-def _short_title(key: str) -> str:
-    info = library.notices().notices.get(key)
-    return info.short_title if info else key
-
-
 async def send_stats_chart(message: Message, daily: Sequence, stats, label: Callable[[str], str] = str) -> None:
     """The /stats chart: questions per day over 30 days, the share answered, top intents and notices, 👍/👎."""
     from ..picture import ChartData, render_chart
@@ -139,7 +134,7 @@ async def send_stats_chart(message: Message, daily: Sequence, stats, label: Call
         top_intents=[(label(intent), n) for intent, n in stats.top_intents],
         thumbs_up=stats.thumbs_up,
         thumbs_down=stats.thumbs_down,
-        top_notices=[(_short_title(key), n) for key, n in getattr(stats, "top_notices", [])],
+        top_notices=[(library.short_title(key), n) for key, n in stats.top_notices],
     )
     try:
         png = await asyncio.to_thread(render_chart, data)
