@@ -130,7 +130,7 @@ def cited_document_date(query: Query, kb: KnowledgeBase) -> Answer | None:
     for doc in kb.facts.documents:
         serial = re.findall(r"\d+", doc.number)
         named = fold(doc.title) in query.folded or (serial and f"{serial[-1]}号" in query.folded)
-        if named and fold(doc.number) not in fold(kb.notice.meta.get("number", "") or ""):
+        if named:
             say = f"通知引用了《{doc.title}》({doc.number}),但没有给出该文件的印发日期。"
             return _not_covered(kb, query, say, near=[doc.source])
     return None

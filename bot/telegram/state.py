@@ -98,7 +98,10 @@ def chat_to_plain(chat: ChatData) -> dict:
 
 
 def _remembered(entry: dict) -> Remembered:
-    alternatives = entry.get("alternatives") or []
+    pairs = entry.get("alternatives") or []
+    alternatives = [
+        list(p) for p in pairs if isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)
+    ]
     return Remembered(
         question=str(entry.get("q") or ""),
         section=entry.get("section"),
@@ -106,9 +109,7 @@ def _remembered(entry: dict) -> Remembered:
         related=[str(q) for q in entry.get("related") or []],
         vote=entry.get("feedback") or 0,
         notice=entry.get("notice") if isinstance(entry.get("notice"), str) else None,
-        alternatives=[[str(k), str(t)] for k, t in alternatives if isinstance(k, str)]
-        if all(isinstance(p, list) and len(p) == 2 for p in alternatives)
-        else [],
+        alternatives=alternatives,
     )
 
 
