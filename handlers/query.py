@@ -97,6 +97,14 @@ def _places(kb: KnowledgeBase, folded: str, words, english: bool) -> tuple[str, 
     return tuple(sorted(found, key=lambda n: (folded.find(n), -len(n))))
 
 
+def _ranking_words(kb: KnowledgeBase, words, slots: tuple[str, ...]) -> list[str]:
+    """The words the search ranks by. The issuer's place names the notice ("临溪区补助的申报截止"), so it points
+    at no sentence of it, except in a question whether one may take part, where the location rule answers."""
+    if {"permission", "eligibility"} & set(slots):
+        return list(words)
+    return [w for w in words if w not in kb.own_names]
+
+
 def _focus(kb: KnowledgeBase, words: tuple[str, ...]) -> tuple[str, ...]:
     """Words that name the subject: no stop word, no question word, no synonym variant (its canonical stays).
 
@@ -155,7 +163,7 @@ def analyse(
         slots=slots,
         focus=focus,
         stated=stated,
-        hits=tuple(kb.index.rank(folded, words, k=5)),
+        hits=tuple(kb.index.rank(folded, _ranking_words(kb, words, slots), k=5)),
         today=today(now),
         english=latin * 2 > len(folded),
         amount_text=amount_text,

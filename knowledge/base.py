@@ -66,11 +66,17 @@ class KnowledgeBase:
         """Words that never name what a question is about: question words, bound words and place names."""
         facts = self.facts
         words = {w for group in facts.slots.values() for w in group} | set(facts.not_focus)
-        # The issuer's place as the title opens with it ("青岚市临溪区关于……"): it names the notice, no subject.
+        return frozenset(words | self.own_names | {name for names in facts.places.values() for name in names})
+
+    @cached_property
+    def own_names(self) -> frozenset[str]:
+        """The issuer's place as the title opens with it ("青岚市临溪区关于……"): words that name the notice
+        itself, so they neither name a subject nor decide which of its sentences answers."""
         title = fold(str(self.notice.meta.get("title") or ""))
         issuer = title.split("关于", 1)[0] if "关于" in title else ""
-        own = {w for w in self.lexicon.cut(issuer) if len(w) >= 2} if 2 <= len(issuer) <= 30 else set()
-        return frozenset(words | own | {name for names in facts.places.values() for name in names})
+        if not 2 <= len(issuer) <= 30:
+            return frozenset()
+        return frozenset(w for w in self.lexicon.cut(issuer) if len(w) >= 2)
 
 
 def _overlaps(a: str, b: str) -> bool:

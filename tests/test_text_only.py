@@ -354,3 +354,11 @@ def test_an_amount_for_each_one_is_not_answered_by_the_total(shipped, sanpi):
 def test_how_many_instalments_needs_a_number_of_them(shipped, batch2):
     assert not ask(shipped, "奖补资金分几期拨").answered  # "分期拨付" says it is paid in parts, not in how many
     assert "三期" in ask(batch2, "奖补资金分几期拨").text
+
+
+def test_the_issuers_place_does_not_pick_the_sentence_that_answers(sanpi):
+    # 临溪区 names the notice; the district's own review deadline (2025年5月9日) is not the application deadline.
+    a = ask(sanpi, "临溪区补助的申报截止是哪天")
+    assert "2025年4月25日" in a.text and "5月9日" not in a.text
+    located = ask(sanpi, "注册在外区但工厂在临溪区的企业能报吗")  # where the place is the question, it counts
+    assert "注册地在临溪区" in quotes(located)
