@@ -45,6 +45,7 @@ FICTIONAL_SETS = {
     REPO / "tests" / "data" / "fic_batch2.yaml": FIXTURES / "fic-dierpi-2024",
     REPO / "tests" / "data" / "fic_forward.yaml": FIXTURES / "fic-zhuanfa-2024",
     REPO / "tests" / "data" / "fic_sanpi.yaml": FIXTURES / "fic-sanpi-2025",
+    REPO / "tests" / "data" / "fic_yunze.yaml": FIXTURES / "fic-yunze-2026",
 }
 
 

@@ -35,6 +35,7 @@ NAMES = {
     "fic-dierpi-2024": "北京第二批",
     "fic-zhuanfa-2024": "河川省",
     "fic-sanpi-2025": "临溪区",
+    "fic-yunze-2026": "云泽市",
 }
 
 
