@@ -52,7 +52,7 @@ def about(query: Query, kb: KnowledgeBase, clause_id: str, share: float = ABOUT_
 def focus_share(query: Query, kb: KnowledgeBase, hit: Hit) -> float:
     """Share of the question's focus words (weighted by rarity in the notice) that the hit's sentence holds."""
     doc = kb.index.doc(hit.clause.id)
-    weights = {w: kb.index.idf.get(w, kb.index.unknown_idf) for w in query.focus}
+    weights = {w: kb.index.weight_of(w) for w in query.focus}
     total = sum(weights.values())
     if not total or doc is None:
         return 0.0

@@ -112,11 +112,15 @@ def _focus(kb: KnowledgeBase, words: tuple[str, ...]) -> tuple[str, ...]:
     """
     asking = kb.not_focus
     lexicon = kb.lexicon
+    # A part that search-mode segmentation found inside a longer word (服务 in 服务商) is that word's, not a subject.
+    wholes = [w for w in words if w not in lexicon.synonyms]  # a variant stands for its canonical word
+    parts = {p for p in words for w in wholes if len(p) < len(w) and p in w}
     return tuple(
         dict.fromkeys(
             w
             for w in words
-            if w not in lexicon.stopwords
+            if w not in parts
+            and w not in lexicon.stopwords
             and w not in asking
             and w not in lexicon.synonyms
             and len(w) >= 2

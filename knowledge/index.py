@@ -24,6 +24,7 @@ _RANKED_KINDS = {"title", "addressee", "item", "paragraph", "sentence", "signatu
 _FUNCTION_CHARS = frozenset(
     "的了吗呢吧啊呀么是在和与及或跟把被给对都也还就要能会有不我你他她它这那个家里上下中从到向为让什啥哪谁怎几多备由于以其之而"
 )
+GUESSED_WEIGHT = 1.0  # a guessed pair around a particle names nothing: it weighs as a word most clauses hold
 DATE_TOKEN = "<日期>"  # the synonym group of when-words in lexicon/synonyms.yaml
 _DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月\s*\d{1,2}\s*日")
 _CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
@@ -81,13 +82,13 @@ class ClauseIndex:
             folded = fold(clause.text)
             extra = [fold(k) for k in keywords.get(clause.id, ())]
             self.phrases[clause.id] = [k for k in extra if len(k) >= 2]
-            words = Counter(lexicon.expand(lexicon.cut(folded)))
+            words = Counter(lexicon.expand(lexicon.cut(folded, search=True)))
             self.clause_vocabulary.update(words)
             if _DATE.search(folded):  # a clause that sets a date answers "when" questions
                 words[DATE_TOKEN] += 1
             for k in extra:  # users' words count once each, beside the clause's own
                 words.update(set(lexicon.expand(lexicon.cut(k.replace(GAP, " ")))) - set(words))
-            label_words = lexicon.expand(lexicon.cut(fold(clause.path)))
+            label_words = lexicon.expand(lexicon.cut(fold(clause.path), search=True))
             self.docs.append(
                 _Doc(clause, words, frozenset(label_words), frozenset(bigrams(folded)), max(1, sum(words.values())))
             )
@@ -191,12 +192,33 @@ class ClauseIndex:
                     found.append(w)
         return found
 
+    def weight_of(self, word: str) -> float:
+        """How much a question word counts: its rarity in the notice. A word no clause holds weighs half the
+        rarest; a pair jieba guessed around a particle ("这算", "区要": no dictionary has it) as a common word."""
+        idf = self.idf.get(word)
+        if idf is not None:
+            return idf
+        if (
+            len(word) == 2
+            and _CJK_ONLY.fullmatch(word)
+            and not self.lexicon.tokenizer.FREQ.get(word)
+            and (word[0] in _FUNCTION_CHARS or word[1] in _FUNCTION_CHARS)
+        ):
+            return GUESSED_WEIGHT
+        return self.unknown_idf
+
     def analyse(self, question: str) -> tuple[str, list[str]]:
         """The folded question and its words (synonyms expanded, typos restored)."""
         folded = fold(question)
-        words = self.lexicon.cut(folded)
+        words = self.lexicon.cut(folded, search=True)
         words += self.restore_typos(folded, words)
         return folded, self.lexicon.expand(words)
+
+    def _held(self, word: str) -> dict[int, float]:
+        """The clauses holding a word: 1 in their text, _PATH_WEIGHT in their section path only."""
+        held = dict.fromkeys(self._path_postings.get(word, ()), _PATH_WEIGHT)
+        held.update(dict.fromkeys(self._postings.get(word, {}), 1.0))
+        return held
 
     def search(self, question: str, k: int = 5, words: list[str] | None = None) -> list[Hit]:
         """The k best clauses for a question, best first."""
@@ -214,7 +236,12 @@ class ClauseIndex:
         phrase_text = folded + " " + " ".join(q_words)  # restored typos and synonyms count as written
         if not q_words and not q_pairs:
             return []
-        word_mass = sum(self.idf.get(w, self.unknown_idf) for w in q_words) or 1.0
+        # A part of a longer question word (服务 of 服务商) ranks, but covers only a share of its whole:
+        # the question asked for the whole once, not for each of its parts.
+        parts_of = {w: [p for p in q_words if p != w and p in w] for w in q_words}
+        parts = {p for ps in parts_of.values() for p in ps}
+        wholes = [w for w in q_words if w not in parts]
+        word_mass = sum(self.weight_of(w) for w in wholes) or 1.0
         pair_mass = sum(self.pair_idf.get(p, self.unknown_idf) for p in q_pairs) or 1.0
         n = len(self.docs)
         bm25, covered, pairs = [0.0] * n, [0.0] * n, [0.0] * n
@@ -226,11 +253,21 @@ class ClauseIndex:
             holding = self._postings.get(w, {})
             for i, norm in holding.items():
                 bm25[i] += idf * norm
-                covered[i] += idf
             for i in self._path_postings.get(w, ()):
                 if i not in holding:
                     bm25[i] += idf * _PATH_WEIGHT
-                    covered[i] += idf * _PATH_WEIGHT
+        for w in wholes:
+            held = self._held(w)
+            share = [0.0] * n
+            for p in parts_of[w]:
+                for i, v in self._held(p).items():
+                    share[i] = max(share[i], v * len(p) / len(w))
+            for i, v in held.items():
+                share[i] = max(share[i], v)
+            weight_w = self.weight_of(w)
+            for i, v in enumerate(share):
+                if v:
+                    covered[i] += weight_w * v
         for p in q_pairs:
             for i in self._pair_postings.get(p, ()):
                 pairs[i] += self.pair_idf[p]

@@ -87,16 +87,17 @@ class Lexicon:
             return None
         return re.compile(r"\b(" + "|".join(re.escape(v) for v in phrases) + r")s?\b")
 
-    def cut(self, folded: str) -> list[str]:
-        """Segment folded text into words, dropping punctuation and stop words."""
+    def cut(self, folded: str, search: bool = False) -> list[str]:
+        """Segment folded text into words, dropping punctuation and stop words.
+
+        search: jieba's search-engine mode, which also yields the dictionary words inside a long one
+        (部级评审 -> 部级, 评审), so that a question naming a part finds the text that names the whole.
+        """
         if self.latin_phrases is not None and _HAS_LATIN.search(folded):
             folded = self.latin_phrases.sub(lambda m: f" {self.synonyms[m.group(1)]} ", folded)
+        cut = self.tokenizer.lcut_for_search if search else self.tokenizer.lcut
         # A stop word that has a synonym ("什么时候" -> <日期>) is kept here so that expand() can map it.
-        return [
-            w
-            for w in self.tokenizer.lcut(folded)
-            if _WORD.search(w) and (w not in self.stopwords or w in self.synonyms)
-        ]
+        return [w for w in cut(folded) if _WORD.search(w) and (w not in self.stopwords or w in self.synonyms)]
 
     def expand(self, words: list[str]) -> list[str]:
         """Each word, followed by its canonical synonym when it has one."""
