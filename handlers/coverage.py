@@ -88,7 +88,7 @@ def asked_details(query: Query, kb: KnowledgeBase) -> list:
 
 def holds_details(kinds, text: str) -> bool:
     """Whether the text holds every kind of detail asked; a document's title names a topic, no detail of it."""
-    text = _TITLE.sub("《》", text)
+    text = _TITLE.sub("《》", fold(text))  # "20MB" holds a size as "20mb" does
     return all(kind.evidence.search(text) for kind in kinds)
 
 

@@ -15,7 +15,7 @@ from .extract import Extracted, extract
 from .facts import Facts, load_facts
 from .fold import fold
 from .index import ClauseIndex
-from .lexicon import Lexicon
+from .lexicon import Lexicon, defined_terms
 from .loader import DEFAULT_NOTICE, LEXICON_DIR, NOTICES_DIR, NoticeBundle, load_notice, read_yaml
 from .model import Clause, Notice
 from .notes import ClauseNote
@@ -147,6 +147,7 @@ def build(
             data={k: v for k, v in bundle.data.items() if k not in CURATED_FILES},
         )
     lexicon = lexicon or Lexicon.load(lexicon_dir)
+    lexicon.teach(defined_terms(fold(bundle.notice.text)))  # before any of its text is cut
     ranked = ClauseIndex.ranked(bundle.notice)
     facts = load_facts(bundle, {c.id for c in ranked}, vocabulary(lexicon_dir))
 

@@ -16,7 +16,7 @@ from rapidfuzz.distance import Hamming
 
 from .cues import GAP, occurs, weight
 from .fold import fold
-from .lexicon import Lexicon
+from .lexicon import Lexicon, defined_terms
 from .model import Clause, Notice
 
 # Which clauses compete for a citation: the smallest unit of each part of the notice.
@@ -78,6 +78,8 @@ class ClauseIndex:
         self.phrases: dict[str, list[str]] = {}  # clause id -> its folded keyword phrases
         self.clause_vocabulary: set[str] = set()  # the words of the notice itself, not of its keywords
         keywords = keywords or {}
+        self.terms = defined_terms(fold(notice.text))
+        lexicon.teach(self.terms)
         for clause in self.ranked(notice):
             folded = fold(clause.text)
             extra = [fold(k) for k in keywords.get(clause.id, ())]
@@ -210,6 +212,7 @@ class ClauseIndex:
     def analyse(self, question: str) -> tuple[str, list[str]]:
         """The folded question and its words (synonyms expanded, typos restored)."""
         folded = fold(question)
+        self.lexicon.teach(self.terms)  # a tokenizer attached after the build (a cached notice) learns them too
         words = self.lexicon.cut(folded, search=True)
         words += self.restore_typos(folded, words)
         return folded, self.lexicon.expand(words)

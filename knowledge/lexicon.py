@@ -99,6 +99,13 @@ class Lexicon:
         # A stop word that has a synonym ("什么时候" -> <日期>) is kept here so that expand() can map it.
         return [w for w in cut(folded) if _WORD.search(w) and (w not in self.stopwords or w in self.synonyms)]
 
+    def teach(self, terms: tuple[str, ...]) -> None:
+        """Make the tokenizer cut each of a notice's defined terms as one word (idempotent, cheap when known)."""
+        tok = self.tokenizer
+        for term in terms:
+            if not tok.FREQ.get(term):
+                tok.suggest_freq(term, tune=True)
+
     def expand(self, words: list[str]) -> list[str]:
         """Each word, followed by its canonical synonym when it has one."""
         out: list[str] = []
@@ -109,6 +116,15 @@ class Lexicon:
             if canonical and canonical != w:
                 out.append(canonical)
         return out
+
+
+# "(以下简称服务券)", "(以下统称“两部门”)": a notice names its own short terms, and means them as words.
+_DEFINED = re.compile(r"\((?:以下)?(?:简称|统称)\s*[“\"']?([\u4e00-\u9fff]{2,8})[”\"']?\)")
+
+
+def defined_terms(folded: str) -> tuple[str, ...]:
+    """The short terms a notice defines for itself, in order of first definition."""
+    return tuple(dict.fromkeys(_DEFINED.findall(folded)))
 
 
 def _one_apart(targets: set[str]):

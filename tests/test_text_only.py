@@ -362,3 +362,46 @@ def test_the_issuers_place_does_not_pick_the_sentence_that_answers(sanpi):
     assert "2025年4月25日" in a.text and "5月9日" not in a.text
     located = ask(sanpi, "注册在外区但工厂在临溪区的企业能报吗")  # where the place is the question, it counts
     assert "注册地在临溪区" in quotes(located)
+
+
+# --- words inside words, and the terms a notice defines -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def yunze():
+    """A city's selection of service providers, from its notice.txt alone."""
+    return build(FIXTURES / "fic-yunze-2026")
+
+
+def test_a_part_of_a_heading_word_finds_its_section(shipped):
+    """部里 names 部级, a part of the heading 部级评审: the ministry's review is found, not the city's."""
+    reply = ask(shipped, "部里那一轮评审是谁组织，怎么评？")
+    assert reply.answered
+    assert "工业和信息化部会同财政部组织专家开展竞争性评审" in reply.citations[0].quote
+
+
+def test_a_term_the_notice_defines_is_one_word(yunze):
+    """ "(以下简称服务券)" makes 服务券 a word, so the voucher's share is found by it."""
+    assert "服务券" in yunze.index.terms
+    reply = ask(yunze, "服务券按合同金额的多少抵扣？")
+    assert "40%" in reply.text
+    assert "服务券按合同金额的40%抵扣" in reply.citations[0].quote
+
+
+def test_a_size_in_capitals_is_a_size(yunze):
+    """ "20MB" answers a question about a file size limit."""
+    reply = ask(yunze, "上传的扫描件单个文件有大小限制吗？")
+    assert reply.answered and "20MB" in reply.text
+    assert "单个文件不超过20MB" in quotes(reply)
+
+
+def test_a_building_number_asks_no_date(shipped):
+    """几号楼 asks where, not which day: the address with its room is the answer."""
+    reply = ask(shipped, "市经信局中小企业处在几号楼几号房间？")
+    assert reply.answered and "5号楼537" in reply.text
+
+
+def test_which_two_departments_issued_it(shipped):
+    """The issuers from the closing lines, however the question says "issued"."""
+    reply = ask(shipped, "这个通知是哪两个部门发的？")
+    assert "北京市财政局" in reply.text and "北京市经济和信息化局" in reply.text
