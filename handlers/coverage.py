@@ -45,8 +45,16 @@ def about(query: Query, kb: KnowledgeBase, clause_id: str, share: float = ABOUT_
     doc = kb.index.doc(clause_id)
     words = set(doc.words) | set(doc.path_words) if doc else set()
     synonyms = kb.lexicon.synonyms
-    held = sum(w in place or w in words or synonyms.get(w, "\0") in words for w in focus)
+    held = sum(
+        1.0 if w in place or w in words or synonyms.get(w, "\0") in words else _part_held(query, w, words)
+        for w in focus
+    )
     return held >= share * len(focus)
+
+
+def _part_held(query: Query, word: str, words: set[str]) -> float:
+    """How much of a focus word a sentence holds through its parts (申报材料: 申报 and 材料), by length."""
+    return max((len(p) / len(word) for p in query.words if p != word and p in word and p in words), default=0.0)
 
 
 def focus_share(query: Query, kb: KnowledgeBase, hit: Hit) -> float:
@@ -56,7 +64,8 @@ def focus_share(query: Query, kb: KnowledgeBase, hit: Hit) -> float:
     total = sum(weights.values())
     if not total or doc is None:
         return 0.0
-    return sum(v for w, v in weights.items() if w in doc.words or w in doc.path_words) / total
+    words = set(doc.words) | doc.path_words
+    return sum(v * (1.0 if w in words else _part_held(query, w, words)) for w, v in weights.items()) / total
 
 
 def _rare_focus_found(query: Query, kb: KnowledgeBase, hit: Hit) -> bool:
