@@ -78,6 +78,8 @@ def covered(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> bool:
     if not hits:
         return False
     top = hits[0]
+    if query.focus and not focus_share(query, kb, top):
+        return False  # "明天通州下雨吗": the sentence shares the asker's place, not what is asked about
     if top.coverage < COVERAGE_THRESHOLD:
         # Users' own words for the clause, long enough to mean something, vouch for a thinly covered match;
         # so does a sentence holding most of what the question is about, in the notice's rarer words.

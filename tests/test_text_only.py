@@ -405,3 +405,31 @@ def test_which_two_departments_issued_it(shipped):
     """The issuers from the closing lines, however the question says "issued"."""
     reply = ask(shipped, "这个通知是哪两个部门发的？")
     assert "北京市财政局" in reply.text and "北京市经济和信息化局" in reply.text
+
+
+# --- details the notice does not give ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "市里评审的专家都有谁?",  # a body acts ("两部门组织专家"), no expert is named
+        "服务商的收费有没有上限?",  # no sentence sets a fee
+        "明天通州会下雨吗",  # the address names 通州; nothing is said about the weather
+    ],
+)
+def test_a_detail_the_shipped_notice_does_not_give_is_declined(shipped, question):
+    reply = ask(shipped, question)
+    assert not reply.answered
+    assert "未" in reply.text or "没有" in reply.text
+
+
+def test_a_body_not_named_is_no_answer_to_which_company(yunze):
+    """ "委托第三方机构" says a third party reviews, not which one."""
+    reply = ask(yunze, "负责形式审查的第三方机构是哪家公司？")
+    assert not reply.answered
+
+
+def test_a_named_person_still_answers_whom_to_call(yunze):
+    reply = ask(yunze, "平台操作有问题找谁？电话多少")
+    assert reply.answered and "宋佳怡" in reply.text and "83217730" in reply.text
