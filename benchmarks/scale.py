@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             base.update(NOTICE_BOT_NOTICES=str(root), NOTICE_BOT_NOTICE=made[0][0])
             question = f"{made[-1][1]}市的通知,申报截止时间是哪天?"
             for cached in (False, True):
-                env = dict(base, **({"NOTICE_BOT_CACHE": str(cache)} if cached else {}))
+                env = dict(base, NOTICE_BOT_CACHE=str(cache) if cached else "off")  # the cache is on by default
                 if cached:  # warm the cache once, untimed, as the first start after a change does
                     cmd = [sys.executable, __file__, "--child", str(root), str(count), "--questions", "1"]
                     subprocess.run(cmd, env=env, check=True, capture_output=True)

@@ -4,7 +4,9 @@ Building a notice (parse, extract, index) takes tens of milliseconds; a library 
 would start in seconds. Each built KnowledgeBase is pickled under a digest of its folder's files, the
 lexicon's files and the knowledge code itself, so any change to one of them builds it afresh. The lexicon
 (a jieba tokenizer) is never pickled: the one loaded in the process is attached again on load. The cache
-is on when NOTICE_BOT_CACHE names a folder; a cache file that cannot be read is rebuilt, never trusted.
+is on by default, in $XDG_CACHE_HOME/notice-bot (else ~/.cache/notice-bot); NOTICE_BOT_CACHE names another
+folder, or turns it off with off, 0 or none. It holds built knowledge only, never a token or a key. A cache
+file that cannot be read is rebuilt, never trusted; a folder that cannot be written costs speed, not answers.
 """
 
 from __future__ import annotations
@@ -22,15 +24,31 @@ from .lexicon import Lexicon
 from .loader import LEXICON_DIR, PACKAGE_DIR
 
 CACHE_ENV = "NOTICE_BOT_CACHE"
+CACHE_OFF = frozenset({"off", "0", "none"})  # NOTICE_BOT_CACHE values that turn the cache off
 FORMAT = b"notice-bot knowledge cache 1"  # bump when the pickled layout changes in a way the code hash misses
 
 _LOGGER = logging.getLogger(__name__)
 
 
+def default_cache_dir() -> Path:
+    """The per-user cache folder: $XDG_CACHE_HOME/notice-bot, else ~/.cache/notice-bot."""
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    # The XDG spec says a relative XDG_CACHE_HOME is invalid and to be ignored.
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "notice-bot"
+
+
 def cache_dir() -> Path | None:
-    """The cache folder NOTICE_BOT_CACHE names, or None when the cache is off."""
+    """The cache folder: NOTICE_BOT_CACHE's folder, the per-user default when unset, None when turned off."""
     named = os.environ.get(CACHE_ENV, "").strip()
-    return Path(named) if named else None
+    if named.lower() in CACHE_OFF:
+        return None
+    if named:
+        return Path(named)
+    try:
+        return default_cache_dir()
+    except RuntimeError:  # no home directory to be found: no default cache, answers all the same
+        return None
 
 
 def _files_digest(h: "hashlib._Hash", folder: Path, pattern: str) -> None:
@@ -73,6 +91,8 @@ def load_or_build(folder: Path, lexicon: Lexicon, where: Path, lexicon_dir: Path
     if path.is_file():
         try:
             kb = pickle.loads(path.read_bytes())
+            if not isinstance(kb, KnowledgeBase):
+                raise TypeError(f"not a KnowledgeBase: {type(kb).__name__}")
             kb.lexicon = kb.index.lexicon = lexicon
             return kb
         except Exception:  # noqa: BLE001 - a damaged or stale file is rebuilt, never trusted
@@ -93,7 +113,8 @@ def _store(kb: KnowledgeBase, path: Path) -> None:
     finally:
         kb.lexicon = kb.index.lexicon = lexicon
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Only this user may write there: a pickle is code to whoever loads it.
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as out:
             out.write(data)
         os.replace(out.name, path)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
+import stat
 from pathlib import Path
 
 from handlers import answer_question
-from knowledge.cache import CACHE_ENV, load_or_build
+from knowledge.cache import CACHE_ENV, cache_dir, load_or_build
 from knowledge.lexicon import Lexicon
 from knowledge.library import Library
 from knowledge.loader import LEXICON_DIR
@@ -59,3 +61,61 @@ def test_a_large_library_keeps_only_the_notices_in_use_built(tmp_path, monkeypat
     library.get("fic-zhuanfa-2024")
     assert sorted(library._built) == ["fic-dierpi-2024", "fic-zhuanfa-2024"]  # the default is never dropped
     assert "2025年5月31日" in answer_question("申报截止时间是哪天?", kb=library.get("fic-qyzn-2025")).text
+
+
+def test_the_cache_is_on_by_default_in_the_users_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv(CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "notice-bot"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_dir() == tmp_path / "home" / ".cache" / "notice-bot"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/path")  # not absolute: ignored, as the XDG spec says
+    assert cache_dir() == tmp_path / "home" / ".cache" / "notice-bot"
+    Library(_one_notice(tmp_path)).get(FIXTURE.name)
+    (stored,) = (tmp_path / "home" / ".cache" / "notice-bot").glob(f"{FIXTURE.name}-*.pickle")
+    assert stat.S_IMODE(stored.parent.stat().st_mode) & 0o077 == 0  # no one else may plant a pickle there
+
+
+def test_off_turns_the_cache_off_and_a_path_chooses_its_folder(tmp_path, monkeypatch):
+    for off in ("off", "0", "none", " OFF "):
+        monkeypatch.setenv(CACHE_ENV, off)
+        assert cache_dir() is None
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv(CACHE_ENV, "off")
+    assert "2024年8月15日" in answer_question("申报截止时间是哪天?", kb=Library(_one_notice(tmp_path)).get()).text
+    assert not (tmp_path / "home").exists()
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "mine"))
+    assert cache_dir() == tmp_path / "mine"
+
+
+def test_a_cache_folder_that_cannot_be_written_still_answers(tmp_path, monkeypatch, caplog):
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv(CACHE_ENV, str(blocker / "cache"))  # its parent is a file: mkdir fails
+    kb = Library(_one_notice(tmp_path)).get()
+    assert "2024年8月15日" in answer_question("申报截止时间是哪天?", kb=kb).text
+    assert "could not write the knowledge cache" in caplog.text
+
+
+def test_a_truncated_or_foreign_cache_file_is_rebuilt_not_trusted(tmp_path, caplog):
+    folder = _one_notice(tmp_path) / FIXTURE.name
+    lexicon, cache = Lexicon.load(LEXICON_DIR), tmp_path / "cache"
+    load_or_build(folder, lexicon, cache)
+    (stored,) = cache.glob("*.pickle")
+    whole = stored.read_bytes()
+    for damaged in (whole[: len(whole) // 2], pickle.dumps({"not": "a knowledge base"})):
+        stored.write_bytes(damaged)
+        kb = load_or_build(folder, lexicon, cache)
+        assert "2024年8月15日" in answer_question("申报截止时间是哪天?", kb=kb).text
+        assert stored.read_bytes() != damaged  # stored afresh
+    assert caplog.text.count("rebuilding unreadable knowledge cache") == 2
+
+
+def _one_notice(tmp_path: Path) -> Path:
+    """A notices folder holding the fixture notice alone."""
+    root = tmp_path / "notices"
+    (root / FIXTURE.name).mkdir(parents=True, exist_ok=True)
+    shutil.copy(FIXTURE / "notice.txt", root / FIXTURE.name / "notice.txt")
+    return root
