@@ -17,15 +17,16 @@ from pathlib import Path
 
 from .fold import fold
 from .loader import LEXICON_DIR, NOTICES_DIR, KnowledgeError, read_yaml
+from .lazy import lazy_re
 
 SMALL_DICTIONARY = "dictionary.txt"
 USER_DICTIONARY = "userdict.txt"
 SYNONYMS = "synonyms.yaml"
 STOPWORDS = "stopwords.txt"
 
-_WORD = re.compile(r"[0-9a-z\u4e00-\u9fff%]")
-_HAS_LATIN = re.compile(r"[a-z]")
-_LATIN_PHRASE = re.compile(r"[a-z][a-z0-9\- ]*[a-z0-9]")
+_WORD = lazy_re(r"[0-9a-z\u4e00-\u9fff%]")
+_HAS_LATIN = lazy_re(r"[a-z]")
+_LATIN_PHRASE = lazy_re(r"[a-z][a-z0-9\- ]*[a-z0-9]")
 _SUBSTRING_MAX = 4  # nine in ten of jieba's words are this short
 
 
