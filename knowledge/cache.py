@@ -11,6 +11,7 @@ file that cannot be read is rebuilt, never trusted; a folder that cannot be writ
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -20,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .base import KnowledgeBase, build
-from .lexicon import Lexicon
+from .lexicon import Lexicon, _import_jieba
 from .loader import LEXICON_DIR, PACKAGE_DIR
 
 CACHE_ENV = "NOTICE_BOT_CACHE"
@@ -74,6 +75,27 @@ def digest(folder: Path, lexicon_dir: Path = LEXICON_DIR) -> str:
     return h.hexdigest()
 
 
+def load_lexicon(lexicon_dir: Path = LEXICON_DIR) -> Lexicon:
+    """The lexicon with its tokenizer, from the cache when the lexicon, the code and jieba are unchanged."""
+    where = cache_dir()
+    if where is None:
+        return Lexicon.load(lexicon_dir)
+    jieba = _import_jieba()  # the tokenizer needs it anyway; its version keys the stored tokenizer
+    key = hashlib.sha256(_shared_digest(lexicon_dir) + jieba.__version__.encode()).hexdigest()[:24]
+    path = where / f"lexicon-{key}.pickle"
+    if path.is_file():
+        try:
+            fields, state = pickle.loads(path.read_bytes())
+            # The folder is this one, wherever the files were when they were stored.
+            return Lexicon(**dict(fields, folder=lexicon_dir)).with_tokenizer_state(state)
+        except Exception:  # noqa: BLE001 - a damaged or stale file is rebuilt, never trusted
+            _LOGGER.warning("rebuilding unreadable lexicon cache %s", path.name)
+    lexicon = Lexicon.load(lexicon_dir)
+    fields = {f.name: getattr(lexicon, f.name) for f in dataclasses.fields(lexicon)}
+    _write(pickle.dumps((fields, lexicon.tokenizer_state()), protocol=pickle.HIGHEST_PROTOCOL), path)
+    return lexicon
+
+
 def _path(folder: Path, where: Path, lexicon_dir: Path) -> Path:
     return where / f"{folder.name}-{digest(folder, lexicon_dir)[:24]}.pickle"
 
@@ -112,6 +134,11 @@ def _store(kb: KnowledgeBase, path: Path) -> None:
         data = pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)
     finally:
         kb.lexicon = kb.index.lexicon = lexicon
+    _write(data, path)
+
+
+def _write(data: bytes, path: Path) -> None:
+    """Write one cache file atomically; a folder that cannot be written costs speed, not answers."""
     try:
         # Only this user may write there: a pickle is code to whoever loads it.
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

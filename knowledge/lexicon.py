@@ -73,12 +73,28 @@ class Lexicon:
         jieba.setLogLevel(logging.WARNING)
         small = self.folder / SMALL_DICTIONARY
         tok = jieba.Tokenizer(str(small)) if small.is_file() else jieba.Tokenizer()
+        state = self.__dict__.pop("_tokenizer_state", None)
+        if state is not None:  # from the knowledge cache: what the steps below gave when it was stored
+            tok.FREQ, tok.total, tok.user_word_tag_tab = state
+            tok.initialized = True
+            return tok
         tok.initialize()
         tok.load_userdict(str(self.folder / USER_DICTIONARY))
         for word in self.synonyms:  # so that a colloquial variant ("最多", "啥时候") is cut as one word
             if not _LATIN_PHRASE.fullmatch(word) and len(word) > 1:
                 tok.suggest_freq(word, tune=True)
         return tok
+
+    def tokenizer_state(self) -> tuple[dict[str, int], int, dict[str, str]]:
+        """The tokenizer's words, total frequency and tags: what the knowledge cache stores of it."""
+        tok = self.tokenizer
+        return tok.FREQ, tok.total, tok.user_word_tag_tab
+
+    def with_tokenizer_state(self, state: tuple[dict[str, int], int, dict[str, str]]) -> "Lexicon":
+        """This lexicon, its tokenizer to be made from a stored state instead of the dictionaries."""
+        self.__dict__.pop("tokenizer", None)
+        self.__dict__["_tokenizer_state"] = state
+        return self
 
     @cached_property
     def latin_phrases(self) -> re.Pattern[str] | None:

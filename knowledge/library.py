@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .base import KnowledgeBase, build, vocabulary
-from .cache import cache_dir, cached, load_or_build
+from .cache import cache_dir, cached, load_lexicon, load_or_build
 from .fold import fold
 from .index import bigrams
 from .lexicon import Lexicon
@@ -147,7 +147,7 @@ class Library:
     def lexicon(self) -> Lexicon:
         """The lexicon every notice of the library is read with, loaded once."""
         if self._lexicon is None:
-            self._lexicon = Lexicon.load(LEXICON_DIR)
+            self._lexicon = load_lexicon(LEXICON_DIR)
         return self._lexicon
 
     @cached_property

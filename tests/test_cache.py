@@ -8,7 +8,8 @@ import stat
 from pathlib import Path
 
 from handlers import answer_question
-from knowledge.cache import CACHE_ENV, cache_dir, load_or_build
+from knowledge.cache import CACHE_ENV, cache_dir, load_lexicon, load_or_build
+from knowledge.fold import fold
 from knowledge.lexicon import Lexicon
 from knowledge.library import Library
 from knowledge.loader import LEXICON_DIR
@@ -119,3 +120,21 @@ def _one_notice(tmp_path: Path) -> Path:
     (root / FIXTURE.name).mkdir(parents=True, exist_ok=True)
     shutil.copy(FIXTURE / "notice.txt", root / FIXTURE.name / "notice.txt")
     return root
+
+
+def test_a_cached_lexicon_cuts_as_the_loaded_one_and_a_damaged_file_is_rebuilt(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    fresh = Lexicon.load(LEXICON_DIR)
+    stored_one = load_lexicon(LEXICON_DIR)  # loads and stores
+    (stored,) = (tmp_path / "cache").glob("lexicon-*.pickle")
+    cached = load_lexicon(LEXICON_DIR)
+    assert "_tokenizer_state" in vars(cached) and "tokenizer" not in vars(cached)  # not built from the files
+    assert cached == fresh and stored_one == fresh
+    text = fold((FIXTURE / "notice.txt").read_text(encoding="utf-8")) + "啥时候截止?最多补多少钱?deadline"
+    assert cached.cut(text) == fresh.cut(text)
+    assert cached.tokenizer_state() == fresh.tokenizer_state()
+    stored.write_bytes(b"not a pickle")
+    assert load_lexicon(LEXICON_DIR).cut(text) == fresh.cut(text)
+    assert "rebuilding unreadable lexicon cache" in caplog.text
+    monkeypatch.setenv(CACHE_ENV, "off")
+    assert "_tokenizer_state" not in vars(load_lexicon(LEXICON_DIR))
