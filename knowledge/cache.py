@@ -17,6 +17,7 @@ import logging
 import os
 import pickle
 import tempfile
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from .lexicon import Lexicon, _import_jieba
 from .loader import LEXICON_DIR, PACKAGE_DIR
 
 CACHE_ENV = "NOTICE_BOT_CACHE"
+STALE_DAYS = 30  # cache files not written for this long are removed when another is written
 CACHE_OFF = frozenset({"off", "0", "none"})  # NOTICE_BOT_CACHE values that turn the cache off
 FORMAT = b"notice-bot knowledge cache 1"  # bump when the pickled layout changes in a way the code hash misses
 
@@ -147,3 +149,18 @@ def _write(data: bytes, path: Path) -> None:
         os.replace(out.name, path)
     except OSError as exc:  # a read-only disk costs speed, not answers
         _LOGGER.warning("could not write the knowledge cache: %s", exc)
+        return
+    _prune(path.parent)
+
+
+def _prune(where: Path) -> None:
+    """Remove cache files not written for STALE_DAYS: each change of the code or a notice leaves one behind."""
+    # The cache is on by default in the user's home, so old versions must not pile up there for ever.
+    # A file still in use but older than that is only rebuilt once, at the cost of one build.
+    cutoff = time.time() - STALE_DAYS * 86400
+    for old in (*where.glob("*.pickle"), *where.glob("*.tmp")):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:  # another process removed or replaced it first
+            pass

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
 import stat
+import time
 from pathlib import Path
 
 from handlers import answer_question
-from knowledge.cache import CACHE_ENV, cache_dir, load_lexicon, load_or_build
+from knowledge.cache import CACHE_ENV, STALE_DAYS, cache_dir, load_lexicon, load_or_build
 from knowledge.fold import fold
 from knowledge.lexicon import Lexicon
 from knowledge.library import Library
@@ -138,3 +140,16 @@ def test_a_cached_lexicon_cuts_as_the_loaded_one_and_a_damaged_file_is_rebuilt(t
     assert "rebuilding unreadable lexicon cache" in caplog.text
     monkeypatch.setenv(CACHE_ENV, "off")
     assert "_tokenizer_state" not in vars(load_lexicon(LEXICON_DIR))
+
+
+def test_writing_the_cache_removes_files_not_written_for_a_month(tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    old, recent = cache / "bj-old-0123.pickle", cache / "bj-recent-4567.pickle"
+    for path in (old, recent, cache / "left-by-a-crash.tmp"):
+        path.write_bytes(b"x")
+    month_ago = time.time() - (STALE_DAYS + 1) * 86400
+    os.utime(old, (month_ago, month_ago))
+    os.utime(cache / "left-by-a-crash.tmp", (month_ago, month_ago))
+    load_or_build(_one_notice(tmp_path) / FIXTURE.name, Lexicon.load(LEXICON_DIR), cache)
+    assert sorted(p.name for p in cache.iterdir() if not p.name.startswith(FIXTURE.name)) == [recent.name]
