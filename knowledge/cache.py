@@ -18,8 +18,10 @@ import os
 import pickle
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from .base import KnowledgeBase, build
 from .lexicon import Lexicon, _import_jieba
@@ -31,6 +33,7 @@ CACHE_OFF = frozenset({"off", "0", "none"})  # NOTICE_BOT_CACHE values that turn
 FORMAT = b"notice-bot knowledge cache 1"  # bump when the pickled layout changes in a way the code hash misses
 
 _LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def default_cache_dir() -> Path:
@@ -96,6 +99,29 @@ def load_lexicon(lexicon_dir: Path = LEXICON_DIR) -> Lexicon:
     fields = {f.name: getattr(lexicon, f.name) for f in dataclasses.fields(lexicon)}
     _write(pickle.dumps((fields, lexicon.tokenizer_state()), protocol=pickle.HIGHEST_PROTOCOL), path)
     return lexicon
+
+
+def load_or_make(kind: str, files: Iterable[Path], make: Callable[[], T]) -> T:
+    """What make() returns, from the cache when the files it reads and the knowledge code are unchanged.
+
+    For what is read on every start besides the notices' knowledge: the list of notices (their titles and
+    dates, from notice.txt and meta.yaml), so that a start from the cache reads no YAML at all.
+    """
+    where = cache_dir()
+    if where is None:
+        return make()
+    h = hashlib.sha256(_shared_digest(LEXICON_DIR) + kind.encode())
+    for one in files:  # the path too: what is made may hold it (a notice's folder)
+        h.update(str(one).encode() + b"\0" + (one.read_bytes() if one.is_file() else b"\1(missing)") + b"\0")
+    path = where / f"{kind}-{h.hexdigest()[:24]}.pickle"
+    if path.is_file():
+        try:
+            return pickle.loads(path.read_bytes())
+        except Exception:  # noqa: BLE001 - a damaged or stale file is remade, never trusted
+            _LOGGER.warning("remaking unreadable cache %s", path.name)
+    value = make()
+    _write(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), path)
+    return value
 
 
 def _path(folder: Path, where: Path, lexicon_dir: Path) -> Path:

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from .facts import Attachment, DateFact, Expense, Quoted, Share, Target
 from .model import Clause, Notice
-from .parser import cn_number
 from .lazy import lazy_re
 
 _YEAR_MONTH_DAY = r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?"
@@ -84,6 +83,13 @@ _GENERIC = frozenset("用于 支持 开展 工作 以下 相关 进行 二是 �
 _MONEY_WORDS = frozenset("奖励 资金 奖补 补贴 补助 经费 机构 单位 人员 部门 企业 中小企业 项目 工作".split())
 _SPECIFIC_MAX = 3  # a word in more clauses than this names no single expense ("企业", "服务")
 _UNIT = {"亿": 100_000_000, "万": 10_000}
+
+
+def _cn_number(text: str) -> int:
+    """parser.cn_number, imported when a notice is built: a start from the cache never parses one."""
+    from .parser import cn_number
+
+    return cn_number(text)
 
 
 def _narrow(text: str) -> str:
@@ -478,7 +484,7 @@ def _targets(r: _Reader, out: Extracted) -> None:
                     label=clause.text[a : m.start() + 1].strip(),
                     cues=r.cues(clause.text[a:b]),
                     source=r.quoted(clause, a, b),
-                    count=cn_number(m.group(1)),
+                    count=_cn_number(m.group(1)),
                     unit=m.group(2),
                 )
             )
@@ -618,7 +624,7 @@ def _ages(r: _Reader, out: Extracted) -> None:
         for m in _AGE.finditer(text):
             reference, _ = _parse_day(m.group("ref")) if m.group("ref") else (None, False)
             quote = r.quoted(clause, m.start(), m.end())
-            out.ages.append(Age(m.group("what"), cn_number(m.group("n")), reference, quote))
+            out.ages.append(Age(m.group("what"), _cn_number(m.group("n")), reference, quote))
 
 
 def _documents(r: _Reader, out: Extracted) -> None:

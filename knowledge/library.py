@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .base import KnowledgeBase, build, vocabulary
-from .cache import cache_dir, cached, load_lexicon, load_or_build
+from .cache import cache_dir, cached, load_lexicon, load_or_build, load_or_make
 from .fold import fold
 from .index import bigrams
 from .lexicon import Lexicon
@@ -136,7 +136,10 @@ class Library:
         self.root = root
         # A notice folder itself is a library of one (check-knowledge and tests pass one).
         folders = [root] if (root / "notice.txt").is_file() else notice_folders(root)
-        self.notices = {info.key: info for info in (_info(f) for f in folders)}
+        inputs = [f / name for f in folders for name in ("notice.txt", "meta.yaml")]
+        self.notices: dict[str, NoticeInfo] = load_or_make(
+            "notices", inputs, lambda: {info.key: info for info in (_info(f) for f in folders)}
+        )
         # Built notices, least recently used first; beyond MAX_BUILT the oldest is dropped (the default never):
         # a library of hundreds keeps the memory of the notices in use, and the cache makes a rebuild a load.
         self._built: OrderedDict[str, KnowledgeBase] = OrderedDict()

@@ -153,3 +153,20 @@ def test_writing_the_cache_removes_files_not_written_for_a_month(tmp_path):
     os.utime(cache / "left-by-a-crash.tmp", (month_ago, month_ago))
     load_or_build(_one_notice(tmp_path) / FIXTURE.name, Lexicon.load(LEXICON_DIR), cache)
     assert sorted(p.name for p in cache.iterdir() if not p.name.startswith(FIXTURE.name)) == [recent.name]
+
+
+def test_the_list_of_notices_is_cached_and_remade_when_a_meta_file_changes(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    root = _one_notice(tmp_path)
+    monkeypatch.setenv(CACHE_ENV, "off")
+    uncached = Library(root).notices
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    assert Library(root).notices == uncached  # made and stored
+    (stored,) = (tmp_path / "cache").glob("notices-*.pickle")
+    assert Library(root).notices == uncached  # read back
+    (root / FIXTURE.name / "meta.yaml").write_text("short_title: 改过的简称\n", encoding="utf-8")
+    assert Library(root).notices[FIXTURE.name].short_title == "改过的简称"
+    stored.write_bytes(b"not a pickle")
+    (root / FIXTURE.name / "meta.yaml").unlink()
+    assert Library(root).notices == uncached
+    assert "remaking unreadable cache" in caplog.text
