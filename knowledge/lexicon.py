@@ -106,7 +106,8 @@ class Lexicon:
 
     def cut(self, folded: str) -> list[str]:
         """Segment folded text into words, dropping punctuation and stop words."""
-        if self.latin_phrases is not None and _HAS_LATIN.search(folded):
+        # Latin letters first: the phrase pattern is long to compile, and most questions have none.
+        if _HAS_LATIN.search(folded) and self.latin_phrases is not None:
             folded = self.latin_phrases.sub(lambda m: f" {self.synonyms[m.group(1)]} ", folded)
         # A stop word that has a synonym ("什么时候" -> <日期>) is kept here so that expand() can map it.
         return [
