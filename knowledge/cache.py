@@ -34,6 +34,7 @@ FORMAT = b"notice-bot knowledge cache 1"  # bump when the pickled layout changes
 
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
+_UNWRITABLE: set[Path] = set()  # cache folders already warned about in this process
 
 
 def default_cache_dir() -> Path:
@@ -174,7 +175,9 @@ def _write(data: bytes, path: Path) -> None:
             out.write(data)
         os.replace(out.name, path)
     except OSError as exc:  # a read-only disk costs speed, not answers
-        _LOGGER.warning("could not write the knowledge cache: %s", exc)
+        if path.parent not in _UNWRITABLE:  # one warning a folder, not one a file on every start
+            _UNWRITABLE.add(path.parent)
+            _LOGGER.warning("could not write the knowledge cache: %s", exc)
         return
     _prune(path.parent)
 
