@@ -4,7 +4,8 @@
 
 For each N, a folder of N notices is generated from the shipped notice and the fixture notices (notice.txt
 alone), each under a place name of its own, so titles, issuers and places differ while the structure is
-that of real notices. Then, with the knowledge cache off and on (NOTICE_BOT_CACHE, warmed by one untimed run):
+that of real notices. Then, with the knowledge cache off (NOTICE_BOT_CACHE=off) and on (a folder of its own,
+warmed by one untimed run):
 
 - cold start: wall time of `python -m bot ask "<question naming one notice>"` from start to exit, best and
   median of --runs, with NOTICE_BOT_NOTICES pointing at the folder;
