@@ -3,7 +3,8 @@
 Building a notice (parse, extract, index) takes tens of milliseconds; a library of hundreds of notices
 would start in seconds. Each built KnowledgeBase is pickled under a digest of its folder's files, the
 lexicon's files and the knowledge code itself, so any change to one of them builds it afresh. The lexicon
-(a jieba tokenizer) is never pickled: the one loaded in the process is attached again on load. The cache
+is stored once, apart (its words and its jieba tokenizer's frequencies, never the tokenizer itself), and the
+one loaded in the process is attached to each notice on load. The list of notices is stored too. The cache
 is on by default, in $XDG_CACHE_HOME/notice-bot (else ~/.cache/notice-bot); NOTICE_BOT_CACHE names another
 folder, or turns it off with off, 0 or none. It holds built knowledge only, never a token or a key. A cache
 file that cannot be read is rebuilt, never trusted; a folder that cannot be written costs speed, not answers.
