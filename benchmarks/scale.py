@@ -4,7 +4,8 @@
 
 For each N, a folder of N notices is generated from the shipped notice and the fixture notices (notice.txt
 alone), each under a place name of its own, so titles, issuers and places differ while the structure is
-that of real notices. Then, with the knowledge cache off and on (NOTICE_BOT_CACHE, warmed by one untimed run):
+that of real notices. Then, with the knowledge cache off (NOTICE_BOT_CACHE=off) and on (a folder of its own,
+warmed by one untimed run):
 
 - cold start: wall time of `python -m bot ask "<question naming one notice>"` from start to exit, best and
   median of --runs, with NOTICE_BOT_NOTICES pointing at the folder;
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             base.update(NOTICE_BOT_NOTICES=str(root), NOTICE_BOT_NOTICE=made[0][0])
             question = f"{made[-1][1]}市的通知,申报截止时间是哪天?"
             for cached in (False, True):
-                env = dict(base, **({"NOTICE_BOT_CACHE": str(cache)} if cached else {}))
+                env = dict(base, NOTICE_BOT_CACHE=str(cache) if cached else "off")  # the cache is on by default
                 if cached:  # warm the cache once, untimed, as the first start after a change does
                     cmd = [sys.executable, __file__, "--child", str(root), str(count), "--questions", "1"]
                     subprocess.run(cmd, env=env, check=True, capture_output=True)

@@ -18,6 +18,7 @@ from knowledge.facts import DateFact
 from knowledge.model import Clause
 
 from .numbers import cn_date, percent, yuan
+from knowledge.lazy import lazy_re
 
 # Generic headings of the card, in the order it is drawn: the kinds of fact, never a notice's own words.
 HEADINGS = {
@@ -37,16 +38,16 @@ MAX_TEXT = 64  # characters of one item's text; a longer phrase of the notice is
 
 _BOUND = {"min": "不低于", "max": "不高于", "rate": "按"}
 _COUNT_BOUND = {"min": "不少于", "max": "至多", "exact": ""}
-_LIST_INTRO = re.compile(r"以下|下列")
-_ITEM_NUMBER = re.compile(
+_LIST_INTRO = lazy_re(r"以下|下列")
+_ITEM_NUMBER = lazy_re(
     r"^\s*(?:[(\uff08]\s*[一二三四五六七八九十\d]+\s*[)\uff09]|[一二三四五六七八九十\d]+\s*[.、\uff0e])\s*"
 )  # "（1）", "1.", "一、": the list's own numbering, drawn by the card instead
-_TRAILING = re.compile(r"[;\uff1b。,\uff0c:\uff1a\s]+$")
-_CONJUNCTION = re.compile(r"^(?:且|并|或|以及|同时)")
+_TRAILING = lazy_re(r"[;\uff1b。,\uff0c:\uff1a\s]+$")
+_CONJUNCTION = lazy_re(r"^(?:且|并|或|以及|同时)")
 _CONDITION_WORD = "条件"  # a list of conditions: "应同时符合以下条件"
 _MATERIAL_WORD = "材料"  # a list of materials: "须提交以下材料"
-_DELIVERY = re.compile(r"(?:报送|送|寄|发送|提交|递交|上传)(?:至|到)")
-_ONLINE = re.compile(r"(?:登录|通过)[^,;。,;]{0,16}(?:平台|系统)[^,;。,;]{0,12}(?:填报|提交|上传)")
+_DELIVERY = lazy_re(r"(?:报送|送|寄|发送|提交|递交|上传)(?:至|到)")
+_ONLINE = lazy_re(r"(?:登录|通过)[^,;。,;]{0,16}(?:平台|系统)[^,;。,;]{0,12}(?:填报|提交|上传)")
 
 
 @dataclass(frozen=True)

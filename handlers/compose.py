@@ -16,14 +16,15 @@ from knowledge.model import Clause
 
 from .coverage import asked_details, holds_details
 from .query import Query
+from knowledge.lazy import lazy_re
 
 MAX_SENTENCE = 150  # a sentence longer than this is cut to the parts that hold the question's words
 KEEP_PARTS = 3
 SECOND_SHARE = 0.75  # a second sentence is added when it scores this close to the best and is its neighbour
 DETAIL_SHARE = 0.8  # a sentence holding the asked detail goes first when it scores this close to the best
-_PARTS = re.compile(r"(?<=[,;:。])")
-_ACTOR = re.compile(r"由([^,;。]{2,24}?)(牵头|负责|组织|统筹)")
-_RESPONSIBLE = re.compile(r"^([^,;。]{2,20}?)(负责|做好|承担|发挥)")
+_PARTS = lazy_re(r"(?<=[,;:。])")
+_ACTOR = lazy_re(r"由([^,;。]{2,24}?)(牵头|负责|组织|统筹)")
+_RESPONSIBLE = lazy_re(r"^([^,;。]{2,20}?)(负责|做好|承担|发挥)")
 _DEFINED = r"“{term}”\s*\(([^)]{{2,40}})\)"
 
 
@@ -48,7 +49,7 @@ def _neighbours(a: Clause, b: Clause) -> bool:
 
 
 # An item of an enumeration: "二是……" opens a sentence, or "……以下工作:一是……" follows a colon.
-_ORDINAL = re.compile(r"(?:^|[:\uff1a])\s*[一二三四五六七八九十]是")
+_ORDINAL = lazy_re(r"(?:^|[:\uff1a])\s*[一二三四五六七八九十]是")
 
 
 def _enumeration(kb: KnowledgeBase, clause: Clause) -> list[Clause]:

@@ -7,7 +7,6 @@ holds such a detail. Gap entries of a notice only explain a refusal; this module
 
 from __future__ import annotations
 
-import re
 
 from knowledge.base import KnowledgeBase
 from knowledge.cues import occurs
@@ -15,6 +14,7 @@ from knowledge.fold import fold
 from knowledge.index import Hit
 
 from .query import Query
+from knowledge.lazy import lazy_re
 
 # Below this share of the question found in its best clause, the notice is taken not to cover it.
 COVERAGE_THRESHOLD = 0.18
@@ -89,7 +89,7 @@ def covered(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> bool:
     return top.score >= SCORE_THRESHOLD or top.coverage >= WEAK_MATCH_COVERAGE
 
 
-_TITLE = re.compile(r"《[^》]*》")
+_TITLE = lazy_re(r"《[^》]*》")
 
 
 def asked_details(query: Query, kb: KnowledgeBase) -> list:

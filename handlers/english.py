@@ -11,10 +11,11 @@ from knowledge.base import KnowledgeBase
 from .model import Answer
 from .numbers import figure
 from .query import Query
+from knowledge.lazy import lazy_re
 
-_DATE = re.compile(r"(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?")
-_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)(亿|万)元")
-_PERCENT = re.compile(r"\d+(?:\.\d+)?%")
+_DATE = lazy_re(r"(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?")
+_AMOUNT = lazy_re(r"(\d+(?:\.\d+)?)(亿|万)元")
+_PERCENT = lazy_re(r"\d+(?:\.\d+)?%")
 _UNIT = {"亿": 100, "万": 0.01}  # in millions of yuan
 
 
@@ -34,7 +35,7 @@ def _amounts(text: str) -> list[str]:
 
 
 # A verdict's conclusion (结论(企业):不符合。), in English.
-_VERDICT = re.compile(r"^结论[(\uff08][^)\uff09]*[)\uff09][:\uff1a](不符合|符合|需进一步确认)")
+_VERDICT = lazy_re(r"^结论[(\uff08][^)\uff09]*[)\uff09][:\uff1a](不符合|符合|需进一步确认)")
 _VERDICT_LEAD = {
     "不符合": "No: a condition of the notice is not met (see ✘ below). ",
     "符合": "Yes: the conditions stated are met. ",

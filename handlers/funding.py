@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from decimal import Decimal, localcontext
 
 from knowledge.facts import Expense, Facts, Share
@@ -13,6 +12,7 @@ from knowledge.fold import fold
 
 from .common import found, has_any
 from .numbers import amounts, figure, percent, yuan
+from knowledge.lazy import lazy_re
 
 _ASKS_CAN = (
     "能",
@@ -123,7 +123,7 @@ def _owns(cue: str, share: Share, shares: list[Share], folded: str) -> bool:
     return not any(cue != c and cue in c and c in folded for s in shares if s is not share for c in s.cues)
 
 
-_RATIO = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+_RATIO = lazy_re(r"(\d+(?:\.\d+)?)\s*%")
 
 
 def _stated_ratio(folded: str) -> float | None:

@@ -8,20 +8,21 @@ from decimal import Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 
 from knowledge.extract import cn_date  # noqa: F401 - handlers format dates as the notices' facts do
+from knowledge.lazy import lazy_re
 
 _CN = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUM = r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
-_AMOUNT = re.compile(_NUM + r"\s*个?\s*(亿|千万|百万|万)")
+_AMOUNT = lazy_re(_NUM + r"\s*个?\s*(亿|千万|百万|万)")
 # A lone 一/两 before 家 is a phrase ("直接指定一家"), not a count: counts need digits or a 十/百/千, or
 # the word for what is counted right after (两家企业).
-_COUNT = re.compile(
+_COUNT = lazy_re(
     r"(\d+|[零一二两三四五六七八九]*[十百千][零一二两三四五六七八九十百千]*)\s*(家|个企业|户)"
     r"|(\d+|[一二两三四五六七八九十]+)\s*(份|个项目|项)"
     r"|([一二两三四五六七八九])\s*(家)(?=(?:中小|小微)?(?:企业|公司|厂))"
 )
-_MONTH_DAY = re.compile(r"(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
-_EN_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(million|billion|m)\b")
+_MONTH_DAY = lazy_re(r"(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+_EN_AMOUNT = lazy_re(r"(\d+(?:\.\d+)?)\s*(million|billion|m)\b")
 _EN_UNIT_VALUE = {"million": 1_000_000, "m": 1_000_000, "billion": 1_000_000_000}
 _UNIT_VALUE = {"亿": 100_000_000, "千万": 10_000_000, "百万": 1_000_000, "万": 10_000}
 
@@ -69,7 +70,7 @@ def counted_units(folded: str) -> list[str]:
     return found or ["家" for _ in _EN_COUNT.findall(folded)]
 
 
-_EN_COUNT = re.compile(r"(\d+)\s+(?:smes|enterprises|companies|firms|businesses)\b")
+_EN_COUNT = lazy_re(r"(\d+)\s+(?:smes|enterprises|companies|firms|businesses)\b")
 
 
 def counts(folded: str) -> list[int]:

@@ -6,7 +6,6 @@ Every decider reads the same frozen `Query`; nothing downstream folds or segment
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from knowledge.base import KnowledgeBase
@@ -16,11 +15,12 @@ from knowledge.index import Hit
 
 from .clock import today
 from .numbers import amounts, counts, dates
+from knowledge.lazy import lazy_re
 
 MAX_QUESTION = 500  # longer messages are cut: the question is in the first sentences, not the tenth page
-_CONTENT = re.compile(r"[0-9a-z\u4e00-\u9fff]")
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%|百分之([零一二两三四五六七八九十]+)")
-_LATIN = re.compile(r"[a-z]")
+_CONTENT = lazy_re(r"[0-9a-z\u4e00-\u9fff]")
+_PERCENT = lazy_re(r"(\d+(?:\.\d+)?)\s*%|百分之([零一二两三四五六七八九十]+)")
+_LATIN = lazy_re(r"[a-z]")
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def _shares(folded: str) -> tuple[float, ...]:
     return tuple(out)
 
 
-_NUMERIC = re.compile(r"^[\d.%]+|^[零一二两三四五六七八九十百千万]+[^\u4e00-\u9fff]*$|来号")
+_NUMERIC = lazy_re(r"^[\d.%]+|^[零一二两三四五六七八九十百千万]+[^\u4e00-\u9fff]*$|来号")
 
 
 def _places(kb: KnowledgeBase, folded: str, words, english: bool) -> tuple[str, ...]:

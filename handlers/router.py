@@ -22,12 +22,13 @@ from .compose import evidence as compose_evidence
 from .context import Context
 from .model import Answer
 from .query import Query, analyse
+from knowledge.lazy import lazy_re
 
 FOLLOW_UP_ALONE = 0.3  # a follow-up covered this well by its best clause is answered on its own
 SECOND_ANSWER_SHARE = 0.8  # the runner-up clause answers too when it scores this close to the best
 SAME_TOPIC_SHARE = 0.6  # or this close, when its answer is on the same topic as the best one
-_PART_END = re.compile(r"[?\uff1f!\uff01;\uff1b\u3002\n]+|,\s*and\s+")
-_CONTENT = re.compile(r"[0-9a-z\u4e00-\u9fff]")
+_PART_END = lazy_re(r"[?\uff1f!\uff01;\uff1b\u3002\n]+|,\s*and\s+")
+_CONTENT = lazy_re(r"[0-9a-z\u4e00-\u9fff]")
 MIN_PART_LENGTH = 4  # characters of content for a part to count as a question of its own
 MAX_PARTS = 3
 PART_COVERAGE = 0.3  # a part must be this well covered by its own best clause to be answered apart
@@ -120,7 +121,7 @@ def elsewhere(query: Query, kb: KnowledgeBase) -> Answer | None:
     return _not_covered(kb, query, f"通知只涉及{rules[0].region}的工作,未涉及{others[0]}的政策。")
 
 
-_ISSUED = re.compile(r"印发|发布|出台|下发|发文|签发|发的|issued|published")
+_ISSUED = lazy_re(r"印发|发布|出台|下发|发文|签发|发的|issued|published")
 
 
 def cited_document_date(query: Query, kb: KnowledgeBase) -> Answer | None:
@@ -137,10 +138,8 @@ def cited_document_date(query: Query, kb: KnowledgeBase) -> Answer | None:
 
 
 ELSEWHERE = "外地"  # places.yaml's words for "somewhere else": a move away, not another region's policy
-_BATCH = re.compile(r"(首|第[一二三四五六七八九十\d]+)批")
-_ATTACHMENT_CONTENT = re.compile(
-    r"附件\s*\d+.{0,10}?(?:里|中|内).{0,12}?(?:哪些|具体|有没有|在不在|是否|列了|包括|包含)"
-)
+_BATCH = lazy_re(r"(首|第[一二三四五六七八九十\d]+)批")
+_ATTACHMENT_CONTENT = lazy_re(r"附件\s*\d+.{0,10}?(?:里|中|内).{0,12}?(?:哪些|具体|有没有|在不在|是否|列了|包括|包含)")
 
 
 def other_batch(query: Query, kb: KnowledgeBase) -> Answer | None:
@@ -506,7 +505,7 @@ DECIDERS: tuple[Decider, ...] = (
 )
 
 
-_VERDICT_OPENING = re.compile(
+_VERDICT_OPENING = lazy_re(
     r"^(不可以|可以|不能|能|不会|会|不符合|符合|不需要|需要|不用|不行|行|不是|是|否)[\u3002,\uff0c;\uff1b]"
 )
 

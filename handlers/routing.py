@@ -24,6 +24,7 @@ from .common import has_any
 from .context import Context
 from .model import Answer
 from .router import answer_question
+from knowledge.lazy import lazy_re
 
 # Weights of what a question may name a notice by: a batch is the surest, a title word the weakest.
 BATCH_WEIGHT, YEAR_WEIGHT, PLACE_WEIGHT, ISSUER_WEIGHT, TITLE_WEIGHT = 3.0, 2.0, 2.0, 2.0, 1.0
@@ -38,9 +39,9 @@ MIN_RARE_WORDS = 2  # how many words only it has another notice needs to answer 
 MAX_ALTERNATIVES = 3
 COMPARED_CITATIONS = 2  # each side of a comparison cites its best clauses, this many
 
-_QUOTED = re.compile(r"《[^》]*》")  # a forwarded document's title names that document, not the notice
+_QUOTED = lazy_re(r"《[^》]*》")  # a forwarded document's title names that document, not the notice
 # A year as a name ("2025年度的", "2024年那个"), not as a date ("2023年底开工", "2024年8月15日")
-_ASKED_YEAR = re.compile(r"(20\d\d)\s*年度|(20\d\d)\s*年(?=\s*(?:的|那|这|发|出|印|新))")
+_ASKED_YEAR = lazy_re(r"(20\d\d)\s*年度|(20\d\d)\s*年(?=\s*(?:的|那|这|发|出|印|新))")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ passes the question on. The facts come from extraction (any notice) or hand-writ
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from knowledge.base import KnowledgeBase
 from knowledge.fold import fold
@@ -17,11 +16,12 @@ from .common import citations, found, has_any
 from .model import Answer
 from .numbers import cn_date, figure, yuan
 from .query import Query
+from knowledge.lazy import lazy_re
 
-_ASKED_UNIT = re.compile(r"(?:几|多少)\s*(个)?\s*([\u4e00-\u9fff])")
+_ASKED_UNIT = lazy_re(r"(?:几|多少)\s*(个)?\s*([\u4e00-\u9fff])")
 EXCLUSION_SHARE = 0.34  # the rule is quoted with its condition, so a looser match is safe
-WINDOW = re.compile(r"(申报|报送|提交|受理|申请|报名)(时间|期限|期间|日期|窗口)")  # a window to apply in
-_DELIVERS = re.compile(r"(?:报送|送|寄|发送|提交|递交)(?:至|到)|报送(?:所在|注册)")
+WINDOW = lazy_re(r"(申报|报送|提交|受理|申请|报名)(时间|期限|期间|日期|窗口)")  # a window to apply in
+_DELIVERS = lazy_re(r"(?:报送|送|寄|发送|提交|递交)(?:至|到)|报送(?:所在|注册)")
 
 
 def found_answer(
@@ -439,7 +439,7 @@ def documents(query: Query, kb: KnowledgeBase) -> Answer | None:
     )
 
 
-_YEAR_MONTH = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?")
+_YEAR_MONTH = lazy_re(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?")
 
 
 def age(query: Query, kb: KnowledgeBase) -> Answer | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from .lazy import lazy_re
 
 GAP = "..."  # "…" in a data file folds (NFKC) to "..." as well
 MAX_GAP = 16  # characters allowed between the parts of a gapped cue
@@ -36,7 +37,7 @@ _NEGATIONS = ("没有", "从未", "并未", "从没", "没", "未", "不", "非"
 # words (不少, 非常) to be read that far.
 _FAR_NEGATIONS = ("没有", "从未", "并未", "从没", "未曾", "没", "未")
 _FAR = 12
-_CLAUSE_END = re.compile(r"[,。;!?,.;!?、]|但|可是|不过|而且|but")
+_CLAUSE_END = lazy_re(r"[,。;!?,.;!?、]|但|可是|不过|而且|but")
 
 
 def occurs_affirmed(cue: str, text: str) -> bool:

@@ -19,76 +19,77 @@ from dataclasses import dataclass, field
 
 from .facts import Attachment, DateFact, Expense, Quoted, Share, Target
 from .model import Clause, Notice
-from .parser import cn_number
+from .lazy import lazy_re
 
 _YEAR_MONTH_DAY = r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?"
-_DEADLINE = re.compile(rf"(?:于|在|截止到?|截至)?{_YEAR_MONTH_DAY}\s*(?:前|之前|以前|止|截止)")
+_DEADLINE = lazy_re(rf"(?:于|在|截止到?|截至)?{_YEAR_MONTH_DAY}\s*(?:前|之前|以前|止|截止)")
 # "各市于6月14日前…": a deadline that leaves out its year is in the year the notice is dated.
-_YEARLESS_DEADLINE = re.compile(
-    r"(?:于|在|截止到?|截至)\s*()(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:前|之前|以前|止|截止)"
-)
+_YEARLESS_DEADLINE = lazy_re(r"(?:于|在|截止到?|截至)\s*()(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:前|之前|以前|止|截止)")
 _MONTH_DAY = r"(?:\d{4}\s*年)?\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?"  # the end of a span may leave out its year
-_PERIOD = re.compile(
+_PERIOD = lazy_re(
     rf"自\s*(?P<start>{_YEAR_MONTH_DAY}|[^,;。自至]{{2,20}}?之日)\s*起?\s*(?:至|到)\s*"
     rf"(?P<end>{_MONTH_DAY})\s*止?(?:\s*为\s*(?P<label>[^,;。]{{2,12}}))?"
 )
 # A span with no 自: "申报时间为2024年5月6日至5月31日".
-_SPAN = re.compile(
+_SPAN = lazy_re(
     rf"(?<![自\d])(?P<start>{_YEAR_MONTH_DAY})\s*(?:起)?\s*(?:至|到|—|-)\s*(?P<end>{_MONTH_DAY})\s*止?(?P<label>)"
 )
-_ONE_DAY = re.compile(r"(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
-_AFTER = re.compile(r"(?:于)?(?P<ref>[^,;。于]{2,10}?)结束后(?:将)?(?:进行|开展)(?P<what>[^,;。]{2,14})")
-_DATE_LINE = re.compile(rf"^{_YEAR_MONTH_DAY}$")
-_AMOUNT_CAP = re.compile(r"(?:最高)?(?:不超过|不高于|最高|上限为?)\s*(\d+(?:\.\d+)?)\s*(亿|万)元")
-_SHARE = re.compile(r"(不低于|不少于|至少|不高于|不超过|最高)\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?P<rest>[^,;。:]{0,40})")
+_ONE_DAY = lazy_re(r"(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
+_AFTER = lazy_re(r"(?:于)?(?P<ref>[^,;。于]{2,10}?)结束后(?:将)?(?:进行|开展)(?P<what>[^,;。]{2,14})")
+_DATE_LINE = lazy_re(rf"^{_YEAR_MONTH_DAY}$")
+_AMOUNT_CAP = lazy_re(r"(?:最高)?(?:不超过|不高于|最高|上限为?)\s*(\d+(?:\.\d+)?)\s*(亿|万)元")
+_SHARE = lazy_re(r"(不低于|不少于|至少|不高于|不超过|最高)\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?P<rest>[^,;。:]{0,40})")
 # A part of the money paid at a stage: "首期拨付40%", "验收合格后,区财政局拨付补助资金的70%", "拨付剩余30%".
-_STAGE = re.compile(
-    r"(?P<verb>拨付|下达|发放|兑付)(?P<rest>剩余|其余)?(?:[^,;。%]{0,8}?的)?\s*(?P<pct>\d+(?:\.\d+)?)\s*%"
-)
-_WHEN = re.compile(r"后|期|满|时|前|完成|合格|验收")
-_RATE = re.compile(r"按(?:照)?(?P<base>[^,;。]{2,16}?)的\s*(\d+(?:\.\d+)?)\s*%\s*(?:给予|予以)?(?P<what>[^,;。]{0,12})")
-_COUNT = re.compile(
+_STAGE = lazy_re(r"(?P<verb>拨付|下达|发放|兑付)(?P<rest>剩余|其余)?(?:[^,;。%]{0,8}?的)?\s*(?P<pct>\d+(?:\.\d+)?)\s*%")
+_WHEN = lazy_re(r"后|期|满|时|前|完成|合格|验收")
+_RATE = lazy_re(r"按(?:照)?(?P<base>[^,;。]{2,16}?)的\s*(\d+(?:\.\d+)?)\s*%\s*(?:给予|予以)?(?P<what>[^,;。]{0,12})")
+_COUNT = lazy_re(
     r"(?P<subject>[^,;。]{2,24}?)(?:数量)?(?:应当|应|须|需|要)?(?:不少于|不低于|至少)\s*(\d+)\s*(家|个|项|户|人)"
 )
-_SELECT = re.compile(r"(遴选|选定|择优选定|择优遴选|推荐)\s*(\d+)\s*个(?P<what>[^,;。]{0,30}?)(区|城市|项目|企业|单位)")
-_REGION = re.compile(
+_SELECT = lazy_re(r"(遴选|选定|择优选定|择优遴选|推荐)\s*(\d+)\s*个(?P<what>[^,;。]{0,30}?)(区|城市|项目|企业|单位)")
+_REGION = lazy_re(
     r"(?:应为|须为|应当为|主体为|属于|位于|注册在|注册地在|登记注册在|在)\s*(?P<region>本市|[\u4e00-\u9fff]{2,5}?[市省])"
     r"\s*(?:所属辖区|所辖区|行政区域内|行政区域|辖区内|范围内|注册|登记注册)"
 )
-_TITLE_PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?[市省]")
-_MINIMUM_AMOUNT = re.compile(
+_TITLE_PLACE = lazy_re(r"[\u4e00-\u9fff]{2,4}?[市省]")
+_MINIMUM_AMOUNT = lazy_re(
     r"(?P<subject>[^,;。]{2,16}?)(?:应|须)?(?:不低于|不少于|达到)\s*(\d+(?:\.\d+)?)\s*(万元|亿元)"
 )
-_BATCHES = re.compile(r"分\s*([一二两三四五六七八九十]|\d+)\s*(批|期|轮|个阶段)")
-_LIMIT = re.compile(
+_BATCHES = lazy_re(r"分\s*([一二两三四五六七八九十]|\d+)\s*(批|期|轮|个阶段)")
+_LIMIT = lazy_re(
     r"(?P<subject>[^,;。]{0,12}?)(?:限报|只能申报|只能报|最多申报|最多报|限申报)\s*(\d+)\s*(份|个|项)(?P<what>[\u4e00-\u9fff]{0,4})"
 )
-_DOCUMENT = re.compile(r"《(?P<title>[^》]{4,80})》\s*[(]?\s*(?P<number>[\u4e00-\u9fff]{1,12}〔\d{4}〕\d+号)")
-_AGE = re.compile(
+_DOCUMENT = lazy_re(r"《(?P<title>[^》]{4,80})》\s*[(]?\s*(?P<number>[\u4e00-\u9fff]{1,12}〔\d{4}〕\d+号)")
+_AGE = lazy_re(
     r"(?P<what>成立|注册|登记|设立)(?:时间)?满\s*(?P<n>[一二两三四五六七八九十]|\d+)\s*年"
     r"(?:\s*[(]?\s*以\s*(?P<ref>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*为计算节点)?"
 )
-_RATIO = re.compile(r"(?P<subject>[^,;。]{2,40}?)比例(?:应当?|须|要)?达到\s*(\d+(?:\.\d+)?)\s*%\s*以上")
-_ALLOWED = re.compile(r"可用于(?P<items>[^。;]+)")
-_FORBIDDEN = re.compile(r"不得用于(?P<items>[^,;。]+)")
-_ORDINAL_ITEM = re.compile(r"[一二三四五六七八九十]是(?P<item>[^;。]+)")
-_EXCLUSION = re.compile(r"不再重复支持|不得重复申报|不予支持|不在支持范围|不得申报|不予受理|不得参与")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-_PHONE = re.compile(r"(?:电话|联系电话|咨询电话|热线)\s*[::]?\s*((?:\d{3,4}-)?\d{7,8}(?:-\d{1,6})?)")
-_PERSON = re.compile(r"联系人\s*[::]\s*([\u4e00-\u9fff]{2,4})")
-_DELIVERY = re.compile(
-    r"(?:送至|报送至|寄至|递交至)(?P<office>[^,;。(]{4,40})\((?:地址\s*[::])?(?P<address>[^)]{4,60})\)"
-)
-_ADDRESS = re.compile(r"地址\s*[::]\s*([^,;。)]{4,60})")
-_ATTACHMENT_REF = re.compile(r"\((?:模板)?见?附件\s*(\d+)\)")
-_ATTACHMENT_ITEM = re.compile(r"^(\d+)\s*[.、]\s*(.+)$")
+_RATIO = lazy_re(r"(?P<subject>[^,;。]{2,40}?)比例(?:应当?|须|要)?达到\s*(\d+(?:\.\d+)?)\s*%\s*以上")
+_ALLOWED = lazy_re(r"可用于(?P<items>[^。;]+)")
+_FORBIDDEN = lazy_re(r"不得用于(?P<items>[^,;。]+)")
+_ORDINAL_ITEM = lazy_re(r"[一二三四五六七八九十]是(?P<item>[^;。]+)")
+_EXCLUSION = lazy_re(r"不再重复支持|不得重复申报|不予支持|不在支持范围|不得申报|不予受理|不得参与")
+_EMAIL = lazy_re(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_PHONE = lazy_re(r"(?:电话|联系电话|咨询电话|热线)\s*[::]?\s*((?:\d{3,4}-)?\d{7,8}(?:-\d{1,6})?)")
+_PERSON = lazy_re(r"联系人\s*[::]\s*([\u4e00-\u9fff]{2,4})")
+_DELIVERY = lazy_re(r"(?:送至|报送至|寄至|递交至)(?P<office>[^,;。(]{4,40})\((?:地址\s*[::])?(?P<address>[^)]{4,60})\)")
+_ADDRESS = lazy_re(r"地址\s*[::]\s*([^,;。)]{4,60})")
+_ATTACHMENT_REF = lazy_re(r"\((?:模板)?见?附件\s*(\d+)\)")
+_ATTACHMENT_ITEM = lazy_re(r"^(\d+)\s*[.、]\s*(.+)$")
 _BOUND = {"不低于": "min", "不少于": "min", "至少": "min", "不高于": "max", "不超过": "max", "最高": "max"}
-_NUMERIC = re.compile(r"[\d.%]+|.*日前|.*年|.*月")
+_NUMERIC = lazy_re(r"[\d.%]+|.*日前|.*年|.*月")
 _GENERIC = frozenset("用于 支持 开展 工作 以下 相关 进行 二是 三是 四是 一是 通过 方式 等等".split())  # name nothing
 # The money itself, and who spends it, name no expense: "奖励", "资金" or "机构" is no use of the money.
 _MONEY_WORDS = frozenset("奖励 资金 奖补 补贴 补助 经费 机构 单位 人员 部门 企业 中小企业 项目 工作".split())
 _SPECIFIC_MAX = 3  # a word in more clauses than this names no single expense ("企业", "服务")
 _UNIT = {"亿": 100_000_000, "万": 10_000}
+
+
+def _cn_number(text: str) -> int:
+    """parser.cn_number, imported when a notice is built: a start from the cache never parses one."""
+    from .parser import cn_number
+
+    return cn_number(text)
 
 
 def _narrow(text: str) -> str:
@@ -347,10 +348,10 @@ def _dates(r: _Reader, out: Extracted) -> None:
                 )
 
 
-_MONEY_SUBJECT = re.compile(r"资金|补助|补贴|奖励|奖补|金额|资助|拨付|支持|奖金|总额|额度|经费|券|发放")
-_MEASURE_SUBJECT = re.compile(r"收入|营收|产值|资产|销售|规模|投资|利润|注册资本")  # what an applicant has
+_MONEY_SUBJECT = lazy_re(r"资金|补助|补贴|奖励|奖补|金额|资助|拨付|支持|奖金|总额|额度|经费|券|发放")
+_MEASURE_SUBJECT = lazy_re(r"收入|营收|产值|资产|销售|规模|投资|利润|注册资本")  # what an applicant has
 # The upper end of a range right after its minimum: "不低于500万元且不超过4亿元".
-_RANGE_MAX = re.compile(r"\s*(?:且|、|,|并且)?\s*(?:不超过|不高于|最高)\s*(\d+(?:\.\d+)?)\s*(万元|亿元)")
+_RANGE_MAX = lazy_re(r"\s*(?:且|、|,|并且)?\s*(?:不超过|不高于|最高)\s*(\d+(?:\.\d+)?)\s*(万元|亿元)")
 
 
 def _money(r: _Reader, out: Extracted) -> None:
@@ -483,7 +484,7 @@ def _targets(r: _Reader, out: Extracted) -> None:
                     label=clause.text[a : m.start() + 1].strip(),
                     cues=r.cues(clause.text[a:b]),
                     source=r.quoted(clause, a, b),
-                    count=cn_number(m.group(1)),
+                    count=_cn_number(m.group(1)),
                     unit=m.group(2),
                 )
             )
@@ -623,7 +624,7 @@ def _ages(r: _Reader, out: Extracted) -> None:
         for m in _AGE.finditer(text):
             reference, _ = _parse_day(m.group("ref")) if m.group("ref") else (None, False)
             quote = r.quoted(clause, m.start(), m.end())
-            out.ages.append(Age(m.group("what"), cn_number(m.group("n")), reference, quote))
+            out.ages.append(Age(m.group("what"), _cn_number(m.group("n")), reference, quote))
 
 
 def _documents(r: _Reader, out: Extracted) -> None:

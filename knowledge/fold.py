@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from functools import lru_cache
+from .lazy import lazy_re
 
 # Zero-width and control characters carry no meaning but break matching.
-_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
-_SPACES = re.compile(r"\s+")
+_INVISIBLE = lazy_re(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
+_SPACES = lazy_re(r"\s+")
 
 
 @lru_cache(maxsize=1)

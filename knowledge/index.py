@@ -7,7 +7,6 @@ one character, close to its clause. Domain words with a typo are restored with r
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,6 +17,7 @@ from .cues import GAP, occurs, weight
 from .fold import fold
 from .lexicon import Lexicon, defined_terms
 from .model import Clause, Notice
+from .lazy import lazy_re
 
 # Which clauses compete for a citation: the smallest unit of each part of the notice.
 _RANKED_KINDS = {"title", "addressee", "item", "paragraph", "sentence", "signature", "date"}
@@ -26,9 +26,9 @@ _FUNCTION_CHARS = frozenset(
 )
 GUESSED_WEIGHT = 1.0  # a guessed pair around a particle names nothing: it weighs as a word most clauses hold
 DATE_TOKEN = "<日期>"  # the synonym group of when-words in lexicon/synonyms.yaml
-_DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月\s*\d{1,2}\s*日")
-_CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+|[0-9a-z%]+")
+_DATE = lazy_re(r"\d{4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月\s*\d{1,2}\s*日")
+_CJK_ONLY = lazy_re(r"[\u4e00-\u9fff]+")
+_CJK_RUN = lazy_re(r"[\u4e00-\u9fff]+|[0-9a-z%]+")
 _BM25_K1 = 1.2
 _BM25_B = 0.5
 _PHRASE_WEIGHT = 0.8  # per character of keyword phrases found whole in the question

@@ -17,15 +17,16 @@ from pathlib import Path
 
 from .fold import fold
 from .loader import LEXICON_DIR, NOTICES_DIR, KnowledgeError, read_yaml
+from .lazy import lazy_re
 
 SMALL_DICTIONARY = "dictionary.txt"
 USER_DICTIONARY = "userdict.txt"
 SYNONYMS = "synonyms.yaml"
 STOPWORDS = "stopwords.txt"
 
-_WORD = re.compile(r"[0-9a-z\u4e00-\u9fff%]")
-_HAS_LATIN = re.compile(r"[a-z]")
-_LATIN_PHRASE = re.compile(r"[a-z][a-z0-9\- ]*[a-z0-9]")
+_WORD = lazy_re(r"[0-9a-z\u4e00-\u9fff%]")
+_HAS_LATIN = lazy_re(r"[a-z]")
+_LATIN_PHRASE = lazy_re(r"[a-z][a-z0-9\- ]*[a-z0-9]")
 _SUBSTRING_MAX = 4  # nine in ten of jieba's words are this short
 
 
@@ -72,12 +73,28 @@ class Lexicon:
         jieba.setLogLevel(logging.WARNING)
         small = self.folder / SMALL_DICTIONARY
         tok = jieba.Tokenizer(str(small)) if small.is_file() else jieba.Tokenizer()
+        state = self.__dict__.pop("_tokenizer_state", None)
+        if state is not None:  # from the knowledge cache: what the steps below gave when it was stored
+            tok.FREQ, tok.total, tok.user_word_tag_tab = state
+            tok.initialized = True
+            return tok
         tok.initialize()
         tok.load_userdict(str(self.folder / USER_DICTIONARY))
         for word in self.synonyms:  # so that a colloquial variant ("最多", "啥时候") is cut as one word
             if not _LATIN_PHRASE.fullmatch(word) and len(word) > 1:
                 tok.suggest_freq(word, tune=True)
         return tok
+
+    def tokenizer_state(self) -> tuple[dict[str, int], int, dict[str, str]]:
+        """The tokenizer's words, total frequency and tags: what the knowledge cache stores of it."""
+        tok = self.tokenizer
+        return tok.FREQ, tok.total, tok.user_word_tag_tab
+
+    def with_tokenizer_state(self, state: tuple[dict[str, int], int, dict[str, str]]) -> "Lexicon":
+        """This lexicon, its tokenizer to be made from a stored state instead of the dictionaries."""
+        self.__dict__.pop("tokenizer", None)
+        self.__dict__["_tokenizer_state"] = state
+        return self
 
     @cached_property
     def latin_phrases(self) -> re.Pattern[str] | None:
@@ -93,7 +110,8 @@ class Lexicon:
         search: jieba's search-engine mode, which also yields the dictionary words inside a long one
         (部级评审 -> 部级, 评审), so that a question naming a part finds the text that names the whole.
         """
-        if self.latin_phrases is not None and _HAS_LATIN.search(folded):
+        # Latin letters first: the phrase pattern is long to compile, and most questions have none.
+        if _HAS_LATIN.search(folded) and self.latin_phrases is not None:
             folded = self.latin_phrases.sub(lambda m: f" {self.synonyms[m.group(1)]} ", folded)
         cut = self.tokenizer.lcut_for_search if search else self.tokenizer.lcut
         # A stop word that has a synonym ("什么时候" -> <日期>) is kept here so that expand() can map it.
@@ -119,7 +137,7 @@ class Lexicon:
 
 
 # "(以下简称服务券)", "(以下统称“两部门”)": a notice names its own short terms, and means them as words.
-_DEFINED = re.compile(r"\((?:以下)?(?:简称|统称)\s*[“\"']?([\u4e00-\u9fff]{2,8})[”\"']?\)")
+_DEFINED = lazy_re(r"\((?:以下)?(?:简称|统称)\s*[“\"']?([\u4e00-\u9fff]{2,8})[”\"']?\)")
 
 
 def defined_terms(folded: str) -> tuple[str, ...]:

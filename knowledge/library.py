@@ -16,22 +16,23 @@ from functools import cached_property
 from pathlib import Path
 
 from .base import KnowledgeBase, build, vocabulary
-from .cache import cache_dir, cached, load_or_build
+from .cache import cache_dir, cached, load_lexicon, load_or_build, load_or_make
 from .fold import fold
 from .index import bigrams
 from .lexicon import Lexicon
 from .loader import LEXICON_DIR, NOTICES_DIR, KnowledgeError, notice_folders, read_yaml
+from .lazy import lazy_re
 
 DEFAULT_ENV = "NOTICE_BOT_NOTICE"
 NOTICES_ENV = "NOTICE_BOT_NOTICES"  # another folder of notices than knowledge/notices/ (tests, deployments)
 ID_SEP = ":"  # a clause's id across notices: "<notice key>:<its id in the notice>", e.g. "fic-qyzn-2025:4.2.p1"
 MAX_BUILT = 100  # notices kept built at once: about 1 MB each
-_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_ABOUT = re.compile(r"关于(.+?)(?:的)?通知$")
-_FORWARDED = re.compile(r"^转发《[^》]*》\s*并")
-BATCH = re.compile(r"(?:首|第([一二三四五六七八九十]|\d{1,2}))批")  # 首批, 第二批, 第3批
+_DATE = lazy_re(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_ABOUT = lazy_re(r"关于(.+?)(?:的)?通知$")
+_FORWARDED = lazy_re(r"^转发《[^》]*》\s*并")
+BATCH = lazy_re(r"(?:首|第([一二三四五六七八九十]|\d{1,2}))批")  # 首批, 第二批, 第3批
 _SMALL = {ch: n for n, ch in enumerate("一二三四五六七八九十", 1)}
-_PLACE = re.compile(r"([\u4e00-\u9fff]{2,8}?[省市区县])")  # the place an issuer or title opens with
+_PLACE = lazy_re(r"([\u4e00-\u9fff]{2,8}?[省市区县])")  # the place an issuer or title opens with
 
 
 def _leading_places(text: str) -> list[str]:
@@ -43,7 +44,7 @@ def _leading_places(text: str) -> list[str]:
     return out
 
 
-_YEAR = re.compile(r"(20\d\d)\s*年")
+_YEAR = lazy_re(r"(20\d\d)\s*年")
 _ISSUER_END = ("局", "厅", "委", "部", "府", "办", "会", "院", "室", "中心", "办公厅")
 
 
@@ -135,7 +136,10 @@ class Library:
         self.root = root
         # A notice folder itself is a library of one (check-knowledge and tests pass one).
         folders = [root] if (root / "notice.txt").is_file() else notice_folders(root)
-        self.notices = {info.key: info for info in (_info(f) for f in folders)}
+        inputs = [f / name for f in folders for name in ("notice.txt", "meta.yaml")]
+        self.notices: dict[str, NoticeInfo] = load_or_make(
+            "notices", inputs, lambda: {info.key: info for info in (_info(f) for f in folders)}
+        )
         # Built notices, least recently used first; beyond MAX_BUILT the oldest is dropped (the default never):
         # a library of hundreds keeps the memory of the notices in use, and the cache makes a rebuild a load.
         self._built: OrderedDict[str, KnowledgeBase] = OrderedDict()
@@ -146,7 +150,7 @@ class Library:
     def lexicon(self) -> Lexicon:
         """The lexicon every notice of the library is read with, loaded once."""
         if self._lexicon is None:
-            self._lexicon = Lexicon.load(LEXICON_DIR)
+            self._lexicon = load_lexicon(LEXICON_DIR)
         return self._lexicon
 
     @cached_property

@@ -6,20 +6,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from .model import Notice
-from .parser import parse_notice
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 NOTICES_DIR = PACKAGE_DIR / "notices"
 LEXICON_DIR = PACKAGE_DIR / "lexicon"
 DEFAULT_NOTICE = "bj-szhzx-2023"
-
-try:  # the C parser is several times faster; start-up time matters for `ask`
-    _BaseLoader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _BaseLoader = yaml.SafeLoader
 
 
 class LineDict(dict):
@@ -28,22 +20,29 @@ class LineDict(dict):
     line: int = 0
 
 
-class _YamlLoader(_BaseLoader):
-    pass
+@lru_cache(maxsize=1)
+def _yaml_loader() -> type:
+    """The YAML loader class, made on first use: a start that finds everything in the cache reads no YAML."""
+    import yaml
 
+    # The C parser is several times faster; start-up time matters for `ask`.
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-def _construct_map(loader, node):
-    data = LineDict()
-    data.line = node.start_mark.line + 1
-    yield data
-    keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
-    twice = sorted({k for k in keys if keys.count(k) > 1})
-    if twice:  # YAML would silently keep the last one and lose the first
-        raise yaml.constructor.ConstructorError(None, None, f"duplicate key {twice[0]!r}", node.start_mark)
-    data.update(loader.construct_mapping(node))
+    class _YamlLoader(base):
+        pass
 
+    def _construct_map(loader, node):
+        data = LineDict()
+        data.line = node.start_mark.line + 1
+        yield data
+        keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        if twice:  # YAML would silently keep the last one and lose the first
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {twice[0]!r}", node.start_mark)
+        data.update(loader.construct_mapping(node))
 
-_YamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+    _YamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+    return _YamlLoader
 
 
 def at(file: str, entry, label: str = "") -> str:
@@ -59,9 +58,12 @@ class KnowledgeError(ValueError):
 
 def read_yaml(path: Path):
     """Load one YAML file, naming the file and line on a syntax error."""
+    loader = _yaml_loader()
+    import yaml  # imported by _yaml_loader already: a lookup
+
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_YamlLoader)
+            return yaml.load(fh, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -82,6 +84,7 @@ def load_notice(folder: Path) -> NoticeBundle:
     text_path = folder / "notice.txt"
     if not text_path.is_file():
         raise KnowledgeError(f"{folder}: no notice.txt")
+    from .parser import parse_notice  # only a build parses: a start from the cache does not import it
     from .schema import check_shapes  # beside the loader; imported here, as it imports the loader
 
     meta_path = folder / "meta.yaml"

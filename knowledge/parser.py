@@ -7,29 +7,29 @@ half-width and full-width punctuation are read alike.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from .model import Clause, Notice, Section
+from .lazy import LazyPattern, lazy_re
 
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN = "零一二三四五六七八九十百"
 
 # Each marker kind: (name, pattern). The pattern's group 1 is the number, group 2 the rest of the line.
-_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("article", re.compile(rf"^第([{_CN}]+|\d+)条\s*(.*)$")),
-    ("chapter", re.compile(rf"^第([{_CN}]+|\d+)章\s*(.*)$")),
-    ("cn", re.compile(rf"^([{_CN}]+)[\u3001,\uff0c]\s*(.*)$")),
-    ("cn_paren", re.compile(rf"^[(\uff08]([{_CN}]+)[)\uff09]\s*(.*)$")),
-    ("num_paren", re.compile(r"^[(\uff08](\d+)[)\uff09]\s*(.*)$")),
+_MARKERS: tuple[tuple[str, LazyPattern], ...] = (
+    ("article", lazy_re(rf"^第([{_CN}]+|\d+)条\s*(.*)$")),
+    ("chapter", lazy_re(rf"^第([{_CN}]+|\d+)章\s*(.*)$")),
+    ("cn", lazy_re(rf"^([{_CN}]+)[\u3001,\uff0c]\s*(.*)$")),
+    ("cn_paren", lazy_re(rf"^[(\uff08]([{_CN}]+)[)\uff09]\s*(.*)$")),
+    ("num_paren", lazy_re(r"^[(\uff08](\d+)[)\uff09]\s*(.*)$")),
     # Not a decimal ("3.5亿元"), but an item may open with a year ("3.2024年度财务审计报告").
-    ("num", re.compile(r"^(\d{1,2})[.\uff0e\u3001](?:(?!\d)|(?=\d{4}\s*年))\s*(.*)$")),
+    ("num", lazy_re(r"^(\d{1,2})[.\uff0e\u3001](?:(?!\d)|(?=\d{4}\s*年))\s*(.*)$")),
 )
-_DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
+_DATE_LINE = lazy_re(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 # An issuer's name on a line of its own above the date: short, no sentence, ends like an office.
-_ISSUER_LINE = re.compile(r"^[^\u3002,\uff0c;\uff1b:\uff1a]{2,30}(局|厅|委|部|办|政府|办公室|委员会|中心|院|署|会)$")
-_ATTACHMENT_LINE = re.compile(r"^附\s*件\s*[:\uff1a]?\s*(.*)$")
-_SENTENCE_END = re.compile(r"(?<=[\u3002!?;\uff01\uff1f\uff1b])")
+_ISSUER_LINE = lazy_re(r"^[^\u3002,\uff0c;\uff1b:\uff1a]{2,30}(局|厅|委|部|办|政府|办公室|委员会|中心|院|署|会)$")
+_ATTACHMENT_LINE = lazy_re(r"^附\s*件\s*[:\uff1a]?\s*(.*)$")
+_SENTENCE_END = lazy_re(r"(?<=[\u3002!?;\uff01\uff1f\uff1b])")
 # A label is the short phrase before the first full stop of an item ("(一)指导思想。坚持……").
 _LABEL_MAX = 24
 _ITEM_ENDS = ("。", ";", "\uff1b", ":", "\uff1a", "!", "\uff01", "?", "\uff1f")
