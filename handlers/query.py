@@ -139,7 +139,10 @@ def analyse(
     if context_text:
         text = f"{context_text} {text}"
     folded = fold(text)
-    _, words = kb.index.analyse(text)
+    searched = folded
+    for phrase in kb.facts.self_reference:  # "文件里一直说“两部门”": 文件 is the notice, not its 材料
+        searched = searched.replace(phrase, " ")
+    _, words = kb.index.analyse(searched)
     cues = folded + " " + " ".join(words)
     asking = folded
     for phrase in kb.facts.not_asking:  # "十几家店" asks no count, "打电话问过" no phone number

@@ -15,7 +15,7 @@ from knowledge.base import KnowledgeBase, shipped
 from knowledge.cues import occurs, weight
 from knowledge.fold import fold
 
-from . import coverage, deadline, eligibility, english, funding, requirements, slots
+from . import coverage, deadline, eligibility, english, funding, requirements, slots, terms
 from .common import citations, found, has_any
 from .compose import compose
 from .compose import evidence as compose_evidence
@@ -479,6 +479,7 @@ DECIDERS: tuple[Decider, ...] = (
     other_batch,
     cited_document_date,
     attachment_content,
+    terms.defined_term,
     slots.documents,
     overview,
     attachments,

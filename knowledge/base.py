@@ -15,7 +15,8 @@ from .extract import Extracted, extract
 from .facts import Facts, load_facts
 from .fold import fold
 from .index import ClauseIndex
-from .lexicon import Lexicon, defined_terms
+from .lexicon import Lexicon
+from .terms import Definition, defined_terms, definitions
 from .loader import DEFAULT_NOTICE, LEXICON_DIR, NOTICES_DIR, NoticeBundle, load_notice, read_yaml
 from .model import Clause, Notice
 from .notes import ClauseNote
@@ -67,6 +68,11 @@ class KnowledgeBase:
         facts = self.facts
         words = {w for group in facts.slots.values() for w in group} | set(facts.not_focus)
         return frozenset(words | self.own_names | {name for names in facts.places.values() for name in names})
+
+    @cached_property
+    def definitions(self) -> tuple[Definition, ...]:
+        """The short terms the notice defines ("(以下简称服务券)"), with what each stands for."""
+        return definitions(self.notice, self.index.ranked_ids)
 
     @cached_property
     def own_names(self) -> frozenset[str]:

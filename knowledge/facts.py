@@ -155,6 +155,7 @@ class Facts:
     money_noun: str = "资金"  # what the notice calls its money ("奖补资金"), read from its text
     not_focus: frozenset[str] = frozenset()  # words that bound a figure or ask leave, not a subject
     not_asking: tuple[str, ...] = ()  # phrases whose question words ask nothing ("十几家")
+    self_reference: tuple[str, ...] = ()  # phrases that mean the notice itself ("文件里"): no subject
     count_checks: tuple[str, ...] = ()  # words that hold a stated count against a minimum
     ratio_checks: tuple[str, ...] = ()  # words that ask how many of a count must reach a share
     exclusions: list = field(default_factory=list)  # extract.Exclusion: what the notice rules out
@@ -387,6 +388,7 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | N
     facts.outcome_cues = _words((intents.get("outcomes") or {}).get("cues"))
     facts.outcome_say = str((intents.get("outcomes") or {}).get("say", ""))
     facts.not_asking = tuple(sorted(_words(intents.get("not_asking")), key=len, reverse=True))
+    facts.self_reference = tuple(sorted(_words(intents.get("self_reference")), key=len, reverse=True))
     general_cap = _words(intents.get("cap_cues"))
     facts.cap_cues = tuple(dict.fromkeys((*facts.cap_cues, *general_cap)))
     facts.places = {fold(str(k)): _words([k, *(v or ())]) for k, v in (intents.get("places") or {}).items()}

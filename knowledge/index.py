@@ -15,7 +15,8 @@ from rapidfuzz.distance import Hamming
 
 from .cues import GAP, occurs, weight
 from .fold import fold
-from .lexicon import Lexicon, defined_terms
+from .lexicon import Lexicon
+from .terms import defined_terms
 from .model import Clause, Notice
 from .lazy import lazy_re
 

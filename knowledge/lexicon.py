@@ -136,15 +136,6 @@ class Lexicon:
         return out
 
 
-# "(以下简称服务券)", "(以下统称“两部门”)": a notice names its own short terms, and means them as words.
-_DEFINED = lazy_re(r"\((?:以下)?(?:简称|统称)\s*[“\"']?([\u4e00-\u9fff]{2,8})[”\"']?\)")
-
-
-def defined_terms(folded: str) -> tuple[str, ...]:
-    """The short terms a notice defines for itself, in order of first definition."""
-    return tuple(dict.fromkeys(_DEFINED.findall(folded)))
-
-
 def _one_apart(targets: set[str]):
     """A test for "one character away from a target (and not that target)", in one lookup per position.
 

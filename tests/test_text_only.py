@@ -433,3 +433,25 @@ def test_a_body_not_named_is_no_answer_to_which_company(yunze):
 def test_a_named_person_still_answers_whom_to_call(yunze):
     reply = ask(yunze, "平台操作有问题找谁？电话多少")
     assert reply.answered and "宋佳怡" in reply.text and "83217730" in reply.text
+
+
+# --- terms the notice defines --------------------------------------------------------------------------------
+
+
+def test_what_a_defined_term_stands_for(shipped):
+    """ "(以下统称两部门)": the two bodies named just before it, cited from that sentence."""
+    reply = ask(shipped, "文件里一直说“两部门”,到底是哪两个部门啊")
+    assert "北京市财政局、北京市经济和信息化局" in reply.text
+    assert "(以下统称两部门)" in reply.citations[0].quote
+
+
+def test_a_quoted_name_is_what_a_term_stands_for(yunze):
+    reply = ask(yunze, "服务商库是什么意思？")
+    assert "云泽市数字化转型服务商库" in reply.text
+
+
+def test_a_question_about_what_the_body_does_is_no_definition(shipped):
+    """ "两部门负责拨付资金吗" asks about a duty: the sentence on paying out answers, not the definition."""
+    reply = ask(shipped, "两部门里谁负责拨付奖补资金?")
+    assert reply.kind != "computed" or "拨付" in reply.text
+    assert "拨付" in quotes(reply)
