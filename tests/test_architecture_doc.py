@@ -11,5 +11,5 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "ARCHITECTURE.md"
 
 
 def test_the_architecture_lists_every_decider_in_order():
-    listed = re.findall(r"^\s+\d+\. `(?:slots\.)?(\w+)`", DOC.read_text(encoding="utf-8"), re.M)
+    listed = re.findall(r"^\s+\d+\. `(?:slots\.|terms\.)?(\w+)`", DOC.read_text(encoding="utf-8"), re.M)
     assert listed == [d.__name__ for d in DECIDERS]
