@@ -257,6 +257,9 @@ def money(query: Query, kb: KnowledgeBase) -> Answer | None:
         pass  # a hand-written share, or arithmetic on a stated amount: its cue words chose it
     elif not coverage.about(query, kb, share.source.clause_id, share=0.34):
         return None  # "SaaS服务补贴百分之多少" is no question about the fund's shares
+    clause = kb.clause(share.source.clause_id)
+    if coverage.detail_missing(query, kb, text + (clause.text if clause else "")):
+        return _not_covered(kb, query, facts.details_say)  # "企业自己出多少比例": the shares are the fund's
     sources = [share.source] + ([facts.cap] if facts.cap else [])
     return Answer(
         query.asked,

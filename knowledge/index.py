@@ -190,8 +190,8 @@ class ClauseIndex:
                             continue
                         if window[diff] in _FUNCTION_CHARS:
                             continue
-                    elif window[1 - diff] in _FUNCTION_CHARS:
-                        continue  # "全由" shares only a particle with 路由: no typo of it
+                    elif window[1 - diff] in _FUNCTION_CHARS or window[diff] in _FUNCTION_CHARS:
+                        continue  # "全由" shares only a particle with 路由, "分才" is 分 and 才: no typos
                     found.append(w)
         return found
 

@@ -455,3 +455,20 @@ def test_a_question_about_what_the_body_does_is_no_definition(shipped):
     reply = ask(shipped, "两部门里谁负责拨付奖补资金?")
     assert reply.kind != "computed" or "拨付" in reply.text
     assert "拨付" in quotes(reply)
+
+
+def test_the_funds_share_is_no_share_the_enterprise_pays(shipped):
+    """不低于80% is the fund's share for upgrades; what an enterprise pays itself the notice does not say."""
+    reply = ask(shipped, "企业自己要出的那部分钱,最低比例是多少")
+    assert not reply.answered
+
+
+def test_those_few_items_ask_no_count(shipped):
+    """ "那几项工作" points back at the list; the question asks how much money, which the cap and share give."""
+    reply = ask(shipped, "按上限1个亿算,除了企业改造以外的那几项工作最多能安排多少钱")
+    assert reply.answered and "2000万" in reply.text
+
+
+def test_settled_every_quarter_answers_how_often(yunze):
+    reply = ask(yunze, "服务券抵的那部分钱是怎么给到服务商的，多久结一次")
+    assert reply.answered and "按季度" in reply.text
