@@ -445,7 +445,9 @@ def detail_not_given(query: Query, kb: KnowledgeBase) -> Answer | None:
         return _not_covered(kb, query, "通知中未涉及这个问题。")
     top = query.hits[0]
     note = best_note(kb, top.clause.id, query.cues, query.words)
-    evidence = top.clause.text + (note.answer if note else "")
+    # The sentences found beside it in its own part are the same answer's ("邮箱…;同时,纸质版送至…").
+    beside = "".join(h.clause.text for h in query.hits[1:3] if h.clause.section == top.clause.section)
+    evidence = top.clause.text + beside + (note.answer if note else "")
     if not note:  # a composed answer rests on the sentences it would quote: they must hold the detail
         evidence = "".join(c.text for c in compose_evidence(query, kb, list(query.hits)))
     if coverage.detail_missing(query, kb, evidence):

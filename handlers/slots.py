@@ -366,6 +366,9 @@ def listing(query: Query, kb: KnowledgeBase) -> Answer | None:
     return None
 
 
+_OTHER_SLOTS = frozenset({"where", "who", "date", "deadline", "period"})  # kinds of answer no minimum amount gives
+
+
 def minimum_amount(query: Query, kb: KnowledgeBase) -> Answer | None:
     """A minimum amount the notice sets (营业收入不低于500万元), and a stated amount held against it."""
     if _noted(query, kb):
@@ -379,6 +382,8 @@ def minimum_amount(query: Query, kb: KnowledgeBase) -> Answer | None:
     )
     if not minimums or not asks:
         return None
+    if _OTHER_SLOTS & set(query.slots) and "amount" not in query.slots and not query.stated.amounts:
+        return None  # "申报咨询有没有邮箱" asks where, whatever minimum the words of 申报 name
     scored = []
     for t in minimums:
         named = sum(len(w) for w in found(query.cues, t.cues))

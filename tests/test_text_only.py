@@ -472,3 +472,9 @@ def test_those_few_items_ask_no_count(shipped):
 def test_settled_every_quarter_answers_how_often(yunze):
     reply = ask(yunze, "服务券抵的那部分钱是怎么给到服务商的，多久结一次")
     assert reply.answered and "按季度" in reply.text
+
+
+def test_no_email_in_the_notice_is_said(yunze):
+    """The notice gives phones and a portal, no e-mail address: asked for one, the bot says it is not given."""
+    reply = ask(yunze, "申報諮詢有沒有電子郵箱？")
+    assert not reply.answered
