@@ -80,11 +80,16 @@ def covered(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> bool:
     top = hits[0]
     if query.focus and not focus_share(query, kb, top):
         return False  # "明天通州下雨吗": the sentence shares the asker's place, not what is asked about
+    # "评审至少得多少分" against "评审得分低于70分的不予入库": the kind of detail asked, beside its subject.
+    kinds = asked_details(query, kb)
+    if kinds and holds_details(kinds, top.clause.text) and _rare_focus_found(query, kb, top):
+        return True
     if top.coverage < COVERAGE_THRESHOLD:
         # Users' own words for the clause, long enough to mean something, vouch for a thinly covered match;
         # so does a sentence holding most of what the question is about, in the notice's rarer words.
         if top.score >= SCORE_THRESHOLD * 2 or top.phrase >= PHRASE_VOUCHES:
             return True
+
         return focus_share(query, kb, top) >= FOCUS_VOUCHES and _rare_focus_found(query, kb, top)
     return top.score >= SCORE_THRESHOLD or top.coverage >= WEAK_MATCH_COVERAGE
 
