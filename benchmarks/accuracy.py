@@ -46,6 +46,7 @@ FICTIONAL_SETS = {
     REPO / "tests" / "data" / "fic_forward.yaml": FIXTURES / "fic-zhuanfa-2024",
     REPO / "tests" / "data" / "fic_sanpi.yaml": FIXTURES / "fic-sanpi-2025",
     REPO / "tests" / "data" / "fic_yunze.yaml": FIXTURES / "fic-yunze-2026",
+    REPO / "tests" / "data" / "fic_qinghe.yaml": FIXTURES / "fic-qinghe-2026",
 }
 
 

@@ -36,6 +36,7 @@ NAMES = {
     "fic-zhuanfa-2024": "河川省",
     "fic-sanpi-2025": "临溪区",
     "fic-yunze-2026": "云泽市",
+    "fic-qinghe-2026": "青禾区",
 }
 
 
