@@ -81,6 +81,21 @@ def _continuation(kb: KnowledgeBase, clause: Clause) -> Clause | None:
     return siblings[at + 1] if at is not None and at + 1 < len(siblings) else None
 
 
+def _list_lead(kb: KnowledgeBase, clause: Clause) -> Clause | None:
+    """The sentence that opens the list an item belongs to, when it says what the items lead to:
+    "2.认定后3年内将注册地迁出的;" means what "有下列情形之一的,撤销称号,追回奖励资金:" says of it."""
+    if clause.kind != "item" or "." not in clause.section:
+        return None
+    parent = clause.section.rpartition(".")[0]
+    order = kb.clause_order.get(clause.id, 0)
+    leads = [
+        c
+        for c in kb.notice.clauses
+        if c.section == parent and c.text.rstrip().endswith((":", "\uff1a")) and kb.clause_order.get(c.id, 0) < order
+    ]
+    return leads[-1] if leads and leads[-1].id in kb.index.ranked_ids else None
+
+
 def evidence(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> list[Clause]:
     """The sentences the answer rests on: the best (with the other items of its enumeration, or the rest of a
     sentence cut at a semicolon), and its neighbour when that scores nearly as well."""
@@ -90,6 +105,8 @@ def evidence(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> list[Clause]:
     out = _enumeration(kb, hits[0].clause)
     if len(out) == 1 and (rest := _continuation(kb, out[0])):
         out.append(rest)
+    if len(out) == 1 and (lead := _list_lead(kb, out[0])):
+        return out + [lead]
     if len(out) > 1:
         best = hits[0].clause
         return [best] + [c for c in out if c.id != best.id]  # the best item first: it is cited first

@@ -214,10 +214,11 @@ def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, S
     with localcontext() as ctx:
         ctx.prec = max(28, len(str(base)) + 10)  # exact for amounts of any size
         value = math.floor(Decimal(base) * Decimal(str(share.ratio)))
-    if share.bound == "rate":  # a subsidy at a rate of what was spent, up to the cap
+    if share.bound == "rate":  # a subsidy at a rate of what was spent, up to its own cap or the notice's
+        cap, cap_text = (share.cap, share.cap_text) if share.cap else (facts.cap_amount, facts.cap_text)
         text = f"按{share.label}的{percent(share.ratio)}计算:{yuan(base)}×{percent(share.ratio)}={yuan(value)}"
-        if facts.cap_amount and value > facts.cap_amount:
-            text += f",超过上限,按上限{yuan(facts.cap_amount)}计({facts.cap_text})"
+        if cap and value > cap:
+            text += f",超过上限,按上限{yuan(cap)}计({cap_text})"
         return text + "。", share
     if share.bound == "stage":  # the part of the money paid at one stage ("首期拨付40%")
         return f"{share.label}{percent(share.ratio)}:{yuan(base)}×{percent(share.ratio)}={yuan(value)}。", share

@@ -43,6 +43,7 @@ _SHARE = lazy_re(r"(不低于|不少于|至少|不高于|不超过|最高)\s*(\d
 _STAGE = lazy_re(r"(?P<verb>拨付|下达|发放|兑付)(?P<rest>剩余|其余)?(?:[^,;。%]{0,8}?的)?\s*(?P<pct>\d+(?:\.\d+)?)\s*%")
 _WHEN = lazy_re(r"后|期|满|时|前|完成|合格|验收")
 _RATE = lazy_re(r"按(?:照)?(?P<base>[^,;。]{2,16}?)的\s*(\d+(?:\.\d+)?)\s*%\s*(?:给予|予以)?(?P<what>[^,;。]{0,12})")
+_SUBJECT_SPAN = 24  # characters around a rate where its subject and its own cap are read
 _COUNT = lazy_re(
     r"(?P<subject>[^,;。]{2,24}?)(?:数量)?(?:应当|应|须|需|要)?(?:不少于|不低于|至少)\s*(\d+)\s*(家|个|项|户|人)"
 )
@@ -412,14 +413,19 @@ def _money(r: _Reader, out: Extracted) -> None:
                 )
             )
         for m in _RATE.finditer(text):
+            # Who the rate is for, said before it ("1.一档标杆企业,按……的20%"): a tier is named by it.
+            before = re.split(r"[;。:]", text[max(0, m.start() - _SUBJECT_SPAN) : m.start()])[-1]
+            cap = _AMOUNT_CAP.search(text[m.end() : m.end() + _SUBJECT_SPAN])
             out.shares.append(
                 Share(
                     id=f"x-rate-{len(out.shares) + 1}",
                     bound="rate",
                     ratio=float(m.group(2)) / 100,
                     label=m.group("base").strip(),  # what the rate applies to: "项目实际投资额"
-                    cues=r.cues(m.group("base") + m.group("what")),
-                    source=r.quoted(clause, m.start(), m.end()),
+                    cues=r.cues(before + m.group("base") + m.group("what")),
+                    source=r.quoted(clause, m.start(), m.end() + (cap.end() if cap else 0)),
+                    cap=int(float(cap.group(1)) * _UNIT[cap.group(2)]) if cap else None,
+                    cap_text=cap.group(0) if cap else "",
                 )
             )
 

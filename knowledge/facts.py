@@ -46,6 +46,8 @@ class Share:
     label: str
     cues: tuple[str, ...]
     source: Quoted
+    cap: int | None = None  # yuan: a rate's own ceiling in its sentence ("按投入的15%给予奖励,最高不超过50万元")
+    cap_text: str = ""
 
 
 @dataclass(frozen=True)

@@ -478,3 +478,30 @@ def test_no_email_in_the_notice_is_said(yunze):
     """The notice gives phones and a portal, no e-mail address: asked for one, the bot says it is not given."""
     reply = ask(yunze, "申報諮詢有沒有電子郵箱？")
     assert not reply.answered
+
+
+# --- a tiered reward -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def qinghe():
+    """A district's call for model enterprises with two tiers of reward, from its notice.txt alone."""
+    return build(FIXTURES / "fic-qinghe-2026")
+
+
+def test_each_tier_has_its_rate_and_its_cap(qinghe):
+    """ "二档" names the second tier: 15% of 300万 is 45万, under that tier's cap of 50万."""
+    reply = ask(qinghe, "投入了300万，假如评上二档，大概能拿到多少奖励？")
+    assert "45万元" in reply.text
+    assert "按数字化投入的15%给予奖励" in reply.citations[0].quote
+
+
+def test_a_tiers_own_cap_bounds_its_reward(qinghe):
+    reply = ask(qinghe, "评上一档的话投入800万能拿多少？")
+    assert "按上限100万元" in reply.text
+
+
+def test_an_item_of_a_list_comes_with_what_the_list_leads_to(qinghe):
+    """ "认定后3年内将注册地迁出" is one case of "撤销称号,追回已拨付的奖励资金"."""
+    reply = ask(qinghe, "评上以后如果把注册地迁出青禾区，奖励要退吗？")
+    assert "追回" in reply.text
