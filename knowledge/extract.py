@@ -423,7 +423,7 @@ def _money(r: _Reader, out: Extracted) -> None:
                     ratio=float(m.group(2)) / 100,
                     label=m.group("base").strip(),  # what the rate applies to: "项目实际投资额"
                     cues=r.cues(before + m.group("base") + m.group("what")),
-                    source=r.quoted(clause, m.start(), m.end() + (cap.end() if cap else 0)),
+                    source=r.quoted(clause, m.start(), m.end()),
                     cap=int(float(cap.group(1)) * _UNIT[cap.group(2)]) if cap else None,
                     cap_text=cap.group(0) if cap else "",
                 )
