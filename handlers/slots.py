@@ -450,10 +450,17 @@ _YEAR_MONTH = lazy_re(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号
 def age(query: Query, kb: KnowledgeBase) -> Answer | None:
     """A founding date held against a minimum age ("2023年3月成立的公司能申报吗" against 成立满2年)."""
     ages = kb.facts.ages
-    if not ages or not ({"permission", "eligibility"} & set(query.slots)):
-        return None
     rule = next((a for a in ages if a.what in query.folded), None)
     m = _YEAR_MONTH.search(query.folded)
+    if rule is not None and m is None and "period" in query.slots:
+        # "成立要满几年才能报": the rule itself, with the day it is counted to.
+        counted = f"(以{cn_date(rule.reference)}为计算节点)" if rule.reference else ""
+        text = f"通知要求{rule.what}满{rule.years}年{counted}。"
+        return found_answer(
+            query, kb, [rule.source], intent="eligibility", text=text, topic="age", kind="computed", confidence=0.9
+        )
+    if not ages or not ({"permission", "eligibility"} & set(query.slots)):
+        return None
     if rule is None or m is None:
         return None
     founded = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1))

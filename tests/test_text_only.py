@@ -505,3 +505,9 @@ def test_an_item_of_a_list_comes_with_what_the_list_leads_to(qinghe):
     """ "认定后3年内将注册地迁出" is one case of "撤销称号,追回已拨付的奖励资金"."""
     reply = ask(qinghe, "评上以后如果把注册地迁出青禾区，奖励要退吗？")
     assert "追回" in reply.text
+
+
+def test_how_old_a_company_must_be(qinghe):
+    reply = ask(qinghe, "公司成立要满几年才能报，按哪天算？")
+    assert "满3年" in reply.text and "2026年3月1日" in reply.text
+    assert "成立满3年" in reply.citations[0].quote
