@@ -148,7 +148,9 @@ def analyse(
     for phrase in kb.facts.not_asking:  # "十几家店" asks no count, "打电话问过" no phone number
         asking = asking.replace(phrase, " " * len(phrase))
     # Question words as written (less the situation), and the synonyms of words the message has ("ddl").
-    slots = _slots(kb, asking + " " + " ".join(w for w in words if w not in folded))
+    # A blanked phrase ("几号楼") must not ask through its words' synonyms either (几号 -> a date).
+    asked_words = words if asking == folded else kb.index.analyse(asking)[1]
+    slots = _slots(kb, asking + " " + " ".join(w for w in asked_words if w not in folded))
     focus = _focus(kb, tuple(words))
     latin = len(_LATIN.findall(folded))
     stated = Stated(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from knowledge.base import KnowledgeBase
+from knowledge.cues import occurs
 from knowledge.fold import fold
 
 from . import coverage
@@ -119,6 +120,7 @@ def contact(query: Query, kb: KnowledgeBase) -> Answer | None:
         "phone": [(f"电话:{n}" + (f"(联系人:{who})" if who else ""), q) for who, n, q in contacts.phones],
     }
     options["person"] = options["phone"]
+    options["any"] = options["email"] + options["address"] + options["phone"]
     if channel is None:
         # No channel named: the channel whose sentence holds what the question is about.
         pool = [o for group in options.values() for o in group if _about(query, kb, o[1].clause_id)]
@@ -282,6 +284,9 @@ def location(query: Query, kb: KnowledgeBase) -> Answer | None:
     if not stated:
         return None
     rule = rules[0]
+    provider_words = kb.facts.roles.get("provider", ())
+    if query.stated.role == "provider" and not any(occurs(w, fold(rule.text)) for w in provider_words):
+        return None  # the rule places the applicants; a service provider's own seat is another question
     region = fold(rule.region)
     outside = [n for n in stated if names[n] != region and not region.startswith(n)]
     if outside:

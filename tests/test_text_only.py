@@ -511,3 +511,19 @@ def test_how_old_a_company_must_be(qinghe):
     reply = ask(qinghe, "公司成立要满几年才能报，按哪天算？")
     assert "满3年" in reply.text and "2026年3月1日" in reply.text
     assert "成立满3年" in reply.citations[0].quote
+
+
+def test_every_channel_when_asked_how_to_get_in_touch(shipped):
+    reply = ask(shipped, "有问题想联系的话通知里留了啥联系方式")
+    assert "shuzifuneng@jxj.beijing.gov.cn" in reply.text and "5号楼537" in reply.text
+
+
+def test_the_location_rule_places_districts_not_providers(shipped):
+    """ "试点区应为北京市所属辖区" says nothing of where a service provider is registered."""
+    reply = ask(shipped, "数字化服务商是不是必须在北京注册的公司？外地的能参与吗")
+    assert "不符合地域条件" not in reply.text
+
+
+def test_a_blanked_building_number_asks_no_date_through_its_words(shipped):
+    reply = ask(shipped, "纸质版送到哪个地址，几号楼几零几？")
+    assert reply.answered and "5号楼537" in reply.text
