@@ -47,6 +47,7 @@ FICTIONAL_SETS = {
     REPO / "tests" / "data" / "fic_sanpi.yaml": FIXTURES / "fic-sanpi-2025",
     REPO / "tests" / "data" / "fic_yunze.yaml": FIXTURES / "fic-yunze-2026",
     REPO / "tests" / "data" / "fic_qinghe.yaml": FIXTURES / "fic-qinghe-2026",
+    REPO / "tests" / "data" / "fic_songling.yaml": FIXTURES / "fic-songling-2026",
 }
 
 

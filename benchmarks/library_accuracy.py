@@ -37,6 +37,7 @@ NAMES = {
     "fic-sanpi-2025": "临溪区",
     "fic-yunze-2026": "云泽市",
     "fic-qinghe-2026": "青禾区",
+    "fic-songling-2026": "松陵市",
 }
 
 
