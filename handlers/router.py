@@ -415,6 +415,10 @@ def dated(query: Query, kb: KnowledgeBase) -> Answer | None:
         return _not_covered(kb, query, kb.facts.details_say)  # "过了截止还能补交吗": the notice sets no such rule
     hits = list(query.hits)
     body = deadline.answer_text(fact, query.cues, query.today)
+    # "什么时候施行,有效期到哪天": the other dates its sentence sets that the question names too.
+    for other in kb.facts.dates:
+        if other is not fact and other.source.clause_id == fact.source.clause_id and found(query.cues, other.cues):
+            body += other.text + "。"
     periods = [d for d in _dates_for(query, kb) if d.role == "period"]
     shared = set.intersection(*(set(d.cues) for d in periods)) if periods else set()
     if fact.role == "period" and len(periods) > 1 and not set(found(query.cues, fact.cues)) - shared:

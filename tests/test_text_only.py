@@ -527,3 +527,16 @@ def test_the_location_rule_places_districts_not_providers(shipped):
 def test_a_blanked_building_number_asks_no_date_through_its_words(shipped):
     reply = ask(shipped, "纸质版送到哪个地址，几号楼几零几？")
     assert reply.answered and "5号楼537" in reply.text
+
+
+@pytest.fixture(scope="module")
+def songling():
+    """A city's rules for a fund, in numbered articles, from its notice.txt alone."""
+    return build(FIXTURES / "fic-songling-2026")
+
+
+def test_when_a_rule_takes_effect_and_until_when(songling):
+    """The closing article's two dates, both named by the question, from the sentence that sets them."""
+    reply = ask(songling, "这个细则什么时候开始施行，有效期到哪天？")
+    assert "2026年3月1日" in reply.text and "2028年12月31日" in reply.text
+    assert "本细则自2026年3月1日起施行" in reply.citations[0].quote
