@@ -75,6 +75,14 @@ def _since(today: dt.date, day: dt.date) -> str:
     return (f"{years}年" if years else "") + (f"{months}个月" if months else "") or f"{days}天"
 
 
+def _in_year(day: dt.date, year: int) -> dt.date:
+    """The same day of the year in another year (29 February as the 28th)."""
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return day.replace(year=year, day=28)
+
+
 def status(fact: DateFact, today: dt.date) -> str:
     """Where today stands against the fact: passed by how long, under way, or still ahead."""
     today_text = f"(按今天{cn_date(today)}计)"
@@ -84,6 +92,15 @@ def status(fact: DateFact, today: dt.date) -> str:
         return f"距截止还有{(fact.date - today).days}天{today_text}。"
     if fact.role == "event" and fact.date:
         return f"距今已{_since(today, fact.date)}{today_text}。" if today >= fact.date else ""
+    if fact.role == "period" and fact.yearly and fact.start and fact.end:
+        start, end = _in_year(fact.start, today.year), _in_year(fact.end, today.year)
+        if today > end:
+            ended = cn_date(end)
+            start, end = _in_year(fact.start, today.year + 1), _in_year(fact.end, today.year + 1)
+            return f"今年的已于{ended}结束,下一次为{cn_date(start)}至{cn_date(end)}{today_text}。"
+        if today >= start:
+            return f"目前处于今年的期间内,至{cn_date(end)}结束{today_text}。"
+        return f"今年的将于{cn_date(start)}开始{today_text}。"
     if fact.role == "period" and fact.end:
         if today > fact.end:
             return f"该期间已于{cn_date(fact.end, with_day=False)}结束,已过去{_since(today, fact.end)}{today_text}。"

@@ -114,12 +114,21 @@ def _focus(kb: KnowledgeBase, words: tuple[str, ...]) -> tuple[str, ...]:
     lexicon = kb.lexicon
     # A part that search-mode segmentation found inside a longer word (服务 in 服务商) is that word's, not a subject.
     wholes = [w for w in words if w not in lexicon.synonyms]  # a variant stands for its canonical word
+    # A typo restored ("申保" beside 申报) is that word misspelled, not a second subject.
+    known = [v for v in words if v in kb.index.idf]
+    typos = {
+        w
+        for w in words
+        if w not in kb.index.idf
+        and any(len(v) == len(w) and sum(a != b for a, b in zip(v, w, strict=True)) == 1 for v in known)
+    }
     parts = {p for p in words for w in wholes if len(p) < len(w) and p in w}
     return tuple(
         dict.fromkeys(
             w
             for w in words
             if w not in parts
+            and w not in typos
             and w not in lexicon.stopwords
             and w not in asking
             and w not in lexicon.synonyms

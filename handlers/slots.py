@@ -12,7 +12,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.cues import occurs
 from knowledge.fold import fold
 
-from . import coverage
+from . import coverage, deadline
 from .common import citations, found, has_any
 from .model import Answer
 from .numbers import cn_date, figure, yuan
@@ -260,8 +260,11 @@ def deadlines(query: Query, kb: KnowledgeBase) -> Answer | None:
         d.text if d.role == "period" or not d.id.startswith("x-") else f"{cn_date(d.date)}前:{d.text.split(':', 1)[-1]}"
         for d in due
     ]
-    past = all(query.today > (d.date or d.end) for d in due)
+    yearly = [d for d in due if d.yearly]
+    past = not yearly and all(query.today > (d.date or d.end) for d in due)
     text = "截止时间:" + ";".join(lines) + "。" + (f"(按今天{cn_date(query.today)}计,已过。)" if past else "")
+    if yearly:  # a window that comes back: where today stands against this year's, or the next
+        text += deadline.status(yearly[0], query.today)
     return found_answer(
         query,
         kb,

@@ -37,6 +37,8 @@ _SPAN = lazy_re(
 _ONE_DAY = lazy_re(r"(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
 _AFTER = lazy_re(r"(?:于)?(?P<ref>[^,;。于]{2,10}?)结束后(?:将)?(?:进行|开展)(?P<what>[^,;。]{2,14})")
 _DATE_LINE = lazy_re(rf"^{_YEAR_MONTH_DAY}$")
+# A window that comes back every year: "申报时间为每年3月1日至4月30日".
+_YEARLY = lazy_re(r"每年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*起?\s*(?:至|到|—|-)\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 # The closing article of a rule: "本细则自2026年3月1日起施行,有效期至2028年12月31日".
 _IN_FORCE = lazy_re(rf"自\s*{_YEAR_MONTH_DAY}\s*起\s*(施行|实施|执行|生效)")
 _VALID_UNTIL = lazy_re(rf"有效期(?:至|到)\s*{_YEAR_MONTH_DAY}")
@@ -333,6 +335,27 @@ def _dates(r: _Reader, out: Extracted) -> None:
                     cues=r.cues(what),
                     source=r.quoted(clause, m.start(), m.end()),
                     after=period.end,
+                )
+            )
+        for m in _YEARLY.finditer(text):
+            year = r.year or 2000  # any year: only the days count
+            start, end = _day(str(year), m.group(1), m.group(2)), _day(str(year), m.group(3), m.group(4))
+            if not start or not end or end < start:
+                continue
+            a, _ = _part(text, m.start(), m.end())
+            label = re.sub(r"^[(\d一二三四五六七八九十)、.第条\s]+|[为是于自\s]+$", "", text[a : m.start()]).strip()
+            label = label.rpartition(",")[2] or "期间"
+            out.dates.append(
+                DateFact(
+                    id=f"x-yearly-{len(out.dates) + 1}",
+                    label=label,
+                    role="period",
+                    text=f"{label}为每年{m.group(1)}月{m.group(2)}日至{m.group(3)}月{m.group(4)}日",
+                    cues=r.cues(label),
+                    source=r.quoted(clause, m.start(), m.end()),
+                    start=start,
+                    end=end,
+                    yearly=True,
                 )
             )
         for m in _IN_FORCE.finditer(text):

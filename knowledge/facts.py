@@ -36,6 +36,7 @@ class DateFact:
     start: dt.date | None = None
     end: dt.date | None = None
     after: dt.date | None = None
+    yearly: bool = False  # a window that comes back every year ("每年3月1日至4月30日"): start and end name its days
 
 
 @dataclass(frozen=True)

@@ -540,3 +540,10 @@ def test_when_a_rule_takes_effect_and_until_when(songling):
     reply = ask(songling, "这个细则什么时候开始施行，有效期到哪天？")
     assert "2026年3月1日" in reply.text and "2028年12月31日" in reply.text
     assert "本细则自2026年3月1日起施行" in reply.citations[0].quote
+
+
+def test_a_window_that_comes_back_every_year(songling):
+    """ "申报时间为每年3月1日至4月30日": after this year's has closed, the next one is named."""
+    reply = ask(songling, "今年这个专项资金啥时候开始申保，截止到几号啊？")
+    assert "每年3月1日至4月30日" in reply.text
+    assert "2027年3月1日" in reply.text  # today is 2026-12-02
