@@ -201,7 +201,8 @@ def arithmetic(facts: Facts, folded: str, amount_text: str = "") -> tuple[str, S
         if share is None:
             return None
         if share.bound in ("rate", "stage"):  # a rate of something else, or a stage's part: the notice's words
-            return f"{share.source.quote}。", share
+            cap = f",{share.cap_text}" if share.cap_text else ""  # a rate with its own ceiling says both
+            return f"{share.source.quote}{cap}。", share
         bound = "不低于" if share.bound == "min" else "不高于"
         return f"{bound}{percent(share.ratio)}的{facts.money_noun}{share.label}。", share
     base = given[0] if given else facts.cap_amount

@@ -547,3 +547,13 @@ def test_a_window_that_comes_back_every_year(songling):
     reply = ask(songling, "今年这个专项资金啥时候开始申保，截止到几号啊？")
     assert "每年3月1日至4月30日" in reply.text
     assert "2027年3月1日" in reply.text  # today is 2026-12-02
+
+
+def test_a_rate_asked_with_its_ceiling(songling):
+    reply = ask(songling, "买数字化设备的话补贴比例是多少？有没有封顶？")
+    assert "20%" in reply.text and "300万元" in reply.text
+
+
+def test_vouchers_may_not_be_handed_on_or_cashed(songling):
+    reply = ask(songling, "服务券用不完能不能转给我们关联公司，或者直接换成现金？")
+    assert reply.answered and "不得转让" in quotes(reply)
