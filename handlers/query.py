@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from knowledge.base import KnowledgeBase
 from knowledge.cues import occurs, weight
 from knowledge.fold import fold, strip_invisible
-from knowledge.index import Hit
+from knowledge.index import GUESSED_WEIGHT, Hit
 
 from .clock import today
 from .numbers import amounts, counts, dates
@@ -113,7 +113,6 @@ def _focus(kb: KnowledgeBase, words: tuple[str, ...]) -> tuple[str, ...]:
     asking = kb.not_focus
     lexicon = kb.lexicon
     # A part that search-mode segmentation found inside a longer word (服务 in 服务商) is that word's, not a subject.
-    wholes = [w for w in words if w not in lexicon.synonyms]  # a variant stands for its canonical word
     # A typo restored ("申保" beside 申报) is that word misspelled, not a second subject.
     known = [v for v in words if v in kb.index.idf]
     typos = {
@@ -122,13 +121,15 @@ def _focus(kb: KnowledgeBase, words: tuple[str, ...]) -> tuple[str, ...]:
         if w not in kb.index.idf
         and any(len(v) == len(w) and sum(a != b for a, b in zip(v, w, strict=True)) == 1 for v in known)
     }
-    parts = {p for p in words for w in wholes if len(p) < len(w) and p in w}
+    # A variant's parts are parts too ("不能" of 能不能), except the canonical word it stands for (资金 of 奖补资金).
+    parts = {p for p in words for w in words if len(p) < len(w) and p in w and p != lexicon.synonyms.get(w)}
     return tuple(
         dict.fromkeys(
             w
             for w in words
             if w not in parts
             and w not in typos
+            and kb.index.weight_of(w) != GUESSED_WEIGHT  # "区有", "这算": a guessed pair around a particle
             and w not in lexicon.stopwords
             and w not in asking
             and w not in lexicon.synonyms

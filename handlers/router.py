@@ -246,6 +246,9 @@ def share_check(query: Query, kb: KnowledgeBase) -> Answer | None:
     )
 
 
+_FIGURES = "80%、1000万元"  # a share and an amount: the kinds of detail the money decider itself gives
+
+
 def money(query: Query, kb: KnowledgeBase) -> Answer | None:
     """Amounts from the cap and the shares: "1个亿里最少多少用于改造" -> 8000万元."""
     facts = kb.facts
@@ -258,7 +261,10 @@ def money(query: Query, kb: KnowledgeBase) -> Answer | None:
     elif not coverage.about(query, kb, share.source.clause_id, share=0.34):
         return None  # "SaaS服务补贴百分之多少" is no question about the fund's shares
     clause = kb.clause(share.source.clause_id)
-    if coverage.detail_missing(query, kb, text + (clause.text if clause else "")):
+    evidence = text + (clause.text if clause else "")
+    # Amounts and shares are what this decider computes; any other kind of detail asked must be in its sentence.
+    others = [k for k in coverage.asked_details(query, kb) if not k.evidence.search(_FIGURES)]
+    if others and not coverage.holds_details(others, evidence):
         return _not_covered(kb, query, facts.details_say)  # "企业自己出多少比例": the shares are the fund's
     sources = [share.source] + ([facts.cap] if facts.cap else [])
     return Answer(

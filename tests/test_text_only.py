@@ -557,3 +557,9 @@ def test_a_rate_asked_with_its_ceiling(songling):
 def test_vouchers_may_not_be_handed_on_or_cashed(songling):
     reply = ask(songling, "服务券用不完能不能转给我们关联公司，或者直接换成现金？")
     assert reply.answered and "不得转让" in quotes(reply)
+
+
+def test_a_share_asked_for_is_computed_not_declined(shipped):
+    """ "拿多少比例" asks for a share: the 80% rule answers, though 拿多少 alone would ask for an amount."""
+    reply = ask(shipped, "讲补资金里面至少要拿多少比例用在企业改造上？")
+    assert reply.answered and "80%" in reply.text
