@@ -38,6 +38,7 @@ NAMES = {
     "fic-yunze-2026": "云泽市",
     "fic-qinghe-2026": "青禾区",
     "fic-songling-2026": "松陵市",
+    "fic-wutong-2026": "梧桐县",
 }
 
 
