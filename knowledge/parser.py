@@ -33,6 +33,9 @@ _SENTENCE_END = lazy_re(r"(?<=[\u3002!?;\uff01\uff1f\uff1b])")
 # A label is the short phrase before the first full stop of an item ("(一)指导思想。坚持……").
 _LABEL_MAX = 24
 _ITEM_ENDS = ("。", ";", "\uff1b", ":", "\uff1a", "!", "\uff01", "?", "\uff1f")
+# "问:什么是……?" or a numbered line that only asks: in a question-and-answer text it heads its answer,
+# which is the evidence; the question itself states nothing to cite.
+_QUESTION = lazy_re(r"^\s*(?:问\s*[:\uff1a]|[^。;\uff1b]*[?\uff1f]\s*$)")
 # Paragraphs longer than this are also indexed sentence by sentence.
 SENTENCE_SPLIT_MIN = 60
 
@@ -187,7 +190,7 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
         nodes[node_id] = node
         parent.children.append(node_id)
         stack.append(node)
-        if body or rest.endswith(_ITEM_ENDS):
+        if (body or rest.endswith(_ITEM_ENDS)) and not _QUESTION.match(rest):
             # The numbered line itself, label included, is the item's first paragraph; a short item that
             # ends like a sentence ("(2)营业执照复印件;") is content too, not a heading.
             add_paragraph(node, line, "item", inline_id=node_id)

@@ -563,3 +563,12 @@ def test_a_share_asked_for_is_computed_not_declined(shipped):
     """ "拿多少比例" asks for a share: the 80% rule answers, though 拿多少 alone would ask for an amount."""
     reply = ask(shipped, "讲补资金里面至少要拿多少比例用在企业改造上？")
     assert reply.answered and "80%" in reply.text
+
+
+def test_in_a_question_and_answer_text_the_answer_is_cited():
+    """ "二、问:哪些企业可以申报?" heads its answer; the answer ("答:申报企业应同时满足以下条件……") is cited."""
+    kb = build(FIXTURES / "fic-wutong-2026")
+    asked = [c for c in kb.notice.clauses if c.text.startswith("二、问")]
+    assert asked and all(c.kind == "heading" for c in asked)
+    reply = ask(kb, "哪些企业可以申报揭榜项目？")
+    assert not any(c.quote.startswith("二、问") for c in reply.citations)  # the question is no evidence
