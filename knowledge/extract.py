@@ -42,6 +42,11 @@ _YEARLY = lazy_re(r"每年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*起?\s*(?:至|�
 # The closing article of a rule: "本细则自2026年3月1日起施行,有效期至2028年12月31日".
 _IN_FORCE = lazy_re(rf"自\s*{_YEAR_MONTH_DAY}\s*起\s*(施行|实施|执行|生效)")
 _VALID_UNTIL = lazy_re(rf"有效期(?:至|到)\s*{_YEAR_MONTH_DAY}")
+# (pattern, the fact's label (None: the verb it found), its words, a month alone means its last day)
+_CLOSING_DATES = (
+    (_IN_FORCE, None, ("施行", "实施", "生效", "执行", "起效"), False),
+    (_VALID_UNTIL, "有效期", ("有效期", "有效", "失效", "到期"), True),
+)
 _AMOUNT_CAP = lazy_re(r"(?:最高)?(?:不超过|不高于|最高|上限为?)\s*(\d+(?:\.\d+)?)\s*(亿|万)元")
 _SHARE = lazy_re(r"(不低于|不少于|至少|不高于|不超过|最高)\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?P<rest>[^,;。:]{0,40})")
 # A part of the money paid at a stage: "首期拨付40%", "验收合格后,区财政局拨付补助资金的70%", "拨付剩余30%".
@@ -358,30 +363,19 @@ def _dates(r: _Reader, out: Extracted) -> None:
                     yearly=True,
                 )
             )
-        for m in _IN_FORCE.finditer(text):
-            day = _day(m.group(1), m.group(2), m.group(3))
-            if day:
+        for pattern, label, cues, end in _CLOSING_DATES:
+            for m in pattern.finditer(text):
+                day = _day(m.group(1), m.group(2), m.group(3), end=end)
+                if not day:
+                    continue
+                name, when = label or m.group(4), cn_date(day, bool(m.group(3)))
                 out.dates.append(
                     DateFact(
-                        id=f"x-in-force-{len(out.dates) + 1}",
-                        label=m.group(4),
+                        id=f"x-{'valid' if label else 'in-force'}-{len(out.dates) + 1}",
+                        label=name,
                         role="event",
-                        text=f"自{cn_date(day, bool(m.group(3)))}起{m.group(4)}",
-                        cues=("施行", "实施", "生效", "执行", "起效", m.group(4)),
-                        source=r.quoted(clause, m.start(), m.end()),
-                        date=day,
-                    )
-                )
-        for m in _VALID_UNTIL.finditer(text):
-            day = _day(m.group(1), m.group(2), m.group(3), end=True)
-            if day:
-                out.dates.append(
-                    DateFact(
-                        id=f"x-valid-{len(out.dates) + 1}",
-                        label="有效期",
-                        role="event",
-                        text=f"有效期至{cn_date(day, bool(m.group(3)))}",
-                        cues=("有效期", "有效", "失效", "到期"),
+                        text=f"有效期至{when}" if label else f"自{when}起{name}",
+                        cues=(*cues, name),
                         source=r.quoted(clause, m.start(), m.end()),
                         date=day,
                     )
