@@ -39,6 +39,7 @@ NAMES = {
     "fic-qinghe-2026": "青禾区",
     "fic-songling-2026": "松陵市",
     "fic-wutong-2026": "梧桐县",
+    "fic-liuwan-2026": "柳湾区",
 }
 
 
