@@ -30,9 +30,11 @@ _PERIOD = lazy_re(
     rf"自\s*(?P<start>{_YEAR_MONTH_DAY}|[^,;。自至]{{2,20}}?之日)\s*起?\s*(?:至|到)\s*"
     rf"(?P<end>{_MONTH_DAY})\s*止?(?:\s*为\s*(?P<label>[^,;。]{{2,12}}))?"
 )
-# A span with no 自: "申报时间为2024年5月6日至5月31日".
+# A span with no 自: "申报时间为2024年5月6日至5月31日", perhaps with the hours ("3月23日9:00至4月17日17:00").
+_NAMED_BEFORE = lazy_re(r"([\u4e00-\u9fff]{2,8})\s*[:\uff1a]\s*$")
+_HOUR = r"(?:\s*\d{1,2}\s*[:\uff1a]\s*\d{2})?"
 _SPAN = lazy_re(
-    rf"(?<![自\d])(?P<start>{_YEAR_MONTH_DAY})\s*(?:起)?\s*(?:至|到|—|-)\s*(?P<end>{_MONTH_DAY})\s*止?(?P<label>)"
+    rf"(?<![自\d])(?P<start>{_YEAR_MONTH_DAY}){_HOUR}\s*(?:起)?\s*(?:至|到|—|-)\s*(?P<end>{_MONTH_DAY}){_HOUR}\s*止?(?P<label>)"
 )
 _ONE_DAY = lazy_re(r"(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
 _AFTER = lazy_re(r"(?:于)?(?P<ref>[^,;。于]{2,10}?)结束后(?:将)?(?:进行|开展)(?P<what>[^,;。]{2,14})")
@@ -286,6 +288,9 @@ def _dates(r: _Reader, out: Extracted) -> None:
             a, _ = _part(text, m.start(), m.end())
             before = re.sub(r"[为是]$", "", text[a : m.start()].strip())
             before = re.sub(r"^[(\d一二三四五六七八九十)、.]+|[(于自]+$", "", before).strip()
+            if not before:  # "报名时间:2026年3月23日……": the name before the colon names the span
+                named = _NAMED_BEFORE.search(text[: m.start()])
+                before = named.group(1) if named else ""
             label = (m.group("label") or "").strip() or before or "期间"
             begin = cn_date(start, start_has_day) if start else m.group("start").strip()
             finish = cn_date(end, end_has_day)

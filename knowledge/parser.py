@@ -36,6 +36,13 @@ _ITEM_ENDS = ("。", ";", "\uff1b", ":", "\uff1a", "!", "\uff01", "?", "\uff1f")
 # "问:什么是……?" or a numbered line that only asks: in a question-and-answer text it heads its answer,
 # which is the evidence; the question itself states nothing to cite.
 _QUESTION = lazy_re(r"^\s*(?:问\s*[:\uff1a]|[^。;\uff1b]*[?\uff1f]\s*$)")
+# A paragraph that opens with the name of a part ("报名条件:", "服务内容:"): in a notice without numbered
+# chapters, such names are its parts. The name ends like the name of a part, not like a field ("电话:").
+_LABELLED = lazy_re(
+    r"^([\u4e00-\u9fff]{0,6}(?:条件|安排|内容|时间|方式|材料|要求|承诺|变更|说明|事项|流程|程序|对象|范围|标准|地点|办法|须知|规则|责任|保障))"
+    r"\s*[:\uff1a]"
+)
+_CHAPTER_KINDS = frozenset({"cn", "chapter", "article"})  # numbered parts: a notice that has them is outlined by them
 # Paragraphs longer than this are also indexed sentence by sentence.
 SENTENCE_SPLIT_MIN = 60
 
@@ -166,6 +173,18 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
                 add_paragraph(attachments, att.group(1), "paragraph")
             continue
         marker = None if attachments is not None else _match_marker(line)
+        labelled = _LABELLED.match(line) if marker is None and attachments is None else None
+        if labelled and not any(n.kind in _CHAPTER_KINDS for n in nodes.values()):
+            # "报名条件:……" in a notice with no numbered parts opens a part of its own: what follows is its.
+            count = sum(1 for n in nodes.values() if n.kind == "labelled") + 1
+            label = labelled.group(1)
+            node = _Node(id=f"L{count}", label=label, level=1, kind="labelled", path=label)
+            nodes[node.id] = node
+            root.children.append(node.id)
+            stack[:] = [root, node]
+            level_of.clear()  # the lists under it nest below it, whatever level they had before
+            add_paragraph(node, line, "paragraph")
+            continue
         if marker is None:
             # A paragraph after the last item of a list ("6.信用承诺书。" then "纸质材料一式三份……") belongs
             # to the part that holds the list, not to that one item.

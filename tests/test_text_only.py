@@ -572,3 +572,27 @@ def test_in_a_question_and_answer_text_the_answer_is_cited():
     assert asked and all(c.kind == "heading" for c in asked)
     reply = ask(kb, "哪些企业可以申报揭榜项目？")
     assert not any(c.quote.startswith("二、问") for c in reply.citations)  # the question is no evidence
+
+
+# --- a notice in labelled paragraphs -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def liuwan():
+    """A district's sign-up notice whose parts are labelled paragraphs ("报名条件:"), from its notice.txt alone."""
+    return build(FIXTURES / "fic-liuwan-2026")
+
+
+def test_a_labelled_paragraph_opens_a_part(liuwan):
+    """ "名额安排:……" is a part of its own, not a tail of the list before it."""
+    quota = next(c for c in liuwan.notice.clauses if c.text.startswith("名额安排"))
+    assert quota.path == "名额安排"
+    conditions = [c for c in liuwan.notice.clauses if c.kind == "item" and c.path.startswith("报名条件")]
+    assert len(conditions) == 5
+
+
+def test_a_span_with_hours_is_the_window_to_sign_up(liuwan):
+    """ "报名时间:2026年3月23日9:00至4月17日17:00": the hours do not hide the window."""
+    reply = ask(liuwan, "报名什么时候开始，什么时候截止啊")
+    assert "2026年3月23日" in reply.text and "4月17日" in reply.text
+    assert "报名时间：2026年3月23日9:00至4月17日17:00" in reply.citations[0].quote
