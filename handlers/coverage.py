@@ -39,6 +39,8 @@ def about(query: Query, kb: KnowledgeBase, clause_id: str, share: float = ABOUT_
         return False
     # rare_only: a word most sentences share ("资金", "企业") says nothing about which sentence is meant.
     focus = [w for w in query.focus if not rare_only or kb.index.idf.get(w, COMMON_IDF) >= COMMON_IDF]
+    # An English word the lexicon does not translate cannot be found in a Chinese sentence: it says nothing here.
+    focus = [w for w in focus if not (w.isascii() and w.isalpha() and w not in kb.index.idf)]
     if not focus:
         return True
     place = fold(clause.text + clause.path)

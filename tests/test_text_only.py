@@ -596,3 +596,10 @@ def test_a_span_with_hours_is_the_window_to_sign_up(liuwan):
     reply = ask(liuwan, "报名什么时候开始，什么时候截止啊")
     assert "2026年3月23日" in reply.text and "4月17日" in reply.text
     assert "报名时间：2026年3月23日9:00至4月17日17:00" in reply.citations[0].quote
+
+
+def test_english_words_the_lexicon_cannot_translate_veto_nothing(sanpi):
+    """ "retrofit isn't finished" has words no Chinese sentence holds; the period's sentence still answers."""
+    reply = ask(sanpi, "What happens if our retrofit isn't finished by the end of the implementation period?")
+    assert reply.answered
+    assert "逾期未完成改造的视为自动放弃" in reply.citations[0].quote
