@@ -50,6 +50,7 @@ FICTIONAL_SETS = {
     REPO / "tests" / "data" / "fic_songling.yaml": FIXTURES / "fic-songling-2026",
     REPO / "tests" / "data" / "fic_wutong.yaml": FIXTURES / "fic-wutong-2026",
     REPO / "tests" / "data" / "fic_liuwan.yaml": FIXTURES / "fic-liuwan-2026",
+    REPO / "tests" / "data" / "fic_bailu.yaml": FIXTURES / "fic-bailu-2026",
 }
 
 

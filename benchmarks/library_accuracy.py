@@ -40,6 +40,7 @@ NAMES = {
     "fic-songling-2026": "松陵市",
     "fic-wutong-2026": "梧桐县",
     "fic-liuwan-2026": "柳湾区",
+    "fic-bailu-2026": "白鹭区",
 }
 
 
