@@ -246,7 +246,7 @@ def share_check(query: Query, kb: KnowledgeBase) -> Answer | None:
     )
 
 
-_FIGURES = "80%、1000万元"  # a share and an amount: the kinds of detail the money decider itself gives
+_FIGURES = "1%、1万元"  # any share and any amount: the kinds of detail the money decider itself gives
 
 
 def money(query: Query, kb: KnowledgeBase) -> Answer | None:
