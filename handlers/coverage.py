@@ -91,7 +91,6 @@ def covered(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> bool:
         # so does a sentence holding most of what the question is about, in the notice's rarer words.
         if top.score >= SCORE_THRESHOLD * 2 or top.phrase >= PHRASE_VOUCHES:
             return True
-
         return focus_share(query, kb, top) >= FOCUS_VOUCHES and _rare_focus_found(query, kb, top)
     return top.score >= SCORE_THRESHOLD or top.coverage >= WEAK_MATCH_COVERAGE
 

@@ -112,7 +112,6 @@ def _focus(kb: KnowledgeBase, words: tuple[str, ...]) -> tuple[str, ...]:
     """
     asking = kb.not_focus
     lexicon = kb.lexicon
-    # A part that search-mode segmentation found inside a longer word (服务 in 服务商) is that word's, not a subject.
     # A typo restored ("申保" beside 申报) is that word misspelled, not a second subject.
     known = [v for v in words if v in kb.index.idf]
     typos = {
@@ -121,7 +120,8 @@ def _focus(kb: KnowledgeBase, words: tuple[str, ...]) -> tuple[str, ...]:
         if w not in kb.index.idf
         and any(len(v) == len(w) and sum(a != b for a, b in zip(v, w, strict=True)) == 1 for v in known)
     }
-    # A variant's parts are parts too ("不能" of 能不能), except the canonical word it stands for (资金 of 奖补资金).
+    # A part that search-mode segmentation found inside a longer word (服务 in 服务商) is that word's, not a
+    # subject; a variant's parts too ("不能" of 能不能), except the canonical word it stands for (资金 of 奖补资金).
     parts = {p for p in words for w in words if len(p) < len(w) and p in w and p != lexicon.synonyms.get(w)}
     return tuple(
         dict.fromkeys(
