@@ -146,6 +146,7 @@ def load_or_build(folder: Path, lexicon: Lexicon, where: Path, lexicon_dir: Path
             if not isinstance(kb, KnowledgeBase):
                 raise TypeError(f"not a KnowledgeBase: {type(kb).__name__}")
             kb.lexicon = kb.index.lexicon = lexicon
+            lexicon.teach(kb.index.terms)  # the notice's defined terms, as its build taught them
             return kb
         except Exception:  # noqa: BLE001 - a damaged or stale file is rebuilt, never trusted
             _LOGGER.warning("rebuilding unreadable knowledge cache %s", path.name)

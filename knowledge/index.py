@@ -213,7 +213,6 @@ class ClauseIndex:
     def analyse(self, question: str) -> tuple[str, list[str]]:
         """The folded question and its words (synonyms expanded, typos restored)."""
         folded = fold(question)
-        self.lexicon.teach(self.terms)  # a tokenizer attached after the build (a cached notice) learns them too
         words = self.lexicon.cut(folded, search=True)
         words += self.restore_typos(folded, words)
         return folded, self.lexicon.expand(words)
