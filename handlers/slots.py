@@ -377,6 +377,13 @@ def listing(query: Query, kb: KnowledgeBase) -> Answer | None:
 _OTHER_SLOTS = frozenset({"where", "who", "date", "deadline", "period"})  # kinds of answer no minimum amount gives
 
 
+FORMER = "原"  # extraction's mark on the label of a figure that an amendment replaced
+
+
+def _rare(kb: KnowledgeBase, word: str) -> bool:
+    return kb.index.idf.get(word, 0.0) >= coverage.COMMON_IDF
+
+
 def minimum_amount(query: Query, kb: KnowledgeBase) -> Answer | None:
     """A minimum amount the notice sets (营业收入不低于500万元), and a stated amount held against it."""
     if _noted(query, kb):
@@ -386,21 +393,24 @@ def minimum_amount(query: Query, kb: KnowledgeBase) -> Answer | None:
     asks = (
         bool(query.stated.amounts)
         or "amount" in query.slots
-        or any(len(w) >= 2 and w in query.cues for t in minimums for w in t.cues)
+        # a word of what the minimum is about, rare enough in the notice to name it ("营收有要求没", not 项目)
+        or any(len(w) >= 2 and w in query.cues and _rare(kb, w) for t in minimums for w in t.cues)
     )
     if not minimums or not asks:
         return None
     if _OTHER_SLOTS & set(query.slots) and "amount" not in query.slots and not query.stated.amounts:
         return None  # "申报咨询有没有邮箱" asks where, whatever minimum the words of 申报 name
     scored = []
+    # An amended figure ("原…2000万元,调整为…1000万元") answers only a question about the rule before the change.
+    former = has_any(query.cues, kb.facts.former_cues)
     for t in minimums:
         named = sum(len(w) for w in found(query.cues, t.cues))
         rank = _rank(query, t.source.clause_id)
         if named or rank <= 1:
-            scored.append((named, -rank, t))
+            scored.append((named, t.label.startswith(FORMER) == former, -rank, t))
     if not scored:
         return None
-    target = max(scored, key=lambda s: (s[0], s[1]))[2]
+    target = max(scored, key=lambda s: s[:3])[3]
     # The upper end of the same range, when the notice gives one ("不低于500万元且不超过4亿元").
     upper = next(
         (t for t in kb.facts.targets if t.bound == "max" and t.unit == "万元" and t.label == target.label), None

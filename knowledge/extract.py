@@ -68,6 +68,15 @@ _TITLE_PLACE = lazy_re(r"[\u4e00-\u9fff]{2,4}?[市省]")
 _MINIMUM_AMOUNT = lazy_re(
     r"(?P<subject>[^,;。]{2,16}?)(?:应|须)?(?:不低于|不少于|达到)\s*(\d+(?:\.\d+)?)\s*(万元|亿元)"
 )
+# What leads a subject without naming it: a number, a joining word, an enumerator (三是), a rule's place (项“).
+_SUBJECT_LEAD = lazy_re(
+    r"^(?:\d+[.、]|且|并|其中|[一二三四五六七八九十]是|[项条款]?[“\"《]|原[《“\"]|(?:调整|修改|改|变更)?为[“\"])+"
+)
+# A figure followed by what replaces it ("不低于2000万元”,调整为…"): an amending notice's old rule.
+_REPLACED = lazy_re(
+    r"[”\"’』」)]*\s*[,;,;]?\s*"
+    r"(?:调整为|修改为|改为|变更为|提高至|提高到|降低至|降低为|降至|降为|下调为|下调至|上调为|上调至)"
+)
 _BATCHES = lazy_re(r"分\s*([一二两三四五六七八九十]|\d+)\s*(批|期|轮|个阶段)")
 _LIMIT = lazy_re(
     r"(?P<subject>[^,;。]{0,12}?)(?:限报|只能申报|只能报|最多申报|最多报|限申报)\s*(\d+)\s*(份|个|项)(?P<what>[\u4e00-\u9fff]{0,4})"
@@ -515,7 +524,9 @@ def _targets(r: _Reader, out: Extracted) -> None:
                 )
             )
         for m in _MINIMUM_AMOUNT.finditer(text):
-            subject = re.sub(r"^(?:\d+[.、]|且|并|其中)", "", m.group("subject")).strip()
+            subject = _SUBJECT_LEAD.sub("", m.group("subject")).strip()
+            if _REPLACED.match(text, m.end()):
+                subject = "原" + subject.removeprefix("原")  # "原…不低于2000万元,调整为…": the figure replaced
             if "资金" in subject or "补贴" in subject:
                 continue  # a share or cap of the money, read above
             cues = r.cues(subject, specific=True, spread=len(r.clauses))

@@ -152,6 +152,7 @@ class Facts:
     ages: list = field(default_factory=list)  # extract.Age: how long an applicant must have existed
     document_cues: tuple[str, ...] = ()  # words that ask which document the notice rests on
     remainder_cues: tuple[str, ...] = ()  # words that ask for what is left besides the main share
+    former_cues: tuple[str, ...] = ()  # words that ask for a rule as it stood before an amendment
     outcome_cues: tuple[str, ...] = ()  # questions about what followed the notice (who was selected)
     outcome_say: str = ""
     money_words: tuple[str, ...] = ()  # words for the money itself (lexicon/questions.yaml)
@@ -386,6 +387,7 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | N
     facts.count_checks = _words(intents.get("count_checks"))
     facts.document_cues = _words(intents.get("documents"))
     facts.remainder_cues = _words(intents.get("remainder"))
+    facts.former_cues = _words(intents.get("former"))
     facts.money_words = _words(intents.get("money"))
     facts.not_focus = frozenset(_words(intents.get("not_focus")))
     facts.outcome_cues = _words((intents.get("outcomes") or {}).get("cues"))
