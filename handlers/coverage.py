@@ -92,7 +92,9 @@ def covered(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> bool:
         if top.score >= SCORE_THRESHOLD * 2 or top.phrase >= PHRASE_VOUCHES:
             return True
         return focus_share(query, kb, top) >= FOCUS_VOUCHES and _rare_focus_found(query, kb, top)
-    return top.score >= SCORE_THRESHOLD or top.coverage >= WEAK_MATCH_COVERAGE
+    if top.score >= SCORE_THRESHOLD or top.coverage >= WEAK_MATCH_COVERAGE:
+        return True
+    return focus_share(query, kb, top) >= FOCUS_VOUCHES and _rare_focus_found(query, kb, top)
 
 
 _TITLE = lazy_re(r"《[^》]*》")

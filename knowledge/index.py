@@ -46,6 +46,25 @@ class Hit:
     phrase: int = 0  # characters of the clause's keyword phrases found whole in the question
 
 
+# A Chinese numeral before a measure word ("满三年", "两千万"): searched as the notice writes figures ("满3年").
+_CN_FIGURE = lazy_re(r"(?<![第统唯单同])[零〇一二两三四五六七八九十百千]+(?=[年个家月日天份项条批级名人位万亿元倍%])")
+
+
+def numerals(folded: str) -> str:
+    """The text as searched: Chinese numerals before a measure word written in digits; the rest as it is."""
+    if not _CN_FIGURE.search(folded):
+        return folded
+    import cn2an  # only for text with such a numeral
+
+    def digits(m) -> str:
+        try:
+            return str(cn2an.cn2an(m.group(0), "smart"))
+        except (ValueError, KeyError, IndexError):
+            return m.group(0)
+
+    return _CN_FIGURE.sub(digits, folded)
+
+
 def bigrams(folded: str) -> list[str]:
     """Character pairs inside runs of Chinese characters, and whole runs of Latin letters or digits."""
     out: list[str] = []
@@ -86,6 +105,7 @@ class ClauseIndex:
             extra = [fold(k) for k in keywords.get(clause.id, ())]
             self.phrases[clause.id] = [k for k in extra if len(k) >= 2]
             words = Counter(lexicon.expand(lexicon.cut(folded, search=True)))
+            words.update(set(lexicon.cut(numerals(folded), search=True)) - set(words))  # "3年" beside "三年"
             self.clause_vocabulary.update(words)
             if _DATE.search(folded):  # a clause that sets a date answers "when" questions
                 words[DATE_TOKEN] += 1
@@ -93,7 +113,7 @@ class ClauseIndex:
                 words.update(set(lexicon.expand(lexicon.cut(k.replace(GAP, " ")))) - set(words))
             label_words = lexicon.expand(lexicon.cut(fold(clause.path), search=True))
             self.docs.append(
-                _Doc(clause, words, frozenset(label_words), frozenset(bigrams(folded)), max(1, sum(words.values())))
+                _Doc(clause, words, frozenset(label_words), frozenset(bigrams(folded) + bigrams(numerals(folded))), max(1, sum(words.values())))
             )
         self.ranked_ids = {d.clause.id for d in self.docs}
         self._doc_by_id = {d.clause.id: d for d in self.docs}
@@ -214,6 +234,7 @@ class ClauseIndex:
         """The folded question and its words (synonyms expanded, typos restored)."""
         folded = fold(question)
         words = self.lexicon.cut(folded, search=True)
+        words += [w for w in self.lexicon.cut(numerals(folded), search=True) if w not in words]  # "满3年" too
         words += self.restore_typos(folded, words)
         return folded, self.lexicon.expand(words)
 
@@ -235,7 +256,7 @@ class ClauseIndex:
         # A variant ("啥时候", "补贴") speaks through its canonical word, which the words hold as well.
         # Ordered, never sets: floating-point sums must not depend on PYTHONHASHSEED.
         q_words = sorted({w for w in words if w not in self.lexicon.synonyms} or set(words))
-        q_pairs = sorted(set(bigrams(folded)))
+        q_pairs = sorted(set(bigrams(folded) + bigrams(numerals(folded))))
         phrase_text = folded + " " + " ".join(q_words)  # restored typos and synonyms count as written
         if not q_words and not q_pairs:
             return []
