@@ -113,7 +113,13 @@ class ClauseIndex:
                 words.update(set(lexicon.expand(lexicon.cut(k.replace(GAP, " ")))) - set(words))
             label_words = lexicon.expand(lexicon.cut(fold(clause.path), search=True))
             self.docs.append(
-                _Doc(clause, words, frozenset(label_words), frozenset(bigrams(folded) + bigrams(numerals(folded))), max(1, sum(words.values())))
+                _Doc(
+                    clause,
+                    words,
+                    frozenset(label_words),
+                    frozenset(bigrams(folded) + bigrams(numerals(folded))),
+                    max(1, sum(words.values())),
+                )
             )
         self.ranked_ids = {d.clause.id for d in self.docs}
         self._doc_by_id = {d.clause.id: d for d in self.docs}
