@@ -162,7 +162,12 @@ class ClauseIndex:
     @cached_property
     def _typo_targets(self) -> dict[int, list[str]]:
         """Domain words that a typo may have broken, by length."""
-        words = {fold(w) for w in (*self.lexicon.domain_words, *self.lexicon.synonyms.values())}
+        # Only words the notice holds: restoring a word it never uses ("合适" -> 合同) finds nothing and
+        # adds a subject the question never named.
+        # A word that only English words stand for ("合同": contract) has no Chinese misspellings on record.
+        spelled = {c for v, c in self.lexicon.synonyms.items() if _CJK_ONLY.fullmatch(v)}
+        words = {fold(w) for w in (*self.lexicon.domain_words, *spelled)}
+        words = {w for w in words if w in self.clause_vocabulary}
         # The notice's own longer words too; its two-character words are too many to guess among.
         words |= {w for w in self.clause_vocabulary if len(w) >= 3 and w not in self.lexicon.stopwords}
         by_size: dict[int, list[str]] = {}
@@ -202,8 +207,8 @@ class ClauseIndex:
                 }
             )
             for window, start in windows:
-                if not _CJK_ONLY.fullmatch(window) or known.get(window):
-                    continue
+                if not _CJK_ONLY.fullmatch(window) or known.get(window) or window in self.clause_vocabulary:
+                    continue  # a word of the notice itself ("投资") is no misspelling of another ("工资")
                 for w in targets:
                     if w in folded or Hamming.distance(window, w) != 1:
                         continue
