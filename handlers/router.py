@@ -33,6 +33,7 @@ MIN_PART_LENGTH = 4  # characters of content for a part to count as a question o
 MAX_PARTS = 3
 PART_COVERAGE = 0.3  # a part must be this well covered by its own best clause to be answered apart
 MAX_CITATIONS = 5
+CONTEXT_MAX = 200  # characters of the sentence setting a date that a date answer quotes as its context
 ABOUT_COMPOSED = 0.26  # share of the focus a composed answer's sentence must name
 _WHOLE_MESSAGE_KINDS = {"verdict", "outline"}  # these answer every part of a message at once
 _COMPUTED_KINDS = {"computed"}
@@ -437,6 +438,10 @@ def dated(query: Query, kb: KnowledgeBase) -> Answer | None:
     if hits and hits[0].clause.id == fact.source.clause_id:
         note = best_note(kb, hits[0].clause.id, query.cues, query.words)
         body += _second_note(kb, hits, query, body, note)
+    if clause and not kb.notes_for(clause.id) and clause.text not in body and len(clause.text) <= CONTEXT_MAX:
+        # The sentence that sets the date, as context: what the date is for often answers the rest of the
+        # question ("中期评价啥时候搞,结果有啥用": 评价结果将作为拨付奖补资金的重要参考).
+        body += clause.text
     return Answer(
         query.asked,
         True,
