@@ -29,6 +29,7 @@ SECOND_ANSWER_SHARE = 0.8  # the runner-up clause answers too when it scores thi
 SAME_TOPIC_SHARE = 0.6  # or this close, when its answer is on the same topic as the best one
 _PART_END = lazy_re(r"[?\uff1f!\uff01;\uff1b\u3002\n]+|,\s*and\s+")
 _CONTENT = lazy_re(r"[0-9a-z\u4e00-\u9fff]")
+_COMMA = lazy_re(r"[,\uff0c]")
 MIN_PART_LENGTH = 4  # characters of content for a part to count as a question of its own
 MAX_PARTS = 3
 PART_COVERAGE = 0.3  # a part must be this well covered by its own best clause to be answered apart
@@ -614,15 +615,23 @@ def answer_question(
     return result
 
 
-def _parts(text: str) -> list[str]:
+def _parts(kb: KnowledgeBase, text: str) -> list[str]:
     """The questions of a message that asks several ("啥时候截止?纸质材料也要送吗?")."""
-    parts = [p.strip() for p in _PART_END.split(text)]
+    parts = []
+    for part in _PART_END.split(text):
+        pieces = [p.strip() for p in _COMMA.split(part)]
+        # A comma joins two questions only when each side asks something ("啥时候搞,结果有啥用"); otherwise
+        # it joins the asker's situation to the question ("我们是小厂,能报吗").
+        if len(pieces) > 1 and all(has_any(fold(p), kb.facts.interrogatives) for p in pieces):
+            parts += pieces
+        else:
+            parts.append(part.strip())
     return [p for p in parts if len(_CONTENT.findall(fold(p))) >= MIN_PART_LENGTH]
 
 
 def _add_parts(kb: KnowledgeBase, result: Answer, query: Query, now: dt.datetime | None) -> None:
     """Answer each part of a several-part question too, adding what the whole answer left out."""
-    parts = _parts(query.text)
+    parts = _parts(kb, query.text)
     if len(parts) < 2:
         return
     for part in parts[:MAX_PARTS]:

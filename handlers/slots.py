@@ -106,6 +106,11 @@ def _channel(query: Query, kb: KnowledgeBase) -> str | None:
     return best
 
 
+def _subject(query: Query, kb: KnowledgeBase) -> bool:
+    """Whether the question names a subject of the notice ("方案调整找谁批"), not only whom to ask."""
+    return any(kb.index.idf.get(w, 0.0) >= coverage.FOCUS_MIN_IDF for w in query.focus)
+
+
 def contact(query: Query, kb: KnowledgeBase) -> Answer | None:
     """Where and how to send, or whom to call: the channels the notice gives, with the sentence that gives them."""
     if _noted(query, kb):
@@ -130,6 +135,8 @@ def contact(query: Query, kb: KnowledgeBase) -> Answer | None:
         chosen = [pool[0]]
     else:
         chosen = options.get(channel) or []
+        if not chosen and channel == "person" and not coverage.asked_details(query, kb) and not _subject(query, kb):
+            chosen = options["any"]  # whom to ask, in a notice that names no person: the channels it gives
         if not chosen:
             return None  # the notice gives no such channel: the not-covered check says so
         chosen = sorted(chosen, key=lambda o: _rank(query, o[1].clause_id))[:3]

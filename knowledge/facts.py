@@ -153,6 +153,7 @@ class Facts:
     document_cues: tuple[str, ...] = ()  # words that ask which document the notice rests on
     remainder_cues: tuple[str, ...] = ()  # words that ask for what is left besides the main share
     former_cues: tuple[str, ...] = ()  # words that ask for a rule as it stood before an amendment
+    interrogatives: tuple[str, ...] = ()  # words that make a clause of a message a question of its own
     outcome_cues: tuple[str, ...] = ()  # questions about what followed the notice (who was selected)
     outcome_say: str = ""
     money_words: tuple[str, ...] = ()  # words for the money itself (lexicon/questions.yaml)
@@ -388,6 +389,7 @@ def _load_facts(bundle: NoticeBundle, ranked_ids: set[str], vocabulary: dict | N
     facts.document_cues = _words(intents.get("documents"))
     facts.remainder_cues = _words(intents.get("remainder"))
     facts.former_cues = _words(intents.get("former"))
+    facts.interrogatives = _words(intents.get("interrogatives"))
     facts.money_words = _words(intents.get("money"))
     facts.not_focus = frozenset(_words(intents.get("not_focus")))
     facts.outcome_cues = _words((intents.get("outcomes") or {}).get("cues"))

@@ -105,7 +105,9 @@ class ClauseIndex:
             extra = [fold(k) for k in keywords.get(clause.id, ())]
             self.phrases[clause.id] = [k for k in extra if len(k) >= 2]
             words = Counter(lexicon.expand(lexicon.cut(folded, search=True)))
-            words.update(set(lexicon.cut(numerals(folded), search=True)) - set(words))  # "3年" beside "三年"
+            # "3年" beside "三年": found by either spelling, never making the clause longer for BM25.
+            figures = set(lexicon.cut(numerals(folded), search=True)) - set(words)
+            words.update(figures)
             self.clause_vocabulary.update(words)
             if _DATE.search(folded):  # a clause that sets a date answers "when" questions
                 words[DATE_TOKEN] += 1
@@ -118,7 +120,7 @@ class ClauseIndex:
                     words,
                     frozenset(label_words),
                     frozenset(bigrams(folded) + bigrams(numerals(folded))),
-                    max(1, sum(words.values())),
+                    max(1, sum(words.values()) - len(figures)),
                 )
             )
         self.ranked_ids = {d.clause.id for d in self.docs}
@@ -246,6 +248,12 @@ class ClauseIndex:
         folded = fold(question)
         words = self.lexicon.cut(folded, search=True)
         words += [w for w in self.lexicon.cut(numerals(folded), search=True) if w not in words]  # "满3年" too
+        # A pair jieba guessed around a particle ("区有" of 哪些区有资格) still holds a word the lexicon knows.
+        words += [
+            w.strip("".join(_FUNCTION_CHARS))
+            for w in words
+            if self.weight_of(w) == GUESSED_WEIGHT and w.strip("".join(_FUNCTION_CHARS)) in self.lexicon.synonyms
+        ]
         words += self.restore_typos(folded, words)
         return folded, self.lexicon.expand(words)
 
