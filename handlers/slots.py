@@ -157,6 +157,8 @@ def contact(query: Query, kb: KnowledgeBase) -> Answer | None:
     sources = [q.clause_id for _, q in chosen]
     sentence = kb.clause(sources[0])
     text = ";".join(lines) + "。" + (sentence.text if sentence and len(sentence.text) <= 160 else "")
+    if coverage.detail_missing(query, kb, text + (sentence.text if sentence else "")):
+        return None  # "邮件附件大小有没有限制": the channel is given, the detail asked of it is not
     return found_answer(
         query,
         kb,
@@ -166,6 +168,21 @@ def contact(query: Query, kb: KnowledgeBase) -> Answer | None:
         topic=f"contact:{channel or 'any'}",
         kind="computed",
     )
+
+
+_COUNTED = lazy_re(r"(?:多少|几)\s*[个家项批份条名位]([\u4e00-\u9fff]{2,8})")
+
+
+def _counts_named(query: Query, kb: KnowledgeBase, target) -> bool:
+    """Whether the target counts the thing the question names after its count word ("多少家服务商": not 企业)."""
+    m = _COUNTED.search(query.folded)
+    if not m:
+        return True
+    counted = fold(target.label + target.source.quote)
+    noun = kb.lexicon.cut(m.group(1))[0]  # the word right after the count word
+    if len(noun) < 2 or noun not in query.words:
+        return True
+    return noun in counted or kb.lexicon.synonyms.get(noun, "\0") in counted
 
 
 def how_many(query: Query, kb: KnowledgeBase) -> Answer | None:
@@ -180,7 +197,7 @@ def how_many(query: Query, kb: KnowledgeBase) -> Answer | None:
         # The thing counted must be the thing asked: "几批" is no question about "500家".
         if target.count is None or not target.unit or target.unit[-1] not in asked_units:
             continue
-        if not _about(query, kb, target.source.clause_id):
+        if not _about(query, kb, target.source.clause_id) or not _counts_named(query, kb, target):
             continue
         hit = sum(len(w) for w in found(query.cues, target.cues)) + 2
         hit += 3 - min(3, _rank(query, target.source.clause_id))
