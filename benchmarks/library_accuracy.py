@@ -41,6 +41,7 @@ NAMES = {
     "fic-wutong-2026": "梧桐县",
     "fic-liuwan-2026": "柳湾区",
     "fic-bailu-2026": "白鹭区",
+    "fic-shihu-2026": "石湖市",
 }
 
 
