@@ -45,16 +45,31 @@ _ASKS_WHEN = (
 )
 
 
-def asks_when(folded: str) -> bool:
-    """Whether the question asks for a date, or names a day to hold against one."""
-    return any(w in folded for w in _ASKS_WHEN) or bool(dates(folded, 2000))
+# "还能申报吗" asks whether it is too late, unless the asker states figures: then whether they qualify.
+_STILL = frozenset({"还能申报", "还能报", "现在还能"})
 
 
-def pick(facts: list[DateFact], folded: str, top_clauses: list[str]) -> DateFact | None:
-    """The date fact the question is about: its cues in the question, its clause among the best hits."""
+def asks_when(folded: str, situation: bool = False) -> bool:
+    """Whether the question asks for a date, or names a day to hold against one.
+
+    situation: the asker states figures of their own ("营收4亿,还能申报吗"), which "还能" then asks about.
+    """
+    words = [w for w in _ASKS_WHEN if not (situation and w in _STILL)]
+    return any(w in folded for w in words) or bool(dates(folded, 2000))
+
+
+def pick(
+    facts: list[DateFact], folded: str, top_clauses: list[str], synonyms: dict[str, str] | None = None
+) -> DateFact | None:
+    """The date fact the question is about: its cues in the question, its clause among the best hits.
+
+    synonyms: a cue counts through its canonical word too ("申领" of the notice, "申请" of the question: 申报).
+    """
+    synonyms = synonyms or {}
     best, best_score = None, 0.0
     for fact in facts:
-        cue = sum(weight(w) for w in found(folded, fact.cues))
+        cues = tuple(dict.fromkeys([*fact.cues, *(synonyms[c] for c in fact.cues if c in synonyms)]))
+        cue = sum(weight(w) for w in found(folded, cues))
         rank = top_clauses.index(fact.source.clause_id) if fact.source.clause_id in top_clauses else None
         if rank is None and not cue:
             continue

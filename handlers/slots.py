@@ -21,7 +21,10 @@ from knowledge.lazy import lazy_re
 
 _ASKED_UNIT = lazy_re(r"(?:几|多少)\s*(个)?\s*([\u4e00-\u9fff])")
 EXCLUSION_SHARE = 0.34  # the rule is quoted with its condition, so a looser match is safe
-WINDOW = lazy_re(r"(申报|报送|提交|受理|申请|报名)(时间|期限|期间|日期|窗口)")  # a window to apply in
+# A window to apply in: "申报时间", or a span named only by applying ("网上申领").
+WINDOW = lazy_re(
+    r"(申报|报送|提交|受理|申请|报名|申领)(时间|期限|期间|日期|窗口)|^[\u4e00-\u9fff]{0,2}(申报|申请|申领|报名)$"
+)
 _DELIVERS = lazy_re(r"(?:报送|送|寄|发送|提交|递交)(?:至|到)|报送(?:所在|注册)")
 
 

@@ -77,6 +77,9 @@ _REPLACED = lazy_re(
     r"[”\"’』」)]*\s*[,;,;]?\s*"
     r"(?:调整为|修改为|改为|变更为|提高至|提高到|降低至|降低为|降至|降为|下调为|下调至|上调为|上调至)"
 )
+_ENUMERATOR = lazy_re(r"^[(（\uff08]?[一二三四五六七八九十\d]+[)）\uff09、.．]?\s*")
+_APPLYING = lazy_re(r"申报|报送|提交|受理|申请|报名|申领")  # what a window to apply in is named by
+_ITEM_NAME_MAX = 10
 _BATCHES = lazy_re(r"分\s*([一二两三四五六七八九十]|\d+)\s*(批|期|轮|个阶段)")
 _LIMIT = lazy_re(
     r"(?P<subject>[^,;。]{0,12}?)(?:限报|只能申报|只能报|最多申报|最多报|限申报)\s*(\d+)\s*(份|个|项)(?P<what>[\u4e00-\u9fff]{0,4})"
@@ -301,6 +304,11 @@ def _dates(r: _Reader, out: Extracted) -> None:
                 named = _NAMED_BEFORE.search(text[: m.start()])
                 before = named.group(1) if named else ""
             label = (m.group("label") or "").strip() or before or "期间"
+            # "（一）网上申领。符合条件的企业自…起至…止": the item's name says what the span is for.
+            item = _ENUMERATOR.sub("", clause.path.split(" › ")[-1]).strip("。 ")
+            if len(item) <= _ITEM_NAME_MAX and _APPLYING.search(item) and not _APPLYING.search(label):
+                label = item
+            named = item if len(item) <= _ITEM_NAME_MAX else ""
             begin = cn_date(start, start_has_day) if start else m.group("start").strip()
             finish = cn_date(end, end_has_day)
             out.dates.append(
@@ -309,7 +317,7 @@ def _dates(r: _Reader, out: Extracted) -> None:
                     label=label,
                     role="period",
                     text=f"{label}自{begin}起至{finish}",
-                    cues=r.cues(label + m.group("start")),
+                    cues=r.cues(label + m.group("start") + " " + named),
                     source=r.quoted(clause, m.start(), m.end()),
                     start=start,
                     end=end,
@@ -326,13 +334,14 @@ def _dates(r: _Reader, out: Extracted) -> None:
             seen.add(("deadline", day, clause.id))
             a, b = _part(text, m.start(), m.end())
             what = clause.text[a:b].strip()
+            item = _ENUMERATOR.sub("", clause.path.split(" › ")[-1]).strip("。 ")  # "（七）兑付": what it is for
             out.dates.append(
                 DateFact(
                     id=f"x-deadline-{len(out.dates) + 1}",
                     label="截止",
                     role="deadline",
                     text=f"截止时间为{cn_date(day, bool(m.group(3)))}前:{what}",
-                    cues=r.cues(what),
+                    cues=r.cues(what + (" " + item if len(item) <= _ITEM_NAME_MAX else "")),
                     source=r.quoted(clause, a, b),
                     date=day,
                 )

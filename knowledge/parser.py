@@ -18,16 +18,20 @@ _CN = "零一二三四五六七八九十百"
 # Each marker kind: (name, pattern). The pattern's group 1 is the number, group 2 the rest of the line.
 _MARKERS: tuple[tuple[str, LazyPattern], ...] = (
     ("article", lazy_re(rf"^第([{_CN}]+|\d+)条\s*(.*)$")),
+    ("part", lazy_re(rf"^第([{_CN}]+|\d+)(?:部分|编|篇)\s*(.*)$")),
     ("chapter", lazy_re(rf"^第([{_CN}]+|\d+)章\s*(.*)$")),
+    ("section", lazy_re(rf"^第([{_CN}]+|\d+)节\s*(.*)$")),
     ("cn", lazy_re(rf"^([{_CN}]+)[\u3001,\uff0c]\s*(.*)$")),
     ("cn_paren", lazy_re(rf"^[(\uff08]([{_CN}]+)[)\uff09]\s*(.*)$")),
     ("num_paren", lazy_re(r"^[(\uff08](\d+)[)\uff09]\s*(.*)$")),
     # Not a decimal ("3.5亿元"), but an item may open with a year ("3.2024年度财务审计报告").
     ("num", lazy_re(r"^(\d{1,2})[.\uff0e\u3001](?:(?!\d)|(?=\d{4}\s*年))\s*(.*)$")),
 )
+_CELL_SEP = lazy_re(r"[|\uff5c\t]")  # the cells of a table written as lines ("序号｜服务类别｜券面额上限")
 _DATE_LINE = lazy_re(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 # An issuer's name on a line of its own above the date: short, no sentence, ends like an office.
 _ISSUER_LINE = lazy_re(r"^[^\u3002,\uff0c;\uff1b:\uff1a]{2,30}(局|厅|委|部|办|政府|办公室|委员会|中心|院|署|会)$")
+_APPENDED_ATTACHMENT = lazy_re(r"^附\s*件\s*\d+\s*$")  # "附件1" alone on a line: the attachment's text follows
 _ATTACHMENT_LINE = lazy_re(r"^附\s*件\s*[:\uff1a]?\s*(.*)$")
 _SENTENCE_END = lazy_re(r"(?<=[\u3002!?;\uff01\uff1f\uff1b])")
 # A label is the short phrase before the first full stop of an item ("(一)指导思想。坚持……").
@@ -42,7 +46,9 @@ _LABELLED = lazy_re(
     r"^([\u4e00-\u9fff]{0,6}(?:条件|安排|内容|时间|方式|材料|要求|承诺|变更|说明|事项|流程|程序|对象|范围|标准|地点|办法|须知|规则|责任|保障))"
     r"\s*[:\uff1a]"
 )
-_CHAPTER_KINDS = frozenset({"cn", "chapter", "article"})  # numbered parts: a notice that has them is outlined by them
+_CHAPTER_KINDS = frozenset(
+    {"part", "cn", "chapter", "article"}
+)  # numbered parts: a notice that has them is outlined by them
 # Paragraphs longer than this are also indexed sentence by sentence.
 SENTENCE_SPLIT_MIN = 60
 
@@ -121,11 +127,22 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
         notice.clauses.append(clause)
         node.clauses.append(clause.id)
 
+    table: dict[str, tuple[str, int]] = {}  # node id -> the header of the table it holds, and its columns
+
     def add_paragraph(node: _Node, body: str, kind: str, inline_id: str | None = None) -> None:
         """Add a paragraph and, when it is long, each of its sentences (a bare item label is no sentence)."""
         node.paragraphs += 1
         cid = inline_id or (f"{node.id}.p{node.paragraphs}" if node.id else f"pre.p{node.paragraphs}")
         path = node.path or "导语"
+        columns = len(_CELL_SEP.findall(body))
+        header = table.get(node.id)
+        if columns >= 2 and header and header[1] == columns:
+            # A row of a table flattened into a line ("2｜工业软件…｜5万元｜40%"): its header names its cells.
+            path = f"{path} › {header[0]}"
+        elif columns >= 2 and not header:
+            table[node.id] = (body, columns)
+        else:
+            table.pop(node.id, None)
         add(Clause(cid, path, body, kind, node.id or "pre"), node)
         sentences = split_sentences(body)
         if len(body) >= SENTENCE_SPLIT_MIN and len(sentences) > 1:
@@ -142,6 +159,13 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
         add(Clause("title", "标题", title, "title", "title"), root)
     # The closing lines: a date, and the issuers' names just above it.
     tail: list[Clause] = []
+    # An attachment's own text may follow the closing lines ("2026年3月16日" then "附件1" and a form):
+    # it is kept apart and read after them, so that the date and the issuers are still found.
+    appended: list[str] = []
+    for i in range(len(body_lines) - 2, 0, -1):
+        if _DATE_LINE.match(body_lines[i]) and _APPENDED_ATTACHMENT.match(body_lines[i + 1]):
+            appended, body_lines = body_lines[i + 1 :], body_lines[: i + 1]
+            break
     if body_lines and _DATE_LINE.match(body_lines[-1]):
         tail.append(Clause("date", "落款", body_lines.pop(), "date", "sig"))
         if (
@@ -162,7 +186,7 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
         add(Clause("to", "主送", body_lines.pop(0), "addressee", "to"), root)
 
     attachments: _Node | None = None
-    for line in body_lines:
+    for line in body_lines + appended:
         att = _ATTACHMENT_LINE.match(line)
         if att and attachments is None and len(line) < 120:
             attachments = _Node(id="att", label="附件", level=1, kind="attachments", path="附件")
@@ -203,7 +227,8 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
         while node_id in nodes:  # a renumbering slip in the source must not merge two sections
             node_id += "b"
         marker_text = line[: len(line) - len(rest)] if rest else line
-        label, body = _split_label(marker_text.strip(), rest)
+        # "第一部分 总体安排": the space after the marker stays in the label.
+        label, body = _split_label(marker_text.strip() + (" " if marker_text[-1:].isspace() else ""), rest)
         path = f"{parent.path}{sep}{label}" if parent.path else label
         node = _Node(id=node_id, label=label, level=level, kind=kind, path=path)
         nodes[node_id] = node
