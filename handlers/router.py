@@ -144,10 +144,34 @@ _BATCH = lazy_re(r"(首|第[一二三四五六七八九十\d]+)批")
 _ATTACHMENT_CONTENT = lazy_re(r"附件\s*\d+.{0,10}?(?:里|中|内).{0,12}?(?:哪些|具体|有没有|在不在|是否|列了|包括|包含)")
 
 
+_BATCH_EN = lazy_re(
+    r"\b(first|second|third|fourth|1st|2nd|3rd|4th)\s+(?:batch|round)|\b(?:batch|round)\s+(one|two|three|four|[1-4])\b"
+)
+_ORDINALS = {
+    "first": "首",
+    "1st": "首",
+    "one": "首",
+    "1": "首",
+    "second": "第二",
+    "2nd": "第二",
+    "two": "第二",
+    "2": "第二",
+    "third": "第三",
+    "3rd": "第三",
+    "three": "第三",
+    "3": "第三",
+    "fourth": "第四",
+    "4th": "第四",
+    "four": "第四",
+    "4": "第四",
+}  # English ordinals of a batch, as Chinese writes them
+
+
 def other_batch(query: Query, kb: KnowledgeBase) -> Answer | None:
     """A question about another batch than the notice's own ("第二批" to a first-batch notice)."""
     own = _BATCH.search(kb.notice.meta.get("title", "") or "")
     asked = [m.group(0) for m in _BATCH.finditer(query.folded)]
+    asked += [_ORDINALS[m.group(1) or m.group(2)] + "批" for m in _BATCH_EN.finditer(query.folded)]
     if not own or not asked or {"permission", "eligibility"} & set(query.slots):
         return None  # "选上了以后第二批还能报吗" asks about a rule of this notice (不得重复申报)
     others = [b for b in asked if b != own.group(0) and not (own.group(1) == "首" and b == "第一批")]
