@@ -27,6 +27,12 @@ _FUNCTION_CHARS = frozenset(
 )
 GUESSED_WEIGHT = 1.0  # a guessed pair around a particle names nothing: it weighs as a word most clauses hold
 DATE_TOKEN = "<日期>"  # the synonym group of when-words in lexicon/synonyms.yaml
+# A sentence that states what one must have or meet answers "what conditions" questions, whether or not it
+# says 条件 ("服务商应具有较深的行业知识积累"): the synonym group of condition words in lexicon/synonyms.yaml.
+CONDITION_TOKEN = "<条件>"
+_CONDITION = lazy_re(
+    r"(?:应|须|需|应当|必须)(?:具有|具备|满足|符合)|同时(?:满足|符合)|(?:具有|具备)[^,;。]{0,12}(?:资格|资质|能力)"
+)
 _DATE = lazy_re(r"\d{4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月\s*\d{1,2}\s*日")
 _CJK_ONLY = lazy_re(r"[\u4e00-\u9fff]+")
 _CJK_RUN = lazy_re(r"[\u4e00-\u9fff]+|[0-9a-z%]+")
@@ -111,6 +117,8 @@ class ClauseIndex:
             self.clause_vocabulary.update(words)
             if _DATE.search(folded):  # a clause that sets a date answers "when" questions
                 words[DATE_TOKEN] += 1
+            if _CONDITION.search(folded):
+                words[CONDITION_TOKEN] += 1
             for k in extra:  # users' words count once each, beside the clause's own
                 words.update(set(lexicon.expand(lexicon.cut(k.replace(GAP, " ")))) - set(words))
             label_words = lexicon.expand(lexicon.cut(fold(clause.path), search=True))
