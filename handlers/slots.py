@@ -370,6 +370,9 @@ def excluded(query: Query, kb: KnowledgeBase) -> Answer | None:
     )
 
 
+_LIST_OPENS = lazy_re(r"(?:包括|如下|以下[^。;]{0,8}|下列[^。;]{0,8})[:]")  # a sentence that opens a list
+
+
 def listing(query: Query, kb: KnowledgeBase) -> Answer | None:
     """Which items: the numbered list a sentence introduces ("须提交以下材料:"), item by item."""
     if "items" not in query.slots or _noted(query, kb):
@@ -377,6 +380,19 @@ def listing(query: Query, kb: KnowledgeBase) -> Answer | None:
     for hit in query.hits[:3]:
         clause = hit.clause
         text = fold(clause.text)
+        whole = kb.clause(clause.parent) if clause.parent else None
+        if whole and _LIST_OPENS.search(text) and fold(whole.text).count(";") >= 2:
+            # "答:主要包括:项目申报书;营业执照复印件;……": a list written in one paragraph, item after item.
+            return found_answer(
+                query,
+                kb,
+                [whole.id],
+                intent="materials" if "材料" in fold(whole.text) else "general",
+                text=whole.text,
+                best_hit=False,
+                topic=f"section:{clause.section}",
+                kind="outline",
+            )
         if "以下" not in text and not text.endswith(":"):
             continue
         section = next((s for s in kb.notice.sections if s.id == clause.section), None)
