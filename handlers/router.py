@@ -183,11 +183,41 @@ def other_batch(query: Query, kb: KnowledgeBase) -> Answer | None:
 
 def attachment_content(query: Query, kb: KnowledgeBase) -> Answer | None:
     """What an attachment lists: the attachments are named in the notice, their contents are not in it."""
+    named = _named_attachment(query, kb)
+    if named is not None:
+        # "信用承诺书的模板里要写哪些内容": an attachment named by its title, whose text the notice does not carry.
+        return _not_covered(kb, query, f"通知只列出{named.label}《{named.description}》的名称,其内容不在通知中。")
     if not _ATTACHMENT_CONTENT.search(query.folded):
         return None
     if any(c.section == "att" and len(c.text) > 40 for c in kb.notice.clauses):
         return None  # the notice carries its attachments' text
     return _not_covered(kb, query, "通知正文只写明附件的名称,附件本身的内容不在通知中。")
+
+
+_ASKS_CONTENT = lazy_re(
+    r"(?:里|中|内|上)[^。?]{0,10}?(?:哪些|具体|什么内容|啥内容|都写|要写|写什么|写啥|包括什么|有谁|都有)"
+)
+ATTACHMENT_TITLE_MIN = 4  # characters of an attachment's title a question must name to mean that attachment
+
+
+def _named_attachment(query: Query, kb: KnowledgeBase):
+    """The attachment a question names by its title and asks the contents of, when the notice lacks its text."""
+    if not _ASKS_CONTENT.search(query.folded):
+        return None
+    carried = {fold(c.text) for c in kb.notice.clauses if c.section == "att"}
+    for item in kb.facts.attachments:
+        title = fold(item.description)
+        if len(title) < ATTACHMENT_TITLE_MIN or title not in query.folded and not _tail_named(title, query.folded):
+            continue
+        lines = [t for t in carried if t == title]  # the attachment's own text starts with its title, alone
+        if not lines:
+            return item
+    return None
+
+
+def _tail_named(title: str, folded: str) -> bool:
+    """Whether the question names the title by its last words ("信用承诺书" of 企业信用承诺书)."""
+    return any(title[-n:] in folded for n in range(ATTACHMENT_TITLE_MIN, len(title) + 1))
 
 
 def overview(query: Query, kb: KnowledgeBase) -> Answer | None:
