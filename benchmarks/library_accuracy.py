@@ -42,6 +42,7 @@ NAMES = {
     "fic-liuwan-2026": "柳湾区",
     "fic-bailu-2026": "白鹭区",
     "fic-shihu-2026": "石湖市",
+    "fic-hetang-2026": "荷塘区",
 }
 
 

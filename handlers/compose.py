@@ -12,11 +12,11 @@ import re
 from knowledge.base import KnowledgeBase
 from knowledge.fold import fold
 from knowledge.index import Hit
+from knowledge.lazy import lazy_re
 from knowledge.model import Clause
 
 from .coverage import asked_details, holds_details
 from .query import Query
-from knowledge.lazy import lazy_re
 
 MAX_SENTENCE = 150  # a sentence longer than this is cut to the parts that hold the question's words
 KEEP_PARTS = 3
@@ -84,6 +84,8 @@ def _continuation(kb: KnowledgeBase, clause: Clause) -> Clause | None:
 def _list_lead(kb: KnowledgeBase, clause: Clause) -> Clause | None:
     """The sentence that opens the list an item belongs to, when it says what the items lead to:
     "2.认定后3年内将注册地迁出的;" means what "有下列情形之一的,撤销称号,追回奖励资金:" says of it."""
+    if clause.kind == "sentence" and clause.parent:
+        return _sentence_list_lead(kb, clause)
     if clause.kind != "item" or "." not in clause.section:
         return None
     parent = clause.section.rpartition(".")[0]
@@ -94,6 +96,23 @@ def _list_lead(kb: KnowledgeBase, clause: Clause) -> Clause | None:
         if c.section == parent and c.text.rstrip().endswith((":", "\uff1a")) and kb.clause_order.get(c.id, 0) < order
     ]
     return leads[-1] if leads and leads[-1].id in kb.index.ranked_ids else None
+
+
+_OPENS_LIST = lazy_re(r"(?:情形|条件|以下|下列|如下|包括)[^。;:]{0,12}[:\uff1a]")
+
+
+def _sentence_list_lead(kb: KnowledgeBase, clause: Clause) -> Clause | None:
+    """The sentence of the same paragraph that opens the list this one is an item of, items ending in ";":
+    "房地产开发企业…控股企业。" is an item of "有下列情形之一的,不予受理:被列入严重失信主体名单的;"."""
+    siblings = [c for c in kb.notice.clauses if c.parent == clause.parent and c.kind == "sentence"]
+    at = next((i for i, c in enumerate(siblings) if c.id == clause.id), 0)
+    for i in range(at - 1, -1, -1):
+        text = siblings[i].text.rstrip()
+        if _OPENS_LIST.search(text) and text.endswith((";", "\uff1b")):
+            return siblings[i] if siblings[i].id in kb.index.ranked_ids else None
+        if not text.endswith((";", "\uff1b")):
+            return None  # an item list runs on semicolons; a full stop before it ends the search
+    return None
 
 
 def evidence(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> list[Clause]:
