@@ -50,6 +50,8 @@ _CLOSING_DATES = (
     (_VALID_UNTIL, "有效期", ("有效期", "有效", "失效", "到期"), True),
 )
 _AMOUNT_CAP = lazy_re(r"(?:最高)?(?:不超过|不高于|最高|上限为?)\s*(\d+(?:\.\d+)?)\s*(亿|万)元")
+# A rate's own ceiling, in 元 as well ("按…的50%给予补助,最高不超过20000元").
+_RATE_CAP = lazy_re(r"(?:最高)?(?:不超过|不高于|最高|上限为?)\s*(\d+(?:\.\d+)?)\s*(亿|万)?元")
 _SHARE = lazy_re(r"(不低于|不少于|至少|不高于|不超过|最高)\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?P<rest>[^,;。:]{0,40})")
 # A part of the money paid at a stage: "首期拨付40%", "验收合格后,区财政局拨付补助资金的70%", "拨付剩余30%".
 _STAGE = lazy_re(r"(?P<verb>拨付|下达|发放|兑付)(?P<rest>剩余|其余)?(?:[^,;。%]{0,8}?的)?\s*(?P<pct>\d+(?:\.\d+)?)\s*%")
@@ -486,7 +488,7 @@ def _money(r: _Reader, out: Extracted) -> None:
         for m in _RATE.finditer(text):
             # Who the rate is for, said before it ("1.一档标杆企业,按……的20%"): a tier is named by it.
             before = re.split(r"[;。:]", text[max(0, m.start() - _SUBJECT_SPAN) : m.start()])[-1]
-            cap = _AMOUNT_CAP.search(text[m.end() : m.end() + _SUBJECT_SPAN])
+            cap = _RATE_CAP.search(text[m.end() : m.end() + _SUBJECT_SPAN])
             out.shares.append(
                 Share(
                     id=f"x-rate-{len(out.shares) + 1}",
@@ -495,7 +497,7 @@ def _money(r: _Reader, out: Extracted) -> None:
                     label=m.group("base").strip(),  # what the rate applies to: "项目实际投资额"
                     cues=r.cues(before + m.group("base") + m.group("what")),
                     source=r.quoted(clause, m.start(), m.end()),
-                    cap=int(float(cap.group(1)) * _UNIT[cap.group(2)]) if cap else None,
+                    cap=int(float(cap.group(1)) * _UNIT.get(cap.group(2) or "", 1)) if cap else None,
                     cap_text=cap.group(0) if cap else "",
                 )
             )
