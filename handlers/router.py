@@ -342,6 +342,8 @@ def expense(query: Query, kb: KnowledgeBase) -> Answer | None:
     if not found_rule:
         return None
     verdict, rule, word = found_rule
+    if verdict == "unnamed" and word and word in kb.folded_text:
+        return None  # "办公电脑…不计入数字化投入": the notice names it, in a rule no list of uses holds
     # An expense no list names: the lists of what the money may and may not pay for are the evidence.
     uses = list(facts.unnamed_near) or [e.source for e in funding.main_uses(facts)][:2]
     sources = [rule.source] if rule else uses + [e.source for e in facts.expenses if e.verdict == "forbidden"][:1]

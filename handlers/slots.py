@@ -377,8 +377,10 @@ def listing(query: Query, kb: KnowledgeBase) -> Answer | None:
     """Which items: the numbered list a sentence introduces ("须提交以下材料:"), item by item."""
     if "items" not in query.slots or _noted(query, kb):
         return None
-    for hit in query.hits[:3]:
+    for rank, hit in enumerate(query.hits[:3]):
         clause = hit.clause
+        if rank and not _about(query, kb, clause.id):
+            continue  # "专家评审主要看哪几方面": a list of materials further down is no answer to it
         text = fold(clause.text)
         whole = kb.clause(clause.parent) if clause.parent else None
         if whole and _LIST_OPENS.search(text) and fold(whole.text).count(";") >= 2:
