@@ -510,15 +510,24 @@ def documents(query: Query, kb: KnowledgeBase) -> Answer | None:
 _YEAR_MONTH = lazy_re(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?")
 
 
+_FOUNDING = ("成立", "注册", "登记", "设立")  # the words notices use for when a firm began
+
+
 def age(query: Query, kb: KnowledgeBase) -> Answer | None:
     """A founding date held against a minimum age ("2023年3月成立的公司能申报吗" against 成立满2年)."""
     ages = kb.facts.ages
-    rule = next((a for a in ages if a.what in query.folded), None)
+    # "注册要满几年" asks about "注册成立满2年": the words of founding stand for one another.
+    rule = next((a for a in ages if a.what in query.folded), None) or next(
+        (a for a in ages if any(w in query.folded for w in _FOUNDING)), None
+    )
     m = _YEAR_MONTH.search(query.folded)
     if rule is not None and m is None and "period" in query.slots:
         # "成立要满几年才能报": the rule itself, with the day it is counted to.
         counted = f"(以{cn_date(rule.reference)}为计算节点)" if rule.reference else ""
         text = f"通知要求{rule.what}满{rule.years}年{counted}。"
+        clause = kb.clause(rule.source.clause_id)
+        if clause and len(clause.text) <= 160:
+            text += clause.text  # the rule's sentence: what else it asks of the same firm ("税收征管关系在…")
         return found_answer(
             query, kb, [rule.source], intent="eligibility", text=text, topic="age", kind="computed", confidence=0.9
         )
