@@ -700,7 +700,7 @@ def _add_parts(kb: KnowledgeBase, result: Answer, query: Query, now: dt.datetime
         computed = extra.kind in _COMPUTED_KINDS or extra.topic == "expense"
         known = {c.id for c in result.citations}
         if not computed and (
-            not clear or (extra.kind == "sentence" and (kb.curated or extra.citations[0].id in known))
+            not clear or (extra.kind == "sentence" and (kb.curated or extra.citations[0].quote in result.text))
         ):
             # "它们起啥作用" leans on the rest of the message: the whole answer stands for it; and a part whose
             # best sentence the answer already cites adds nothing.

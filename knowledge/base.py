@@ -7,6 +7,8 @@ fact wins where both state the same thing.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -80,9 +82,14 @@ class KnowledgeBase:
         itself, so they neither name a subject nor decide which of its sentences answers."""
         title = fold(str(self.notice.meta.get("title") or ""))
         issuer = title.split("关于", 1)[0] if "关于" in title else ""
+        # The notice's own batch ("第二批…的通知"): "这次第二批还能报吗" names this notice, not a subject of it.
+        batch = frozenset(_OWN_BATCH.findall(title)[:1])
         if not 2 <= len(issuer) <= 30:
-            return frozenset()
-        return frozenset(w for w in self.lexicon.cut(issuer) if len(w) >= 2)
+            return batch
+        return frozenset(w for w in self.lexicon.cut(issuer) if len(w) >= 2) | batch
+
+
+_OWN_BATCH = re.compile(r"首批|第[一二三四五六七八九十\d]+批")
 
 
 def _overlaps(a: str, b: str) -> bool:
