@@ -196,6 +196,7 @@ def attachment_content(query: Query, kb: KnowledgeBase) -> Answer | None:
 
 _ASKS_CONTENT = lazy_re(
     r"(?:里|中|内|上)[^。?]{0,10}?(?:哪些|具体|什么内容|啥内容|都写|要写|写什么|写啥|包括什么|有谁|都有)"
+    r"|要填|填哪些|填什么|哪些栏目|哪些字段|什么栏目"
 )
 ATTACHMENT_TITLE_MIN = 4  # characters of an attachment's title a question must name to mean that attachment
 
@@ -207,7 +208,11 @@ def _named_attachment(query: Query, kb: KnowledgeBase):
     carried = {fold(c.text) for c in kb.notice.clauses if c.section == "att"}
     for item in kb.facts.attachments:
         title = fold(item.description)
-        if len(title) < ATTACHMENT_TITLE_MIN or title not in query.folded and not _tail_named(title, query.folded):
+        # Named by its label ("附件2", not 附件21) or by its title.
+        by_label = re.search(re.escape(fold(item.label)) + r"(?!\d)", query.folded)
+        if not by_label and (
+            len(title) < ATTACHMENT_TITLE_MIN or title not in query.folded and not _tail_named(title, query.folded)
+        ):
             continue
         lines = [t for t in carried if t == title]  # the attachment's own text starts with its title, alone
         if not lines:
