@@ -109,6 +109,9 @@ def _channel(query: Query, kb: KnowledgeBase) -> str | None:
     return best
 
 
+_OFFICE = lazy_re(r"[\u4e00-\u9fff]{2,}(?:局|厅|处|科|委|办|中心)$")  # a government office named in a question
+
+
 def _subject(query: Query, kb: KnowledgeBase) -> bool:
     """Whether the question names a subject of the notice ("方案调整找谁批"), not only whom to ask."""
     return any(kb.index.idf.get(w, 0.0) >= coverage.FOCUS_MIN_IDF for w in query.focus)
@@ -156,6 +159,11 @@ def contact(query: Query, kb: KnowledgeBase) -> Answer | None:
             and _about(query, kb, top.id)
         ):
             return None  # "纸质材料交到哪里" answered by the sentence that says where, not by the contacts list
+    offices = [w for w in query.words if _OFFICE.search(w) and w in query.folded]
+    given = "".join(fold(kb.clause(q.clause_id).text) for _, q in chosen)
+    synonyms = kb.lexicon.synonyms
+    if offices and not any(w in given or synonyms.get(w, "\0") in given for w in offices):
+        return None  # "区财政局那边有没有对接人电话": the contacts given are of other offices
     lines = [label for label, _ in chosen]
     sources = [q.clause_id for _, q in chosen]
     sentence = kb.clause(sources[0])
