@@ -215,9 +215,23 @@ def _named_attachment(query: Query, kb: KnowledgeBase):
         ):
             continue
         lines = [t for t in carried if t == title]  # the attachment's own text starts with its title, alone
-        if not lines:
+        if not lines and not _described(kb, title):
             return item
     return None
+
+
+_DESCRIBES = lazy_re(r"填写|填报|包括|列明|注明|载明")
+
+
+def _described(kb: KnowledgeBase, title: str) -> bool:
+    """Whether the body says what the attachment holds: the paragraph naming it says what to fill in
+    ("增加《…关键指标对比表》(见附件1)。企业应如实填写生产效率、产品不良率……")."""
+    for c in kb.notice.clauses:
+        if c.section != "att" and c.kind in ("paragraph", "item") and title in fold(c.text):
+            rest = fold(c.text).split(title, 1)[1]
+            if _DESCRIBES.search(rest):
+                return True
+    return False
 
 
 def _tail_named(title: str, folded: str) -> bool:
