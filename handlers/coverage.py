@@ -97,6 +97,12 @@ def covered(query: Query, kb: KnowledgeBase, hits: list[Hit]) -> bool:
     return focus_share(query, kb, top) >= FOCUS_VOUCHES and _rare_focus_found(query, kb, top)
 
 
+def holds_asked(query: Query, kb: KnowledgeBase, hit: Hit) -> bool:
+    """Whether a hit holds every kind of detail the question asks and a rare word of what it is about."""
+    kinds = asked_details(query, kb)
+    return bool(kinds) and holds_details(kinds, hit.clause.text) and _rare_focus_found(query, kb, hit)
+
+
 _TITLE = lazy_re(r"《[^》]*》")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from collections.abc import Callable
 
 from knowledge.base import KnowledgeBase, shipped
@@ -34,6 +35,7 @@ MIN_PART_LENGTH = 4  # characters of content for a part to count as a question o
 MAX_PARTS = 3
 PART_COVERAGE = 0.3  # a part must be this well covered by its own best clause to be answered apart
 MAX_CITATIONS = 5
+RUNNER_UP_DEPTH = 3  # hits, the best included, among which one holding the asked details may answer instead
 CONTEXT_MAX = 200  # characters of the sentence setting a date that a date answer quotes as its context
 ABOUT_COMPOSED = 0.26  # share of the focus a composed answer's sentence must name
 _WHOLE_MESSAGE_KINDS = {"verdict", "outline"}  # these answer every part of a message at once
@@ -444,8 +446,14 @@ def situation(query: Query, kb: KnowledgeBase) -> Answer | None:
 
 def not_covered(query: Query, kb: KnowledgeBase) -> Answer | None:
     """The notice does not cover the question: no sentence holds what it is about."""
-    if coverage.covered(query, kb, list(query.hits)) or _date_fact(query, kb, strict=True):
+    hits = list(query.hits)
+    if coverage.covered(query, kb, hits) or _date_fact(query, kb, strict=True):
         return None
+    # "诊断小组会来几个人,呆几天": the best match shares the subject only, a close runner-up holds the
+    # details asked ("不少于3人的诊断小组…为期1至2天"): that one answers, read first.
+    for i, hit in enumerate(hits[1:RUNNER_UP_DEPTH], 1):
+        if coverage.holds_asked(query, kb, hit):
+            return answer(replace(query, hits=(hit, *hits[:i], *hits[i + 1 :])), kb)
     return _not_covered(kb, query, "通知中未涉及这个问题。")
 
 
