@@ -53,6 +53,7 @@ FICTIONAL_SETS = {
     REPO / "tests" / "data" / "fic_bailu.yaml": FIXTURES / "fic-bailu-2026",
     REPO / "tests" / "data" / "fic_shihu.yaml": FIXTURES / "fic-shihu-2026",
     REPO / "tests" / "data" / "fic_hetang.yaml": FIXTURES / "fic-hetang-2026",
+    REPO / "tests" / "data" / "fic_lanxi.yaml": FIXTURES / "fic-lanxi-2026",
 }
 
 

@@ -43,6 +43,7 @@ NAMES = {
     "fic-bailu-2026": "白鹭区",
     "fic-shihu-2026": "石湖市",
     "fic-hetang-2026": "荷塘区",
+    "fic-lanxi-2026": "兰溪市",
 }
 
 
