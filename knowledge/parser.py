@@ -26,7 +26,15 @@ _MARKERS: tuple[tuple[str, LazyPattern], ...] = (
     ("num_paren", lazy_re(r"^[(\uff08](\d+)[)\uff09]\s*(.*)$")),
     # Not a decimal ("3.5亿元"), but an item may open with a year ("3.2024年度财务审计报告").
     ("num", lazy_re(r"^(\d{1,2})[.\uff0e\u3001](?:(?!\d)|(?=\d{4}\s*年))\s*(.*)$")),
+    # An explainer's marks ("一图读懂"): ■ heads a part, ①② number its items, ● and ◆ are its bullet lines.
+    ("mark", lazy_re(r"^()[■□◼▌]\s*(.+)$")),
+    ("circled", lazy_re(r"^([\u2460-\u2473])\s*(.+)$")),
+    ("bullet", lazy_re(r"^()[●○•▪◆◇▶►★☆]\s*(.+)$")),
 )
+_BULLETS = frozenset({"bullet", "circled"})
+_HEAD_MAX = 12  # characters of a short explainer line with no sentence in it that heads the lines below it
+_SENTENCE_MARK = lazy_re(r"[,，。;；:：、]")  # an explainer's lines: each is content, never a bare heading
+_ASKED = lazy_re(r"^\s*(?:[Qq]|问)\s*\d*\s*[:\uff1a]")  # a question of a Q/A block, heading its answer
 _CELL_SEP = lazy_re(r"[|\uff5c\t]")  # the cells of a table written as lines ("序号｜服务类别｜券面额上限")
 _DATE_LINE = lazy_re(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 # An issuer's name on a line of its own above the date: short, no sentence, ends like an office.
@@ -39,7 +47,7 @@ _LABEL_MAX = 24
 _ITEM_ENDS = ("。", ";", "\uff1b", ":", "\uff1a", "!", "\uff01", "?", "\uff1f")
 # "问:什么是……?" or a numbered line that only asks: in a question-and-answer text it heads its answer,
 # which is the evidence; the question itself states nothing to cite.
-_QUESTION = lazy_re(r"^\s*(?:问\s*[:\uff1a]|[^。;\uff1b]*[?\uff1f]\s*$)")
+_QUESTION = lazy_re(r"^\s*(?:问\s*[:\uff1a]|[Qq]\s*[:\uff1a]|[^。;\uff1b]*[?\uff1f]\s*$)")
 # A paragraph that opens with the name of a part ("报名条件:", "服务内容:"): in a notice without numbered
 # chapters, such names are its parts. The name ends like the name of a part, not like a field ("电话:").
 _LABELLED = lazy_re(
@@ -47,7 +55,7 @@ _LABELLED = lazy_re(
     r"\s*[:\uff1a]"
 )
 _CHAPTER_KINDS = frozenset(
-    {"part", "cn", "chapter", "article"}
+    {"part", "cn", "chapter", "article", "mark"}
 )  # numbered parts: a notice that has them is outlined by them
 # Paragraphs longer than this are also indexed sentence by sentence.
 SENTENCE_SPLIT_MIN = 60
@@ -55,6 +63,8 @@ SENTENCE_SPLIT_MIN = 60
 
 def cn_number(token: str) -> int:
     """Read a Chinese or Arabic numeral of the sizes notices use (一 .. 九十九)."""
+    if len(token) == 1 and "\u2460" <= token <= "\u2473":  # ① .. ⑳
+        return ord(token) - 0x2460 + 1
     if token.isdigit():
         return int(token)
     if "十" in token:
@@ -121,6 +131,7 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
     nodes: dict[str, _Node] = {"": root}
     stack: list[_Node] = [root]
     level_of: dict[str, int] = {}  # marker kind -> nesting level, learnt in order of appearance
+    heads: set[str] = set()  # an explainer's lines that head the lines below them
     sep = " › "
 
     def add(clause: Clause, node: _Node) -> None:
@@ -186,7 +197,8 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
         add(Clause("to", "主送", body_lines.pop(0), "addressee", "to"), root)
 
     attachments: _Node | None = None
-    for line in body_lines + appended:
+    lines_in = body_lines + appended
+    for at, line in enumerate(lines_in):
         att = _ATTACHMENT_LINE.match(line)
         if att and attachments is None and len(line) < 120:
             attachments = _Node(id="att", label="附件", level=1, kind="attachments", path="附件")
@@ -209,6 +221,22 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
             level_of.clear()  # the lists under it nest below it, whatever level they had before
             add_paragraph(node, line, "paragraph")
             continue
+        if marker is None and attachments is None and _ASKED.match(line):
+            # "Q:设备去年12月买的,能报吗?" heads the answer that follows ("A:能。……"): the answer is the
+            # evidence, cited under its question; the question itself states nothing.
+            while len(stack) > 1 and stack[-1].kind not in _CHAPTER_KINDS:
+                stack.pop()
+            parent = stack[-1]
+            count = sum(1 for c in parent.children if nodes[c].kind == "qa") + 1
+            node_id = f"{parent.id}.q{count}" if parent.id else f"q{count}"
+            label = line if len(line) <= _LABEL_MAX * 2 else line[: _LABEL_MAX * 2] + "…"
+            path = f"{parent.path}{sep}{label}" if parent.path else label
+            node = _Node(id=node_id, label=label, level=parent.level + 1, kind="qa", path=path)
+            nodes[node_id] = node
+            parent.children.append(node_id)
+            stack.append(node)
+            add(Clause(f"{node_id}.h", path, line, "heading", node_id), node)
+            continue
         if marker is None:
             # A paragraph after the last item of a list ("6.信用承诺书。" then "纸质材料一式三份……") belongs
             # to the part that holds the list, not to that one item.
@@ -217,12 +245,33 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
             add_paragraph(stack[-1], line, "paragraph")
             continue
         kind, number, rest = marker
-        if kind not in level_of:
-            level_of[kind] = stack[-1].level + 1 if stack[-1].kind != kind else stack[-1].level
-        level = level_of[kind]
+        if kind in _BULLETS:
+            # An explainer's lines nest under the nearest head, not by the order their marks first appeared:
+            # "① 设备数字化改造" with ● lines below it, or "◆ 以下情形不予支持:" with ① items, is a head itself;
+            # the next such head of the same mark ("② 工业软件订阅") is its sibling.
+            following = _match_marker(lines_in[at + 1]) if at + 1 < len(lines_in) else None
+            opens = rest.endswith((":", "\uff1a")) or (
+                len(rest) <= _HEAD_MAX
+                and not _SENTENCE_MARK.search(rest)
+                and following is not None
+                and following[0] in _BULLETS
+                and following[0] != kind
+            )
+            head = next(
+                (n for n in reversed(stack) if n.kind == "mark" or n.id in heads and not (opens and n.kind == kind)),
+                root,
+            )
+            level = head.level + 1
+        else:
+            opens = False
+            if kind not in level_of:
+                level_of[kind] = stack[-1].level + 1 if stack[-1].kind != kind else stack[-1].level
+            level = level_of[kind]
         while len(stack) > 1 and stack[-1].level >= level:
             stack.pop()
         parent = stack[-1]
+        if not number:  # a mark with no numeral (■, ●): numbered in order among its siblings of the kind
+            number = sum(1 for c in parent.children if nodes[c].kind == kind) + 1
         node_id = f"{parent.id}.{number}" if parent.id else str(number)
         while node_id in nodes:  # a renumbering slip in the source must not merge two sections
             node_id += "b"
@@ -234,7 +283,9 @@ def parse_notice(text: str, key: str = "notice", meta: dict | None = None) -> No
         nodes[node_id] = node
         parent.children.append(node_id)
         stack.append(node)
-        if (body or rest.endswith(_ITEM_ENDS)) and not _QUESTION.match(rest):
+        if opens:
+            heads.add(node_id)
+        if (body or rest.endswith(_ITEM_ENDS) or kind in _BULLETS) and not _QUESTION.match(rest):
             # The numbered line itself, label included, is the item's first paragraph; a short item that
             # ends like a sentence ("(2)营业执照复印件;") is content too, not a heading.
             add_paragraph(node, line, "item", inline_id=node_id)
