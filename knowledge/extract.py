@@ -98,6 +98,7 @@ _ORDINAL_ITEM = lazy_re(r"[一二三四五六七八九十]是(?P<item>[^;。]+)"
 _EXCLUSION = lazy_re(r"不再重复支持|不得重复申报|不予支持|不在支持范围|不得申报|不予受理|不得参与")
 _EMAIL = lazy_re(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _PHONE = lazy_re(r"(?:电话|联系电话|咨询电话|热线)\s*[::]?\s*((?:\d{3,4}-)?\d{7,8}(?:-\d{1,6})?)")
+_NAMED_NUMBER = lazy_re(r"(?P<who>[\u4e00-\u9fff]{2,3})\s*[,]?\s*(?P<num>0\d{2,3}-\d{7,8}|1[3-9]\d{9})(?!\d)")
 _PERSON = lazy_re(r"联系人\s*[::]\s*([\u4e00-\u9fff]{2,4})")
 _DELIVERY = lazy_re(r"(?:送至|报送至|寄至|递交至)(?P<office>[^,;。(]{4,40})\((?:地址\s*[::])?(?P<address>[^)]{4,60})\)")
 _ADDRESS = lazy_re(r"地址\s*[::]\s*([^,;。)]{4,60})")
@@ -727,9 +728,13 @@ def _contacts(r: _Reader, out: Extracted) -> None:
         for m in _EMAIL.finditer(text):
             emails.append((m.group(0), r.quoted(clause, m.start(), m.end())))
         people = list(_PERSON.finditer(text))
-        for m in _PHONE.finditer(text):
+        found = list(_PHONE.finditer(text))
+        for m in found:
             who = next((p.group(1) for p in reversed(people) if p.start() < m.start()), "")
             phones.append((who, m.group(1), r.quoted(clause, m.start(1), m.end(1))))
+        if not found:  # "政策咨询:市工信局中小企业科 王敏 0579-88216035": a name, then a number with its area code
+            for m in _NAMED_NUMBER.finditer(text):
+                phones.append((m.group("who"), m.group("num"), r.quoted(clause, m.start("num"), m.end("num"))))
         for m in _DELIVERY.finditer(text):
             addresses.append(
                 (
