@@ -35,6 +35,7 @@ MIN_PART_LENGTH = 4  # characters of content for a part to count as a question o
 MAX_PARTS = 3
 PART_COVERAGE = 0.3  # a part must be this well covered by its own best clause to be answered apart
 MAX_CITATIONS = 5
+DATE_ABOUT = 0.34  # share of the focus a date's sentence (with its section path) must hold to answer for it
 RUNNER_UP_DEPTH = 3  # hits, the best included, among which one holding the asked details may answer instead
 CONTEXT_MAX = 200  # characters of the sentence setting a date that a date answer quotes as its context
 ABOUT_COMPOSED = 0.26  # share of the focus a composed answer's sentence must name
@@ -497,7 +498,7 @@ def dated(query: Query, kb: KnowledgeBase) -> Answer | None:
         not only
         and not named
         and not kb.notes_for(fact.source.clause_id)
-        and not coverage.about(query, kb, fact.source.clause_id, share=0.34)
+        and not coverage.about(query, kb, fact.source.clause_id, share=DATE_ABOUT)
     ):
         return None  # "现场答辩定在哪天" is no question about the deadline, whatever date is nearest
     clause = kb.clause(fact.source.clause_id)
