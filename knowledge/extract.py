@@ -416,7 +416,7 @@ def _dates(r: _Reader, out: Extracted) -> None:
                         label="印发",
                         role="event",
                         text=f"通知于{cn_date(day)}印发",
-                        cues=("印发", "发布", "发文", "落款", "出台"),
+                        cues=("印发", "发布", "发文", "落款", "出台", "发的", "下发"),
                         source=Quoted(clause.text, clause.id),
                         date=day,
                     )
