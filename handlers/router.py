@@ -547,19 +547,13 @@ def detail_not_given(query: Query, kb: KnowledgeBase) -> Answer | None:
     top = query.hits[0]
     note = best_note(kb, top.clause.id, query.cues, query.words)
     # The sentences found beside it in its own part are the same answer's ("邮箱…;同时,纸质版送至…").
-    # Bullet lines or items of one list are one part too: siblings under the same head.
-    beside = "".join(h.clause.text for h in query.hits[1:3] if _same_part(h.clause.section, top.clause.section))
+    beside = "".join(h.clause.text for h in query.hits[1:3] if h.clause.section == top.clause.section)
     evidence = top.clause.text + beside + (note.answer if note else "")
     if not note:  # a composed answer rests on the sentences it would quote: they must hold the detail
         evidence = "".join(c.text for c in compose_evidence(query, kb, list(query.hits)))
     if coverage.detail_missing(query, kb, evidence):
         return _not_covered(kb, query, kb.facts.details_say)
     return None
-
-
-def _same_part(a: str, b: str) -> bool:
-    """Whether two clauses' sections are one part: the same section, or items under the same parent."""
-    return a == b or "." in a and a.rpartition(".")[0] == b.rpartition(".")[0]
 
 
 def clause_answer(query: Query, kb: KnowledgeBase) -> Answer:
