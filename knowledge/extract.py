@@ -25,6 +25,14 @@ _YEAR_MONTH_DAY = r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?"
 _DEADLINE = lazy_re(rf"(?:于|在|截止到?|截至)?{_YEAR_MONTH_DAY}\s*(?:前|之前|以前|止|截止)")
 # "各市于6月14日前…": a deadline that leaves out its year is in the year the notice is dated.
 _YEARLESS_DEADLINE = lazy_re(r"(?:于|在|截止到?|截至)\s*()(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:前|之前|以前|止|截止)")
+# "网上申报截止时间为5月20日17:00": a deadline stated as what the closing time is, with or without its year.
+_STATED_DEADLINE = lazy_re(
+    r"截止(?:日期|时间)?\s*(?:为|是|[:\uff1a])\s*(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日"
+)
+# "截止时间…由2026年5月15日调整为2026年6月12日": an amending notice's new deadline.
+_AMENDED_DEADLINE = lazy_re(
+    r"截止(?:日期|时间)?[^。;]{0,30}?(?:调整为|改为|延长至|延期至|推迟至|延长到)\s*(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日"
+)
 _MONTH_DAY = r"(?:\d{4}\s*年)?\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?"  # the end of a span may leave out its year
 _PERIOD = lazy_re(
     rf"自\s*(?P<start>{_YEAR_MONTH_DAY}|[^,;。自至]{{2,20}}?之日)\s*起?\s*(?:至|到)\s*"
@@ -33,6 +41,7 @@ _PERIOD = lazy_re(
 # A span with no 自: "申报时间为2024年5月6日至5月31日", perhaps with the hours ("3月23日9:00至4月17日17:00").
 _NAMED_BEFORE = lazy_re(r"([\u4e00-\u9fff]{2,8})\s*[:\uff1a]\s*$")
 _HOUR = r"(?:\s*\d{1,2}\s*[:\uff1a]\s*\d{2})?"
+_HOUR_AFTER = lazy_re(_HOUR)  # the hour a date may carry ("5月29日17:00"), read past before what follows it
 _SPAN = lazy_re(
     rf"(?<![自\d])(?P<start>{_YEAR_MONTH_DAY}){_HOUR}\s*(?:起)?\s*(?:至|到|—|-)\s*(?P<end>{_MONTH_DAY}){_HOUR}\s*止?(?P<label>)"
 )
@@ -326,7 +335,13 @@ def _dates(r: _Reader, out: Extracted) -> None:
                     end=end,
                 )
             )
-        for m in [*_DEADLINE.finditer(text), *_YEARLESS_DEADLINE.finditer(text)]:
+        stated = [
+            m
+            for m in _STATED_DEADLINE.finditer(text)
+            if not _REPLACED.match(text, m.end() + len(_HOUR_AFTER.match(text, m.end()).group(0)))
+        ]
+        stated += list(_AMENDED_DEADLINE.finditer(text))
+        for m in [*_DEADLINE.finditer(text), *_YEARLESS_DEADLINE.finditer(text), *stated]:
             day = _day(m.group(1) or str(r.year), m.group(2), m.group(3), end=True) if m.group(1) or r.year else None
             if (
                 day is None

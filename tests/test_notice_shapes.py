@@ -144,3 +144,14 @@ def test_a_sentence_stating_what_one_must_have_answers_a_question_for_conditions
     kb = build(NOTICES_DIR / DEFAULT_NOTICE, curated=False)
     reply = ask(kb, "对服务商有什么门槛要求吗？需要有案例吗")
     assert "服务商应具有较深的行业知识积累" in quotes(reply)
+
+
+def test_a_deadline_stated_as_the_closing_time_without_its_year_is_a_deadline(kbs):
+    reply = ask(kbs["fic-hetang-2026"], "网上申报截止到几号几点？")
+    assert reply.answered and "5月20日17:00" in reply.text
+    assert reply.citations[0].quote.startswith("网上申报截止时间为5月20日17:00")
+
+
+def test_an_amended_deadline_is_the_new_date_not_the_one_it_replaces(kbs):
+    dates = [d for d in kbs["fic-bailu-2026"].facts.dates if d.role == "deadline"]
+    assert {d.date.isoformat() for d in dates} == {"2026-05-29", "2026-06-12"}
