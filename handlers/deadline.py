@@ -49,12 +49,15 @@ _ASKS_WHEN = (
 _STILL = frozenset({"还能申报", "还能报", "现在还能"})
 
 
+_ASKS_WHEN_SITUATED = tuple(w for w in _ASKS_WHEN if w not in _STILL)
+
+
 def asks_when(folded: str, situation: bool = False) -> bool:
     """Whether the question asks for a date, or names a day to hold against one.
 
     situation: the asker states figures of their own ("营收4亿,还能申报吗"), which "还能" then asks about.
     """
-    words = [w for w in _ASKS_WHEN if not (situation and w in _STILL)]
+    words = _ASKS_WHEN_SITUATED if situation else _ASKS_WHEN
     return any(w in folded for w in words) or bool(dates(folded, 2000))
 
 

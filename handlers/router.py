@@ -217,8 +217,8 @@ def _named_attachment(query: Query, kb: KnowledgeBase):
             len(title) < ATTACHMENT_TITLE_MIN or title not in query.folded and not _tail_named(title, query.folded)
         ):
             continue
-        lines = [t for t in carried if t == title]  # the attachment's own text starts with its title, alone
-        if not lines and not _described(kb, title):
+        # The attachment's own text, when the notice carries it, starts with its title on a line of its own.
+        if title not in carried and not _described(kb, title):
             return item
     return None
 
@@ -454,7 +454,7 @@ def not_covered(query: Query, kb: KnowledgeBase) -> Answer | None:
     # details asked ("不少于3人的诊断小组…为期1至2天"): that one answers, read first.
     for i, hit in enumerate(hits[1:RUNNER_UP_DEPTH], 1):
         if coverage.holds_asked(query, kb, hit):
-            return answer(replace(query, hits=(hit, *hits[:i], *hits[i + 1 :])), kb)
+            return _decide(replace(query, hits=(hit, *hits[:i], *hits[i + 1 :])), kb)
     return _not_covered(kb, query, "通知中未涉及这个问题。")
 
 
@@ -665,14 +665,20 @@ def _second_note(kb: KnowledgeBase, hits, query: Query, first: str, lead) -> str
     return note.answer
 
 
-def answer(query: Query, kb: KnowledgeBase) -> Answer:
-    """Answer one analysed question from one knowledge base: the first decider that answers wins."""
+def _decide(query: Query, kb: KnowledgeBase) -> Answer:
+    """The answer of the first decider that answers."""
     for decide in DECIDERS:
         result = decide(query, kb)
         if result is not None:
-            result.notice = kb.key
-            return english.in_english(query, kb, result)
+            return result
     raise AssertionError("the last decider always answers")  # pragma: no cover
+
+
+def answer(query: Query, kb: KnowledgeBase) -> Answer:
+    """Answer one analysed question from one knowledge base: the first decider that answers wins."""
+    result = _decide(query, kb)
+    result.notice = kb.key
+    return english.in_english(query, kb, result)
 
 
 def _follow_up(kb: KnowledgeBase, query: Query, context: Context | None) -> bool:

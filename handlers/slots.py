@@ -167,8 +167,9 @@ def contact(query: Query, kb: KnowledgeBase) -> Answer | None:
     lines = [label for label, _ in chosen]
     sources = [q.clause_id for _, q in chosen]
     sentence = kb.clause(sources[0])
-    text = ";".join(lines) + "。" + (sentence.text if sentence and len(sentence.text) <= 160 else "")
-    if coverage.detail_missing(query, kb, text + (sentence.text if sentence else "")):
+    given = ";".join(lines) + "。"
+    text = given + (sentence.text if sentence and len(sentence.text) <= 160 else "")
+    if coverage.detail_missing(query, kb, given + (sentence.text if sentence else "")):
         return None  # "邮件附件大小有没有限制": the channel is given, the detail asked of it is not
     return found_answer(
         query,

@@ -299,6 +299,12 @@ def _part(text: str, start: int, end: int) -> tuple[int, int]:
     return left + 1, min(rights) if rights else len(text)
 
 
+def _item_name(clause: Clause) -> str:
+    """The short name of the item a clause stands in ("（一）网上申领" -> 网上申领), or "" when it has none."""
+    item = _ENUMERATOR.sub("", clause.path.split(" › ")[-1]).strip("。 ")
+    return item if len(item) <= _ITEM_NAME_MAX else ""
+
+
 def _dates(r: _Reader, out: Extracted) -> None:
     seen: set[tuple] = set()
     for clause in r.clauses:
@@ -317,10 +323,9 @@ def _dates(r: _Reader, out: Extracted) -> None:
                 before = named.group(1) if named else ""
             label = (m.group("label") or "").strip() or before or "期间"
             # "（一）网上申领。符合条件的企业自…起至…止": the item's name says what the span is for.
-            item = _ENUMERATOR.sub("", clause.path.split(" › ")[-1]).strip("。 ")
-            if len(item) <= _ITEM_NAME_MAX and _APPLYING.search(item) and not _APPLYING.search(label):
-                label = item
-            named = item if len(item) <= _ITEM_NAME_MAX else ""
+            named = _item_name(clause)
+            if named and _APPLYING.search(named) and not _APPLYING.search(label):
+                label = named
             begin = cn_date(start, start_has_day) if start else m.group("start").strip()
             finish = cn_date(end, end_has_day)
             out.dates.append(
@@ -352,14 +357,13 @@ def _dates(r: _Reader, out: Extracted) -> None:
             seen.add(("deadline", day, clause.id))
             a, b = _part(text, m.start(), m.end())
             what = clause.text[a:b].strip()
-            item = _ENUMERATOR.sub("", clause.path.split(" › ")[-1]).strip("。 ")  # "（七）兑付": what it is for
             out.dates.append(
                 DateFact(
                     id=f"x-deadline-{len(out.dates) + 1}",
                     label="截止",
                     role="deadline",
                     text=f"截止时间为{cn_date(day, bool(m.group(3)))}前:{what}",
-                    cues=r.cues(what + (" " + item if len(item) <= _ITEM_NAME_MAX else "")),
+                    cues=r.cues(what + " " + _item_name(clause)),  # "（七）兑付": what the deadline is for
                     source=r.quoted(clause, a, b),
                     date=day,
                 )

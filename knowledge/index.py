@@ -25,6 +25,7 @@ _RANKED_KINDS = {"title", "addressee", "item", "paragraph", "sentence", "signatu
 _FUNCTION_CHARS = frozenset(
     "的了吗呢吧啊呀么是在和与及或跟把被给对都也还就要能会有不我你他她它这那个家里上下中从到向为让什啥哪谁怎几多备由于以其之而才好再又很太更"
 )
+_FUNCTION_TEXT = "".join(sorted(_FUNCTION_CHARS))  # for str.strip
 GUESSED_WEIGHT = 1.0  # a guessed pair around a particle names nothing: it weighs as a word most clauses hold
 DATE_TOKEN = "<日期>"  # the synonym group of when-words in lexicon/synonyms.yaml
 # A sentence that states what one must have or meet answers "what conditions" questions, whether or not it
@@ -257,11 +258,8 @@ class ClauseIndex:
         words = self.lexicon.cut(folded, search=True)
         words += [w for w in self.lexicon.cut(numerals(folded), search=True) if w not in words]  # "满3年" too
         # A pair jieba guessed around a particle ("区有" of 哪些区有资格) still holds a word the lexicon knows.
-        words += [
-            w.strip("".join(_FUNCTION_CHARS))
-            for w in words
-            if self.weight_of(w) == GUESSED_WEIGHT and w.strip("".join(_FUNCTION_CHARS)) in self.lexicon.synonyms
-        ]
+        kept = (w.strip(_FUNCTION_TEXT) for w in words if self.weight_of(w) == GUESSED_WEIGHT)
+        words += [w for w in kept if w in self.lexicon.synonyms]
         words += self.restore_typos(folded, words)
         return folded, self.lexicon.expand(words)
 

@@ -31,9 +31,9 @@ _MARKERS: tuple[tuple[str, LazyPattern], ...] = (
     ("circled", lazy_re(r"^([\u2460-\u2473])\s*(.+)$")),
     ("bullet", lazy_re(r"^()[●○•▪◆◇▶►★☆]\s*(.+)$")),
 )
-_BULLETS = frozenset({"bullet", "circled"})
+_BULLETS = frozenset({"bullet", "circled"})  # an explainer's lines: each is content, never a bare heading
 _HEAD_MAX = 12  # characters of a short explainer line with no sentence in it that heads the lines below it
-_SENTENCE_MARK = lazy_re(r"[,，。;；:：、]")  # an explainer's lines: each is content, never a bare heading
+_SENTENCE_MARK = lazy_re(r"[,，。;；:：、]")
 _ASKED = lazy_re(r"^\s*(?:[Qq]|问)\s*\d*\s*[:\uff1a]")  # a question of a Q/A block, heading its answer
 _CELL_SEP = lazy_re(r"[|\uff5c\t]")  # the cells of a table written as lines ("序号｜服务类别｜券面额上限")
 _DATE_LINE = lazy_re(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
@@ -54,9 +54,8 @@ _LABELLED = lazy_re(
     r"^([\u4e00-\u9fff]{0,6}(?:条件|安排|内容|时间|方式|材料|要求|承诺|变更|说明|事项|流程|程序|对象|范围|标准|地点|办法|须知|规则|责任|保障))"
     r"\s*[:\uff1a]"
 )
-_CHAPTER_KINDS = frozenset(
-    {"part", "cn", "chapter", "article", "mark"}
-)  # numbered parts: a notice that has them is outlined by them
+# Numbered parts (and an explainer's ■ heads): a notice that has them is outlined by them.
+_CHAPTER_KINDS = frozenset({"part", "cn", "chapter", "article", "mark"})
 # Paragraphs longer than this are also indexed sentence by sentence.
 SENTENCE_SPLIT_MIN = 60
 
