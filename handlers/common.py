@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.cues import occurs, weight
+from knowledge.cues import cue_index, weight
 from knowledge.facts import Quoted
 from knowledge.index import Hit
 
@@ -12,11 +12,12 @@ from .model import Citation
 
 def found(folded: str, words) -> list[str]:
     """The cue words that occur in the folded question, longest first ("A...B" allows a gap)."""
-    return sorted((w for w in words if occurs(w, folded)), key=weight, reverse=True)
+    index = cue_index(tuple(words))
+    return sorted((index.cues[n] for n in index.positions(folded)), key=weight, reverse=True)
 
 
 def has_any(folded: str, words) -> bool:
-    return any(occurs(w, folded) for w in words)
+    return cue_index(tuple(words)).any(folded)
 
 
 RELATED_HIT_SHARE = 0.5  # a hit is cited after the facts only if it scores at least this share of the best

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 from knowledge.base import KnowledgeBase
-from knowledge.cues import occurs
+from knowledge.cues import cue_groups
 from knowledge.fold import fold
 from knowledge.index import Hit
 
@@ -108,7 +108,8 @@ _TITLE = lazy_re(r"《[^》]*》")
 
 def asked_details(query: Query, kb: KnowledgeBase) -> list:
     """The kinds of detail the question asks for (a number of days, a date, a count of copies...)."""
-    return [kind for kind in kb.facts.details if any(occurs(w, query.asking) for w in kind.asks)]
+    details = kb.facts.details
+    return [details[n] for n in cue_groups(tuple(kind.asks for kind in details)).matched(query.asking)]
 
 
 def holds_details(kinds, text: str) -> bool:

@@ -11,7 +11,7 @@ from knowledge.base import KnowledgeBase, shipped
 from knowledge.cues import occurs_affirmed, weight
 
 from .clock import today
-from .common import citations, has_any
+from .common import citations, found, has_any
 from .model import Answer
 from .numbers import cn_date, counts
 
@@ -94,9 +94,10 @@ def read_situation(asker: str, folded: str, kb=None) -> dict[str, str]:
                 if option:
                     stated[cond.id] = option.value
             continue
+        present = set(found(folded, tuple(w for o in cond.options for w in o.cues)))  # before the negation check
         best = max(
             (
-                (max((weight(w) for w in o.cues if occurs_affirmed(w, folded)), default=0), o.value)
+                (max((weight(w) for w in o.cues if w in present and occurs_affirmed(w, folded)), default=0), o.value)
                 for o in cond.options
             ),
             default=(0, None),

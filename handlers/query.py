@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from knowledge.base import KnowledgeBase
-from knowledge.cues import occurs, weight
+from knowledge.cues import cue_groups, occurs, weight
 from knowledge.fold import fold, strip_invisible
 from knowledge.index import GUESSED_WEIGHT, Hit
 
@@ -60,7 +60,9 @@ class Query:
 
 
 def _slots(kb: KnowledgeBase, cues: str) -> tuple[str, ...]:
-    return tuple(slot for slot, words in kb.facts.slots.items() if any(occurs(w, cues) for w in words))
+    slots = kb.facts.slots
+    names = tuple(slots)
+    return tuple(names[n] for n in cue_groups(tuple(tuple(slots[s]) for s in names)).matched(cues))
 
 
 def _role(kb: KnowledgeBase, folded: str) -> str | None:

@@ -26,6 +26,74 @@ def occurs(cue: str, text: str) -> bool:
     return cue in text if pattern is None else pattern.search(text) is not None
 
 
+def _first(cue: str) -> str:
+    """The character a text must hold for the cue to occur in it: the first of its first part."""
+    return cue.replace(GAP, "")[:1]
+
+
+_FEW = 8  # cues tried one by one: fewer than this cost less than the intersection of character sets
+
+
+class CueIndex:
+    """Cues grouped by their first character, so that a text is tried only against the cues it could hold.
+
+    Questions are checked against hundreds of cues; most start with a character the question lacks, and
+    a set intersection rules them out at once. The result is exactly that of trying every cue in order.
+    """
+
+    def __init__(self, cues) -> None:
+        self.cues = tuple(cues)
+        self._by_first: dict[str, list[int]] = {}
+        self._always: list[int] = []  # a cue of the gap mark alone occurs in every text
+        for n, cue in enumerate(self.cues):
+            if first := _first(cue):
+                self._by_first.setdefault(first, []).append(n)
+            elif cue:
+                self._always.append(n)
+        self._firsts = frozenset(self._by_first)
+
+    def positions(self, text: str) -> list[int]:
+        """The positions (in the order given) of the cues that occur in the text."""
+        if len(self.cues) <= _FEW:
+            return [n for n, cue in enumerate(self.cues) if occurs(cue, text)]
+        by_first = self._by_first
+        candidates = sorted([n for c in self._firsts.intersection(text) for n in by_first[c]] + self._always)
+        return [n for n in candidates if occurs(self.cues[n], text)]
+
+    def any(self, text: str) -> bool:
+        """Whether some cue occurs in the text."""
+        if len(self.cues) <= _FEW:
+            return any(occurs(cue, text) for cue in self.cues)
+        by_first, cues = self._by_first, self.cues
+        if self._always:
+            return True
+        return any(occurs(cues[n], text) for c in self._firsts.intersection(text) for n in by_first[c])
+
+
+@lru_cache(maxsize=2048)
+def cue_index(cues: tuple[str, ...]) -> CueIndex:
+    """One index per list of cues: lists come from frozen knowledge, so the same few recur."""
+    return CueIndex(cues)
+
+
+class CueGroups:
+    """Several lists of cues searched at once: which of the lists have a cue in a text."""
+
+    def __init__(self, groups: tuple[tuple[str, ...], ...]) -> None:
+        flat = [(g, cue) for g, cues in enumerate(groups) for cue in cues]
+        self._owner = [g for g, _ in flat]
+        self._index = CueIndex(cue for _, cue in flat)
+
+    def matched(self, text: str) -> list[int]:
+        """The positions of the lists (in the order given) that have a cue occurring in the text."""
+        return sorted({self._owner[n] for n in self._index.positions(text)})
+
+
+@lru_cache(maxsize=256)
+def cue_groups(groups: tuple[tuple[str, ...], ...]) -> CueGroups:
+    return CueGroups(groups)
+
+
 @lru_cache(maxsize=4096)
 def _literal(cue: str) -> re.Pattern[str]:
     return re.compile(re.escape(cue))

@@ -11,9 +11,10 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
+from rapidfuzz import process
 from rapidfuzz.distance import Hamming
 
-from .cues import GAP, occurs, weight
+from .cues import GAP, CueIndex, weight
 from .fold import fold
 from .lexicon import Lexicon
 from .terms import defined_terms
@@ -187,7 +188,7 @@ class ClauseIndex:
                 by_size.setdefault(len(w), []).append(w)
         return by_size
 
-    def restore_typos(self, folded: str, words: list[str] | None = None) -> list[str]:
+    def restore_typos(self, folded: str, tokens: list[tuple[str, int, int]] | None = None) -> list[str]:
         """Domain words the question misspells in one character (申保 -> 申报, 服物商 -> 服务商).
 
         A window of the question one character away from a domain word counts as that word when the
@@ -196,7 +197,8 @@ class ClauseIndex:
         云服务), and when the differing character is not a particle at its edge (试点跟 is no 试点期).
         """
         known = self.lexicon.tokenizer.FREQ
-        tokens = list(self.lexicon.tokenizer.tokenize(folded))
+        if tokens is None:  # jieba's default-mode tokens of the folded question, with their positions
+            tokens = list(self.lexicon.tokenizer.tokenize(folded))
         spans = [(a, b) for w, a, b in tokens if len(w) >= 2 and known.get(w)]
         covered = {i for a, b in spans for i in range(a, b)}
         unknown_pairs = {w for w, _, _ in tokens if len(w) == 2 and not known.get(w)}
@@ -204,24 +206,30 @@ class ClauseIndex:
         found: list[str] = []
         for size, targets in self._typo_targets.items():
             # A two-character typo must be a word of its own as jieba cut it; "州下" in "通州下雨" is not.
-            starts = [] if size == 2 else range(len(folded) - size + 1)
             # A window must hold something jieba did not recognise, and must not cut through a word it did
             # ("买服务" in 买服务器 is no typo of 云服务).
-            windows = (
-                {(w, None) for w in unknown_pairs}
-                if size == 2
-                else {
+            if size == 2:
+                windows = {(w, None) for w in unknown_pairs}
+            else:
+                crossed = {i for a, b in spans for i in range(a - size + 1, b) if not (i <= a and b <= i + size)}
+                windows = {
                     (folded[i : i + size], i)
-                    for i in starts
-                    if any(j not in covered for j in range(i, i + size))
-                    and not any(a < i + size and b > i and not (i <= a and b <= i + size) for a, b in spans)
+                    for i in range(len(folded) - size + 1)
+                    if i not in crossed and any(j not in covered for j in range(i, i + size))
                 }
-            )
             for window, start in windows:
                 if not _CJK_ONLY.fullmatch(window) or known.get(window) or window in self.clause_vocabulary:
                     continue  # a word of the notice itself ("投资") is no misspelling of another ("工资")
-                for w in targets:
-                    if w in folded or Hamming.distance(window, w) != 1:
+                # The targets one character away, in their order (rapidfuzz compares the window to all at once).
+                near = sorted(
+                    (n, w)
+                    for w, distance, n in process.extract(
+                        window, targets, scorer=Hamming.distance, score_cutoff=1, limit=None
+                    )
+                    if distance == 1
+                )
+                for _, w in near:
+                    if w in folded:
                         continue
                     diff = next(i for i in range(size) if window[i] != w[i])
                     if start is not None:
@@ -255,12 +263,13 @@ class ClauseIndex:
     def analyse(self, question: str) -> tuple[str, list[str]]:
         """The folded question and its words (synonyms expanded, typos restored)."""
         folded = fold(question)
-        words = self.lexicon.cut(folded, search=True)
-        words += [w for w in self.lexicon.cut(numerals(folded), search=True) if w not in words]  # "满3年" too
+        words, tokens = self.lexicon.cut_with_tokens(folded)
+        if (digits := numerals(folded)) != folded:
+            words += [w for w in self.lexicon.cut(digits, search=True) if w not in words]  # "满3年" too
         # A pair jieba guessed around a particle ("区有" of 哪些区有资格) still holds a word the lexicon knows.
         kept = (w.strip(_FUNCTION_TEXT) for w in words if self.weight_of(w) == GUESSED_WEIGHT)
         words += [w for w in kept if w in self.lexicon.synonyms]
-        words += self.restore_typos(folded, words)
+        words += self.restore_typos(folded, tokens)
         return folded, self.lexicon.expand(words)
 
     def _held(self, word: str) -> dict[int, float]:
@@ -275,6 +284,10 @@ class ClauseIndex:
         if words is None:
             folded, words = self.analyse(question)
         return self.rank(folded, words, k)
+
+    @cached_property
+    def _phrase_index(self) -> CueIndex:
+        return CueIndex(phrase for _, phrase in self._phrase_list)
 
     def rank(self, folded: str, words, k: int = 5) -> list[Hit]:
         """The k best clauses for an analysed question (folded text and its words), best first."""
@@ -321,9 +334,9 @@ class ClauseIndex:
             for i in self._pair_postings.get(p, ()):
                 pairs[i] += self.pair_idf[p]
         phrases = [0] * n
-        for i, phrase in self._phrase_list:
-            if occurs(phrase, phrase_text):
-                phrases[i] += weight(phrase)
+        for m in self._phrase_index.positions(phrase_text):
+            i, phrase = self._phrase_list[m]
+            phrases[i] += weight(phrase)
         hits: list[Hit] = []
         for i, doc in enumerate(self.docs):
             pair_cov = pairs[i] / pair_mass

@@ -114,8 +114,27 @@ class Lexicon:
         if _HAS_LATIN.search(folded) and self.latin_phrases is not None:
             folded = self.latin_phrases.sub(lambda m: f" {self.synonyms[m.group(1)]} ", folded)
         cut = self.tokenizer.lcut_for_search if search else self.tokenizer.lcut
+        return self._kept(cut(folded))
+
+    def _kept(self, words) -> list[str]:
         # A stop word that has a synonym ("什么时候" -> <日期>) is kept here so that expand() can map it.
-        return [w for w in cut(folded) if _WORD.search(w) and (w not in self.stopwords or w in self.synonyms)]
+        return [w for w in words if _WORD.search(w) and (w not in self.stopwords or w in self.synonyms)]
+
+    def cut_with_tokens(self, folded: str) -> tuple[list[str], list[tuple[str, int, int]]]:
+        """The words of cut(folded, search=True), and jieba's default-mode tokens with their positions.
+
+        One pass of jieba gives both when the text holds no English phrase to replace first.
+        """
+        if _HAS_LATIN.search(folded) and self.latin_phrases is not None:
+            return self.cut(folded, search=True), list(self.tokenizer.tokenize(folded))
+        found = list(self.tokenizer.tokenize(folded, mode="search"))
+        # Search mode yields a long word's dictionary parts before the word itself: read backwards, a token
+        # inside the span of the word last met is one of its parts, any other is a word of default mode.
+        tokens: list[tuple[str, int, int]] = []
+        for token in reversed(found):
+            if not tokens or not (tokens[-1][1] <= token[1] and token[2] <= tokens[-1][2]):
+                tokens.append(token)
+        return self._kept(w for w, _, _ in found), tokens[::-1]
 
     def teach(self, terms: tuple[str, ...]) -> None:
         """Make the tokenizer cut each of a notice's defined terms as one word (idempotent, cheap when known)."""
