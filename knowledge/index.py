@@ -305,45 +305,50 @@ class ClauseIndex:
         wholes = [w for w in q_words if w not in parts]
         word_mass = sum(self.weight_of(w) for w in wholes) or 1.0
         pair_mass = sum(self.pair_idf.get(p, self.unknown_idf) for p in q_pairs) or 1.0
-        n = len(self.docs)
-        bm25, covered, pairs = [0.0] * n, [0.0] * n, [0.0] * n
-        # Postings, not a scan of every clause: only the clauses holding a word of the question are scored.
+        # Postings, not a scan of every clause: only the clauses holding a word of the question are scored,
+        # each sum taken in the order of the question's words whatever order the clauses come in.
+        bm25: dict[int, float] = {}
+        covered: dict[int, float] = {}
+        pairs: dict[int, float] = {}
         for w in q_words:
             idf = self.idf.get(w)
             if not idf:
                 continue
             holding = self._postings.get(w, {})
             for i, norm in holding.items():
-                bm25[i] += idf * norm
+                bm25[i] = bm25.get(i, 0.0) + idf * norm
             for i in self._path_postings.get(w, ()):
                 if i not in holding:
-                    bm25[i] += idf * _PATH_WEIGHT
+                    bm25[i] = bm25.get(i, 0.0) + idf * _PATH_WEIGHT
         for w in wholes:
-            held = self._held(w)
-            share = [0.0] * n
+            share: dict[int, float] = {}
             for p in parts_of[w]:
                 for i, v in self._held(p).items():
-                    share[i] = max(share[i], v * len(p) / len(w))
-            for i, v in held.items():
-                share[i] = max(share[i], v)
+                    share[i] = max(share.get(i, 0.0), v * len(p) / len(w))
+            for i, v in self._held(w).items():
+                share[i] = max(share.get(i, 0.0), v)
             weight_w = self.weight_of(w)
-            for i, v in enumerate(share):
+            for i, v in share.items():
                 if v:
-                    covered[i] += weight_w * v
+                    covered[i] = covered.get(i, 0.0) + weight_w * v
         for p in q_pairs:
             for i in self._pair_postings.get(p, ()):
-                pairs[i] += self.pair_idf[p]
-        phrases = [0] * n
+                pairs[i] = pairs.get(i, 0.0) + self.pair_idf[p]
+        phrases: dict[int, int] = {}
         for m in self._phrase_index.positions(phrase_text):
             i, phrase = self._phrase_list[m]
-            phrases[i] += weight(phrase)
-        hits: list[Hit] = []
-        for i, doc in enumerate(self.docs):
-            pair_cov = pairs[i] / pair_mass
-            # A keyword phrase found whole in the question is the strongest sign of what it asks.
-            coverage = 0.6 * covered[i] / word_mass + 0.4 * pair_cov
-            score = bm25[i] + 4.0 * pair_cov + _PHRASE_WEIGHT * min(phrases[i], 12)
+            phrases[i] = phrases.get(i, 0) + weight(phrase)
+        scores: dict[int, float] = {}
+        for i in sorted(bm25.keys() | pairs.keys() | phrases.keys()):  # clause order breaks ties
+            score = (
+                bm25.get(i, 0.0) + 4.0 * (pairs.get(i, 0.0) / pair_mass) + _PHRASE_WEIGHT * min(phrases.get(i, 0), 12)
+            )
             if score > 0:
-                hits.append(Hit(doc.clause, score, coverage, phrases[i]))
-        hits.sort(key=lambda h: h.score, reverse=True)
-        return hits[:k]
+                scores[i] = score
+        best = sorted(scores, key=scores.__getitem__, reverse=True)[:k]
+        hits: list[Hit] = []
+        for i in best:
+            # A keyword phrase found whole in the question is the strongest sign of what it asks.
+            coverage = 0.6 * covered.get(i, 0.0) / word_mass + 0.4 * (pairs.get(i, 0.0) / pair_mass)
+            hits.append(Hit(self.docs[i].clause, scores[i], coverage, phrases.get(i, 0)))
+        return hits
