@@ -46,7 +46,7 @@ def about(query: Query, kb: KnowledgeBase, clause_id: str, share: float = ABOUT_
     place = fold(clause.text + clause.path)
     doc = kb.index.doc(clause_id)
     words = set(doc.words) | set(doc.path_words) if doc else set()
-    synonyms = kb.lexicon.synonyms
+    synonyms = kb.index.synonyms
     held = sum(
         1.0 if w in place or w in words or synonyms.get(w, "\0") in words else _part_held(query, w, words)
         for w in focus

@@ -113,7 +113,7 @@ def _focus(kb: KnowledgeBase, words: tuple[str, ...]) -> tuple[str, ...]:
     The asker's own situation is no subject either: a place ("顺义"), a figure ("四十来号人").
     """
     asking = kb.not_focus
-    lexicon = kb.lexicon
+    lexicon, synonyms = kb.lexicon, kb.index.synonyms
     # A typo restored ("申保" beside 申报) is that word misspelled, not a second subject.
     known = [v for v in words if v in kb.index.idf]
     typos = {
@@ -124,7 +124,7 @@ def _focus(kb: KnowledgeBase, words: tuple[str, ...]) -> tuple[str, ...]:
     }
     # A part that search-mode segmentation found inside a longer word (服务 in 服务商) is that word's, not a
     # subject; a variant's parts too ("不能" of 能不能), except the canonical word it stands for (资金 of 奖补资金).
-    parts = {p for p in words for w in words if len(p) < len(w) and p in w and p != lexicon.synonyms.get(w)}
+    parts = {p for p in words for w in words if len(p) < len(w) and p in w and p != synonyms.get(w)}
     return tuple(
         dict.fromkeys(
             w
@@ -134,7 +134,7 @@ def _focus(kb: KnowledgeBase, words: tuple[str, ...]) -> tuple[str, ...]:
             and kb.index.weight_of(w) != GUESSED_WEIGHT  # "区有", "这算": a guessed pair around a particle
             and w not in lexicon.stopwords
             and w not in asking
-            and w not in lexicon.synonyms
+            and w not in synonyms
             and len(w) >= 2
             and not w.startswith("<")  # a marker token such as <日期> names no subject
             and not _NUMERIC.search(w)

@@ -476,7 +476,7 @@ def _date_fact(query: Query, kb: KnowledgeBase, strict: bool = False):
     stated = query.stated
     if not deadline.asks_when(query.cues, bool(stated.amounts or stated.counts)) and query.slot != "period":
         return None
-    fact = deadline.pick(_dates_for(query, kb), query.cues, [h.clause.id for h in query.hits[:3]], kb.lexicon.synonyms)
+    fact = deadline.pick(_dates_for(query, kb), query.cues, [h.clause.id for h in query.hits[:3]], kb.index.synonyms)
     if fact is None and query.slot == "period":  # "一共搞几年": the period whose sentence the question matched
         hit_ids = [h.clause.id for h in query.hits]
         return next((d for d in _dates_for(query, kb) if d.role == "period" and d.source.clause_id in hit_ids), None)

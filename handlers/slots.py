@@ -161,8 +161,8 @@ def contact(query: Query, kb: KnowledgeBase) -> Answer | None:
             return None  # "纸质材料交到哪里" answered by the sentence that says where, not by the contacts list
     offices = [w for w in query.words if _OFFICE.search(w) and w in query.folded]
     given = "".join(fold(kb.clause(q.clause_id).text) for _, q in chosen)
-    synonyms = kb.lexicon.synonyms
-    if offices and not any(w in given or synonyms.get(w, "\0") in given for w in offices):
+    full = kb.index.synonyms  # 区工信局 given as the body's full name
+    if offices and not any(w in given or full.get(w, "\0") in given for w in offices):
         return None  # "区财政局那边有没有对接人电话": the contacts given are of other offices
     lines = [label for label, _ in chosen]
     sources = [q.clause_id for _, q in chosen]
@@ -194,7 +194,7 @@ def _counts_named(query: Query, kb: KnowledgeBase, target) -> bool:
     noun = kb.lexicon.cut(m.group(1))[0]  # the word right after the count word
     if len(noun) < 2 or noun not in query.words:
         return True
-    return noun in counted or kb.lexicon.synonyms.get(noun, "\0") in counted
+    return noun in counted or kb.index.synonyms.get(noun, "\0") in counted
 
 
 def how_many(query: Query, kb: KnowledgeBase) -> Answer | None:

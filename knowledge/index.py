@@ -18,6 +18,7 @@ from .cues import GAP, CueIndex, weight
 from .fold import fold
 from .lexicon import Lexicon
 from .terms import defined_terms
+from .abbreviations import canonical_names, issuer_names
 from .model import Clause, Notice
 from .lazy import lazy_re
 
@@ -108,11 +109,16 @@ class ClauseIndex:
         keywords = keywords or {}
         self.terms = defined_terms(fold(notice.text))
         lexicon.teach(self.terms)
+        # The issuers' short names (经信局 for 北京市经济和信息化局): this notice's own, beside the lexicon's.
+        signatures = [fold(c.text) for c in notice.clauses if c.kind == "signature"]
+        named = canonical_names(issuer_names(signatures), fold(notice.text), lexicon.tokenizer.lcut)
+        self.short_names = {form: name for form, name in named.items() if form not in lexicon.synonyms}
+        lexicon.teach((*self.short_names, *sorted(set(self.short_names.values()))))
         for clause in self.ranked(notice):
             folded = fold(clause.text)
             extra = [fold(k) for k in keywords.get(clause.id, ())]
             self.phrases[clause.id] = [k for k in extra if len(k) >= 2]
-            words = Counter(lexicon.expand(lexicon.cut(folded, search=True)))
+            words = Counter(self.expand(lexicon.cut(folded, search=True)))
             # "3年" beside "三年": found by either spelling, never making the clause longer for BM25.
             figures = set(lexicon.cut(numerals(folded), search=True)) - set(words)
             words.update(figures)
@@ -122,8 +128,8 @@ class ClauseIndex:
             if _CONDITION.search(folded):
                 words[CONDITION_TOKEN] += 1
             for k in extra:  # users' words count once each, beside the clause's own
-                words.update(set(lexicon.expand(lexicon.cut(k.replace(GAP, " ")))) - set(words))
-            label_words = lexicon.expand(lexicon.cut(fold(clause.path), search=True))
+                words.update(set(self.expand(lexicon.cut(k.replace(GAP, " ")))) - set(words))
+            label_words = self.expand(lexicon.cut(fold(clause.path), search=True))
             self.docs.append(
                 _Doc(
                     clause,
@@ -268,9 +274,23 @@ class ClauseIndex:
             words += [w for w in self.lexicon.cut(digits, search=True) if w not in words]  # "满3年" too
         # A pair jieba guessed around a particle ("区有" of 哪些区有资格) still holds a word the lexicon knows.
         kept = (w.strip(_FUNCTION_TEXT) for w in words if self.weight_of(w) == GUESSED_WEIGHT)
-        words += [w for w in kept if w in self.lexicon.synonyms]
+        words += [w for w in kept if w in self.synonyms]
         words += self.restore_typos(folded, tokens)
-        return folded, self.lexicon.expand(words)
+        return folded, self.expand(words)
+
+    @cached_property
+    def synonyms(self) -> dict[str, str]:
+        """Each variant and its canonical word: the lexicon's, and this notice's short names of its issuers."""
+        return {**self.lexicon.synonyms, **self.short_names}
+
+    def expand(self, words: list[str]) -> list[str]:
+        """Each word followed by its canonical word: the lexicon's synonyms, then this notice's short names."""
+        out: list[str] = []
+        for w in self.lexicon.expand(words):
+            out.append(w)
+            if w in self.short_names:
+                out.append(self.short_names[w])
+        return out
 
     def _held(self, word: str) -> dict[int, float]:
         """The clauses holding a word: 1 in their text, _PATH_WEIGHT in their section path only."""
@@ -293,7 +313,7 @@ class ClauseIndex:
         """The k best clauses for an analysed question (folded text and its words), best first."""
         # A variant ("啥时候", "补贴") speaks through its canonical word, which the words hold as well.
         # Ordered, never sets: floating-point sums must not depend on PYTHONHASHSEED.
-        q_words = sorted({w for w in words if w not in self.lexicon.synonyms} or set(words))
+        q_words = sorted({w for w in words if w not in self.synonyms} or set(words))
         q_pairs = sorted(set(bigrams(folded) + bigrams(numerals(folded))))
         phrase_text = folded + " " + " ".join(q_words)  # restored typos and synonyms count as written
         if not q_words and not q_pairs:
