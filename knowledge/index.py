@@ -113,12 +113,15 @@ class ClauseIndex:
         signatures = [fold(c.text) for c in notice.clauses if c.kind == "signature"]
         named = canonical_names(issuer_names(signatures), fold(notice.text), lexicon.tokenizer.lcut)
         self.short_names = {form: name for form, name in named.items() if form not in lexicon.synonyms}
-        lexicon.teach((*self.short_names, *sorted(set(self.short_names.values()))))
+        # Found as written, never taught to the tokenizer: the tokenizer is shared by every notice of a library,
+        # and one notice's names must not change how another's text is cut.
+        self._name_forms = sorted(self.short_names, key=lambda f: (-len(f), f))
         for clause in self.ranked(notice):
             folded = fold(clause.text)
             extra = [fold(k) for k in keywords.get(clause.id, ())]
             self.phrases[clause.id] = [k for k in extra if len(k) >= 2]
             words = Counter(self.expand(lexicon.cut(folded, search=True)))
+            words.update(self.named_bodies(folded, words))
             # "3年" beside "三年": found by either spelling, never making the clause longer for BM25.
             figures = set(lexicon.cut(numerals(folded), search=True)) - set(words)
             words.update(figures)
@@ -276,12 +279,18 @@ class ClauseIndex:
         kept = (w.strip(_FUNCTION_TEXT) for w in words if self.weight_of(w) == GUESSED_WEIGHT)
         words += [w for w in kept if w in self.synonyms]
         words += self.restore_typos(folded, tokens)
+        words += self.named_bodies(folded, words)
         return folded, self.expand(words)
 
     @cached_property
     def synonyms(self) -> dict[str, str]:
         """Each variant and its canonical word: the lexicon's, and this notice's short names of its issuers."""
         return {**self.lexicon.synonyms, **self.short_names}
+
+    def named_bodies(self, folded: str, words) -> list[str]:
+        """The canonical names of the issuers a text names by some form ("区工信局"), not yet among its words."""
+        found = [self.short_names[f] for f in self._name_forms if f in folded]
+        return [name for name in dict.fromkeys(found) if name not in words]
 
     def expand(self, words: list[str]) -> list[str]:
         """Each word followed by its canonical word: the lexicon's synonyms, then this notice's short names."""

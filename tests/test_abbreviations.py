@@ -45,3 +45,12 @@ def test_a_district_notice_reaches_its_own_bureau_by_a_short_name():
     answer = answer_question("区工信局收材料的地址在哪?", kb=kb)
     assert "莲湖路188号" in answer.text
     assert "区工业和信息化局企业发展科" in answer.citations[0].quote
+
+
+def test_one_notices_short_names_do_not_change_how_another_is_cut():
+    lexicon = Lexicon.load()
+    before = dict(lexicon.tokenizer.FREQ)
+    kb = build(FIXTURES / "fic-hetang-2026", curated=False, lexicon=lexicon)
+    assert kb.index.short_names  # names were derived ...
+    taught = {w for w in lexicon.tokenizer.FREQ if w not in before}
+    assert not taught & set(kb.index.short_names)  # ... but none was taught to the shared tokenizer
