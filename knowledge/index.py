@@ -211,6 +211,15 @@ class ClauseIndex:
         spans = [(a, b) for w, a, b in tokens if len(w) >= 2 and known.get(w)]
         covered = {i for a, b in spans for i in range(a, b)}
         unknown_pairs = {w for w, _, _ in tokens if len(w) == 2 and not known.get(w)}
+        # A word jieba only guessed ("申保要": 申保 and 要 run together) holds its two-character pairs too, except
+        # a pair that shares a character with a known word beside it ("用区" of 能用区 cuts through 能用).
+        unknown_pairs |= {
+            w[i : i + 2]
+            for w, _, _ in tokens
+            if len(w) > 2 and not known.get(w)
+            for i in range(len(w) - 1)
+            if not (i > 0 and known.get(w[i - 1 : i + 1])) and not (i + 3 <= len(w) and known.get(w[i + 1 : i + 3]))
+        }
         alone = {a for w, a, _ in tokens if len(w) == 1}  # characters jieba cut as words of their own
         found: list[str] = []
         for size, targets in self._typo_targets.items():

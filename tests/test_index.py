@@ -39,6 +39,13 @@ def test_typos_in_domain_words_are_restored(index):
     assert "服务商" in index.analyse("服物商必须用指定的吗")[1]
 
 
+def test_a_typo_that_jieba_ran_together_with_the_next_character_is_restored(index):
+    # jieba guesses 申保要 as one word; its pair 申保 is still 申报 misspelled.
+    assert "申报" in index.analyse("申保要准备哪几样材料")[1]
+    # but 用区 of 能用区 cuts through the word 能用: no 用于.
+    assert "用于" not in index.analyse("申报函能用区经信局的名义出吗")[1]
+
+
 def test_a_real_word_next_to_a_domain_word_is_not_taken_for_a_typo(index):
     # 关系 is one character away from 联系; 通州下雨 is no 规下.
     assert "联系" not in index.analyse("跟我们有关系吗")[1]
