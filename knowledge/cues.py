@@ -64,9 +64,9 @@ class CueIndex:
         """Whether some cue occurs in the text."""
         if len(self.cues) <= _FEW:
             return any(occurs(cue, text) for cue in self.cues)
-        by_first, cues = self._by_first, self.cues
         if self._always:
             return True
+        by_first, cues = self._by_first, self.cues
         return any(occurs(cues[n], text) for c in self._firsts.intersection(text) for n in by_first[c])
 
 

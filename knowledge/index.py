@@ -120,7 +120,7 @@ class ClauseIndex:
             folded = fold(clause.text)
             extra = [fold(k) for k in keywords.get(clause.id, ())]
             self.phrases[clause.id] = [k for k in extra if len(k) >= 2]
-            words = Counter(self.expand(lexicon.cut(folded, search=True)))
+            words = Counter(lexicon.expand(lexicon.cut(folded, search=True)))
             words.update(self.named_bodies(folded, words))
             # "3年" beside "三年": found by either spelling, never making the clause longer for BM25.
             figures = set(lexicon.cut(numerals(folded), search=True)) - set(words)
@@ -131,8 +131,8 @@ class ClauseIndex:
             if _CONDITION.search(folded):
                 words[CONDITION_TOKEN] += 1
             for k in extra:  # users' words count once each, beside the clause's own
-                words.update(set(self.expand(lexicon.cut(k.replace(GAP, " ")))) - set(words))
-            label_words = self.expand(lexicon.cut(fold(clause.path), search=True))
+                words.update(set(lexicon.expand(lexicon.cut(k.replace(GAP, " ")))) - set(words))
+            label_words = lexicon.expand(lexicon.cut(fold(clause.path), search=True))
             self.docs.append(
                 _Doc(
                     clause,
@@ -289,7 +289,7 @@ class ClauseIndex:
         words += [w for w in kept if w in self.synonyms]
         words += self.restore_typos(folded, tokens)
         words += self.named_bodies(folded, words)
-        return folded, self.expand(words)
+        return folded, self.lexicon.expand(words)
 
     @cached_property
     def synonyms(self) -> dict[str, str]:
@@ -300,15 +300,6 @@ class ClauseIndex:
         """The canonical names of the issuers a text names by some form ("区工信局"), not yet among its words."""
         found = [self.short_names[f] for f in self._name_forms if f in folded]
         return [name for name in dict.fromkeys(found) if name not in words]
-
-    def expand(self, words: list[str]) -> list[str]:
-        """Each word followed by its canonical word: the lexicon's synonyms, then this notice's short names."""
-        out: list[str] = []
-        for w in self.lexicon.expand(words):
-            out.append(w)
-            if w in self.short_names:
-                out.append(self.short_names[w])
-        return out
 
     def _held(self, word: str) -> dict[int, float]:
         """The clauses holding a word: 1 in their text, _PATH_WEIGHT in their section path only."""
