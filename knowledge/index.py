@@ -197,7 +197,7 @@ class ClauseIndex:
                 by_size.setdefault(len(w), []).append(w)
         return by_size
 
-    def restore_typos(self, folded: str, tokens: list[tuple[str, int, int]] | None = None) -> list[str]:
+    def restore_typos(self, folded: str, tokens: list[tuple[str, int, int]]) -> list[str]:
         """Domain words the question misspells in one character (申保 -> 申报, 服物商 -> 服务商).
 
         A window of the question one character away from a domain word counts as that word when the
@@ -205,9 +205,7 @@ class ClauseIndex:
         when some of its characters lie outside the words jieba recognised (数字化服务商 holds no typo of
         云服务), and when the differing character is not a particle at its edge (试点跟 is no 试点期).
         """
-        known = self.lexicon.tokenizer.FREQ
-        if tokens is None:  # jieba's default-mode tokens of the folded question, with their positions
-            tokens = list(self.lexicon.tokenizer.tokenize(folded))
+        known = self.lexicon.tokenizer.FREQ  # tokens: jieba's default-mode tokens of the question, with positions
         spans = [(a, b) for w, a, b in tokens if len(w) >= 2 and known.get(w)]
         covered = {i for a, b in spans for i in range(a, b)}
         unknown_pairs = {w for w, _, _ in tokens if len(w) == 2 and not known.get(w)}
@@ -294,7 +292,7 @@ class ClauseIndex:
     @cached_property
     def synonyms(self) -> dict[str, str]:
         """Each variant and its canonical word: the lexicon's, and this notice's short names of its issuers."""
-        return {**self.lexicon.synonyms, **self.short_names}
+        return {**self.lexicon.synonyms, **self.short_names} if self.short_names else self.lexicon.synonyms
 
     def named_bodies(self, folded: str, words) -> list[str]:
         """The canonical names of the issuers a text names by some form ("区工信局"), not yet among its words."""
@@ -369,6 +367,7 @@ class ClauseIndex:
             phrases[i] = phrases.get(i, 0) + weight(phrase)
         scores: dict[int, float] = {}
         for i in sorted(bm25.keys() | pairs.keys() | phrases.keys()):  # clause order breaks ties
+            # A keyword phrase found whole in the question is the strongest sign of what it asks.
             score = (
                 bm25.get(i, 0.0) + 4.0 * (pairs.get(i, 0.0) / pair_mass) + _PHRASE_WEIGHT * min(phrases.get(i, 0), 12)
             )
@@ -377,7 +376,6 @@ class ClauseIndex:
         best = sorted(scores, key=scores.__getitem__, reverse=True)[:k]
         hits: list[Hit] = []
         for i in best:
-            # A keyword phrase found whole in the question is the strongest sign of what it asks.
             coverage = 0.6 * covered.get(i, 0.0) / word_mass + 0.4 * (pairs.get(i, 0.0) / pair_mass)
             hits.append(Hit(self.docs[i].clause, scores[i], coverage, phrases.get(i, 0)))
         return hits
